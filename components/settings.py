@@ -293,6 +293,8 @@ def release_version(tag: str) -> tuple[int, ...]:
 
 
 class StackSettings(Model):
+    # `existing`: deploy into the cluster that kubeconfig/kubeContext point at; `eks`: provision one.
+    cluster: Literal["existing", "eks"] = "existing"
     cyperf_release: Annotated[str, AfterValidator(_release_tag)] = DEFAULT_RELEASE
     controller_address: Annotated[str, AfterValidator(check_controller_address)] | None = None
     # The address above is a CyPerf Controller Proxy (hybrid deployments); shown in the outputs.
