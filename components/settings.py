@@ -293,7 +293,7 @@ def release_version(tag: str) -> tuple[int, ...]:
 
 
 class StackSettings(Model):
-    # `existing`: deploy into the cluster that kubeconfig/kubeContext point at; `eks`: provision one.
+    # `existing`: the cluster kubeconfig/kubeContext point at; `eks`: one this stack provisions.
     cluster: Literal["existing", "eks"] = "existing"
     cyperf_release: Annotated[str, AfterValidator(_release_tag)] = DEFAULT_RELEASE
     controller_address: Annotated[str, AfterValidator(check_controller_address)] | None = None
@@ -307,6 +307,9 @@ class StackSettings(Model):
     agent_groups: list[AgentGroup] = Field(default_factory=_default_groups, min_length=1)
     # Existing nodes to label `agenttype=<role>` (replaces `kubectl label nodes`).
     node_labels: dict[str, Literal["client", "server"]] = Field(default_factory=dict)
+    # Bound on waiting for agents to roll out (and for server Services to get a ready endpoint):
+    # a pod that cannot be scheduled fails `pulumi up` after this, not after ten minutes.
+    rollout_timeout_seconds: int = Field(default=300, ge=30, le=3600)
 
     @field_validator("cluster_dns_service")
     @classmethod
@@ -423,6 +426,14 @@ def _describe(value: Any) -> str:
         text = json.dumps(value, sort_keys=True)
         return text if len(text) <= 120 else text[:117] + "..."
     return repr(value)
+
+
+def read_stack_config() -> dict[str, Any]:
+    """Every config value the engine handed this program (`pulumi.Config` reads one key at a time
+    and cannot tell us about keys we do not know, which is how typos are caught)."""
+    from pulumi.runtime import config as runtime_config
+
+    return {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
 
 
 def parse_settings(config: Mapping[str, Any]) -> StackSettings:

@@ -1,0 +1,154 @@
+"""Pure functions that turn what the cluster reports into what the tester types into the controller.
+
+Each entry of `controller_setup` answers one item of the guide's test-configuration checklist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, TypedDict
+
+from components import specs
+from components.settings import StackSettings, release_version
+
+# From CyPerf 3.0 on agents reach the controller on 443 only; before, also on 30422 (NATS).
+NATS_PORT_DROPPED_IN = (3,)
+
+
+class ServerAddresses(TypedDict):
+    ready: list[str]
+    notReady: list[str]
+
+
+class ServiceReport(TypedDict):
+    name: str
+    type: str
+    clusterIp: str | None
+    ports: list[dict[str, Any]]
+    loadBalancerAddress: str | None
+
+
+def endpoint_addresses(subsets: Sequence[Any] | None) -> ServerAddresses:
+    """Ready and not-yet-ready pod IPs from an Endpoints object's subsets, sorted and unique."""
+    ready: set[str] = set()
+    not_ready: set[str] = set()
+    for subset in subsets or ():
+        ready.update(_ips(_get(subset, "addresses")))
+        not_ready.update(_ips(_get(subset, "not_ready_addresses")))
+    return {"ready": sorted(ready, key=_ip_order), "notReady": sorted(not_ready, key=_ip_order)}
+
+
+def _ips(addresses: Sequence[Any] | None) -> list[str]:
+    return [_get(a, "ip") for a in addresses or () if _get(a, "ip")]
+
+
+def _get(obj: Any, key: str) -> Any:
+    """Read a field from an SDK output object or from a plain (camelCase) dict."""
+    if type(obj) is dict:  # SDK output types subclass dict but want attribute access
+        camel = key.split("_")[0] + "".join(part.title() for part in key.split("_")[1:])
+        return obj.get(key, obj.get(camel))
+    return getattr(obj, key, None)
+
+
+def _ip_order(ip: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in ip.split(".")) if ip.count(".") == 3 else (1 << 16,)
+
+
+def service_report(name: str, spec: Any, status: Any) -> ServiceReport:
+    ports = []
+    for port in _get(spec, "ports") or ():
+        entry = {
+            "name": _get(port, "name"),
+            "protocol": _get(port, "protocol") or "TCP",
+            "port": _int(_get(port, "port")),
+            "targetPort": _int(_get(port, "target_port")),
+        }
+        node_port = _get(port, "node_port")
+        if node_port:
+            entry["nodePort"] = _int(node_port)
+        ports.append(entry)
+    ingress = _get(_get(status, "load_balancer"), "ingress") or []
+    lb_addresses = [_get(i, "ip") or _get(i, "hostname") for i in ingress]
+    lb_address = next((a for a in lb_addresses if a), None)
+    return {
+        "name": name,
+        "type": _get(spec, "type") or "ClusterIP",
+        "clusterIp": _get(spec, "cluster_ip"),
+        "ports": ports,
+        "loadBalancerAddress": lb_address,
+    }
+
+
+def _int(value: Any) -> Any:
+    # Ports come back as floats through the engine; a named targetPort stays a string.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def controller_ingress_ports(release: str) -> list[int]:
+    return [443] if release_version(release) >= NATS_PORT_DROPPED_IN else [443, 30422]
+
+
+def agent_assignment(settings: StackSettings) -> dict[str, dict[str, Any]]:
+    """Per group: the tags to search for in the controller's Agent Assignment dialog."""
+    return {
+        group.name: {
+            "role": group.role,
+            "replicas": group.replicas,
+            "tags": [f"{k}={v}" for k, v in sorted(specs.agent_tags(group).items())],
+            "podSelector": ",".join(
+                f"{k}={v}" for k, v in sorted(specs.selector_labels(group).items())
+            ),
+        }
+        for group in settings.agent_groups
+    }
+
+
+def controller_setup(
+    settings: StackSettings,
+    servers: Mapping[str, ServerAddresses],
+    services: Mapping[str, ServiceReport],
+    dns_server_ip: str | None,
+) -> dict[str, Any]:
+    dut_hosts: dict[str, Any] = {}
+    destination_ports: dict[str, Any] = {}
+    for group in settings.server_groups:
+        choices: dict[str, Any] = {"podIps": servers.get(group.name, {}).get("ready", [])}
+        report = services.get(group.name)
+        if report is not None:
+            choices["serviceClusterIp"] = report["clusterIp"]
+            node_ports = {p["name"]: p["nodePort"] for p in report["ports"] if "nodePort" in p}
+            if node_ports:
+                choices["nodePorts"] = node_ports
+                choices["nodeAddresses"] = (
+                    "the IP of any node (north-south clients outside the cluster)"
+                )
+            if report["loadBalancerAddress"]:
+                choices["loadBalancerAddress"] = report["loadBalancerAddress"]
+            destination_ports[group.name] = {
+                "destinationPort": {p["name"]: p["port"] for p in report["ports"]},
+                "serverPort": {p["name"]: p["targetPort"] for p in report["ports"]},
+            }
+        dut_hosts[group.name] = choices
+
+    health_checks = {
+        group.name: {
+            "enabled": True,
+            "targetUrl": group.readiness.path,
+            "port": group.readiness.port,
+        }
+        for group in settings.server_groups
+        if group.readiness.mode == "http-health-check"
+    }
+    return {
+        "agentController": {
+            "address": settings.controller_address,
+            "isControllerProxy": settings.controller_is_proxy,
+            "ingressPorts": controller_ingress_ports(settings.cyperf_release),
+        },
+        "agentAssignment": agent_assignment(settings),
+        "networkSegmentIpRange": "Automatic IP, automatic prefix length, automatic gateway",
+        "dutHost": dut_hosts,
+        "dnsResolverNameServer": dns_server_ip,
+        "connectionPorts": destination_ports,
+        "httpHealthCheck": health_checks,
+    }

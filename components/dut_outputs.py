@@ -1,0 +1,80 @@
+"""Reads back what the tester needs: server pod IPs, Service addresses, the cluster DNS IP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components import controller_setup
+from components.agents import CyperfAgents
+from components.settings import StackSettings
+
+
+class DutOutputs(pulumi.ComponentResource):
+    server_pod_ips: pulumi.Output[dict[str, list[str]]]
+    server_pod_ips_not_ready: pulumi.Output[dict[str, list[str]]]
+    server_services: pulumi.Output[dict[str, controller_setup.ServiceReport]]
+    cluster_dns_ip: pulumi.Output[str | None]
+    controller_setup: pulumi.Output[dict[str, Any]]
+
+    def __init__(
+        self,
+        name: str,
+        settings: StackSettings,
+        agents: CyperfAgents,
+        dns_server_ip: pulumi.Input[str] | None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("cyperf-k8s:index:DutOutputs", name, None, opts)
+        addresses: dict[str, pulumi.Output[controller_setup.ServerAddresses]] = {}
+        reports: dict[str, pulumi.Output[controller_setup.ServiceReport]] = {}
+        for group_name, service in sorted(agents.services.items()):
+            # The id is an output of the Service: a preview of a not-yet-created Service skips
+            # the read instead of failing on an Endpoints object that does not exist yet.
+            endpoints = k8s.core.v1.Endpoints.get(
+                f"{name}-{group_name}-endpoints",
+                service.metadata.apply(lambda m: f"{m.namespace}/{m.name}"),
+                opts=pulumi.ResourceOptions(
+                    parent=self, depends_on=[service, agents.deployments[group_name]]
+                ),
+            )
+            addresses[group_name] = endpoints.subsets.apply(controller_setup.endpoint_addresses)
+            reports[group_name] = pulumi.Output.all(
+                service.metadata.name, service.spec, service.status
+            ).apply(lambda args: controller_setup.service_report(*args))
+
+        if dns_server_ip is None:
+            dns_namespace_name = settings.cluster_dns_service
+            dns = k8s.core.v1.Service.get(
+                f"{name}-cluster-dns", dns_namespace_name, opts=pulumi.ResourceOptions(parent=self)
+            )
+            self.cluster_dns_ip = dns.spec.cluster_ip
+        else:
+            self.cluster_dns_ip = pulumi.Output.from_input(dns_server_ip)
+
+        all_addresses = (
+            pulumi.Output.all(**addresses) if addresses else pulumi.Output.from_input({})
+        )
+        self.server_pod_ips = all_addresses.apply(
+            lambda by_group: {g: a["ready"] for g, a in sorted(by_group.items())}
+        )
+        self.server_pod_ips_not_ready = all_addresses.apply(
+            lambda by_group: {g: a["notReady"] for g, a in sorted(by_group.items())}
+        )
+        self.server_services = (
+            pulumi.Output.all(**reports) if reports else pulumi.Output.from_input({})
+        )
+        self.controller_setup = pulumi.Output.all(
+            all_addresses, self.server_services, self.cluster_dns_ip
+        ).apply(lambda args: controller_setup.controller_setup(settings, *args))
+        self.register_outputs(
+            {
+                "serverPodIps": self.server_pod_ips,
+                "serverPodIpsNotReady": self.server_pod_ips_not_ready,
+                "serverServices": self.server_services,
+                "clusterDnsIp": self.cluster_dns_ip,
+                "controllerSetup": self.controller_setup,
+            }
+        )
