@@ -25,6 +25,7 @@ from components.validators import (
     ENV_NAME,
     AnnotationMap,
     Cpu,
+    CrossCheckProblems,
     DnsLabel,
     Interface,
     LabelMap,
@@ -340,17 +341,25 @@ class StackSettings(Model):
 
     @model_validator(mode="after")
     def _cross_checks(self) -> StackSettings:
-        problems = []
+        problems: list[tuple[str, str, Any]] = []
         names = [g.name for g in self.agent_groups]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            problems.append(f"agentGroups: group names {duplicates} are used more than once")
-        services = [g.service.name for g in self.agent_groups if g.service]
-        duplicates = sorted({n for n in services if services.count(n) > 1})
-        if duplicates:
+        for duplicate in sorted({n for n in names if names.count(n) > 1}):
             problems.append(
-                f"agentGroups: Service names {duplicates} are used by more than one server "
-                "group; give each group's service a distinct `name`"
+                (
+                    "agentGroups",
+                    "group names must be unique; this one is used more than once",
+                    duplicate,
+                )
+            )
+        services = [g.service.name for g in self.agent_groups if g.service]
+        for duplicate in sorted({n for n in services if services.count(n) > 1}):
+            problems.append(
+                (
+                    "agentGroups",
+                    "this Service name is used by more than one server group; give each "
+                    "group's service a distinct `name`",
+                    duplicate,
+                )
             )
         node_ports = [
             p.node_port
@@ -359,10 +368,9 @@ class StackSettings(Model):
             for p in g.service.ports
             if p.node_port is not None
         ]
-        duplicates = sorted({n for n in node_ports if node_ports.count(n) > 1})
-        if duplicates:
+        for duplicate in sorted({n for n in node_ports if node_ports.count(n) > 1}):
             problems.append(
-                f"agentGroups: node ports {duplicates} are used by more than one Service"
+                ("agentGroups", "this node port is used by more than one Service", duplicate)
             )
         for index, group in enumerate(self.agent_groups):
             if (
@@ -370,12 +378,15 @@ class StackSettings(Model):
                 and release_version(self.cyperf_release) < FIRST_ARM64_RELEASE
             ):
                 problems.append(
-                    f"agentGroups[{index}].architecture: 'arm64' needs cyperfRelease "
-                    f"release26.0.0 or newer (the aarch64 image starts there), got "
-                    f"{self.cyperf_release!r}"
+                    (
+                        f"agentGroups[{index}].architecture",
+                        f"'arm64' needs cyperfRelease release26.0.0 or newer (the aarch64 "
+                        f"image starts there), not {self.cyperf_release!r}",
+                        group.architecture,
+                    )
                 )
         if problems:
-            raise ValueError("; ".join(problems))
+            raise CrossCheckProblems(problems)
         return self
 
     @property
@@ -452,6 +463,13 @@ def parse_settings(config: Mapping[str, Any]) -> StackSettings:
     except ValidationError as err:
         problems = []
         for error in err.errors(include_url=False):
+            cross_check = error.get("ctx", {}).get("error")
+            if isinstance(cross_check, CrossCheckProblems):
+                problems.extend(
+                    f"{PROJECT}:{key}: {message} (got {_describe(value)})"
+                    for key, message, value in cross_check.problems
+                )
+                continue
             loc = tuple(p for p in error["loc"] if p not in ("function-after", "function-before"))
             message = error["msg"].removeprefix("Value error, ")
             if error["type"] == "extra_forbidden":

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -27,6 +27,18 @@ class SettingsError(ValueError):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("invalid stack configuration:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+class CrossCheckProblems(ValueError):
+    """Problems found across several settings by a model validator of `StackSettings`.
+
+    Each is (key path from the config root such as `agentGroups[1].architecture`, what is wrong
+    and what is allowed, the offending value), so the error still names key and value.
+    """
+
+    def __init__(self, problems: list[tuple[str, str, Any]]):
+        self.problems = problems
+        super().__init__("; ".join(f"{key}: {message}" for key, message, _ in problems))
 
 
 # --- reusable field checks; each raises ValueError with "what is allowed" --------------------

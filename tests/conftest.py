@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-import pytest
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 from pulumi.runtime.sync_await import _sync_await
@@ -180,8 +178,24 @@ def config_of(**settings: Any) -> dict[str, str]:
 def run_stack(
     config: dict[str, str],
     cluster_state: dict[tuple[str, str], dict[str, Any]] | None = None,
-    program: Callable[[], None] | None = None,
 ) -> StackRun:
+    """Run the real program under mocks; every export must resolve."""
+    run, error = _run(config, cluster_state)
+    if error is not None:
+        raise error
+    return run
+
+
+def run_stack_expecting_error(config: dict[str, str]) -> tuple[BaseException, StackRun]:
+    """Run the program with a config it must reject; returns the error and what got registered."""
+    run, error = _run(config, None)
+    assert error is not None, "the program accepted a config it should reject"
+    return error, run
+
+
+def _run(
+    config: dict[str, str], cluster_state: dict[tuple[str, str], dict[str, Any]] | None
+) -> tuple[StackRun, BaseException | None]:
     from components import stack
 
     mocks = ClusterMocks(cluster_state if cluster_state is not None else default_cluster_state())
@@ -190,6 +204,7 @@ def run_stack(
     pulumi.runtime.set_all_config(config)
     exports: dict[str, Any] = {}
     resolved: dict[str, Any] = {}
+    error: BaseException | None = None
 
     def capture(name: str, value: Any) -> None:
         exports[name] = value
@@ -199,19 +214,17 @@ def run_stack(
     try:
 
         @pulumi.runtime.test
-        def run() -> pulumi.Output[Any]:
-            (program or stack.main)()
+        def program() -> pulumi.Output[Any] | None:
+            stack.main()
             return pulumi.Output.all(**exports).apply(resolved.update) if exports else None
 
-        run()
+        program()
+    except Exception as err:  # the caller decides whether an error was expected
+        error = err
     finally:
         pulumi.export = original_export
         pulumi.runtime.set_all_config({})
-    if exports:
+    if error is None:
+        assert exports, "the program exported nothing"
         assert set(resolved) == set(exports), "not every export resolved"
-    return StackRun(monitor.registered, _plain(resolved), monitor.outputs)
-
-
-@pytest.fixture
-def stack_run() -> Iterator[Callable[..., StackRun]]:
-    yield run_stack
+    return StackRun(monitor.registered, _plain(resolved), monitor.outputs), error
