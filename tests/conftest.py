@@ -16,7 +16,6 @@ from typing import Any
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
-from pulumi.runtime.sync_await import _sync_await
 
 from components.settings import PROJECT
 
@@ -35,6 +34,8 @@ class Registered:
     dependencies: list[str] = field(default_factory=list)
     read_id: str | None = None
     custom: bool = True
+    # Top-level inputs that arrived marked secret.
+    secret_inputs: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -108,6 +109,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 typ=request.type,
                 name=request.name,
                 inputs=_plain(inputs),
+                secret_inputs=_secret_keys(inputs),
                 urn=urn,
                 parent=request.parent,
                 provider=request.provider,
@@ -129,25 +131,32 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return response
 
     def RegisterResourceOutputs(self, request: Any) -> Any:
-        self.outputs[request.urn] = _plain(
-            _sync_await(_resolve(rpc.deserialize_properties(request.outputs)))
-        )
+        self.outputs[request.urn] = _plain(rpc.deserialize_properties(request.outputs))
         return super().RegisterResourceOutputs(request)
 
 
-async def _resolve(value: Any) -> Any:
-    return value
-
-
 def _plain(value: Any) -> Any:
-    """JSON round trip: floats stay floats (as the engine sends them), secrets unwrap."""
-    return json.loads(json.dumps(value, default=_unwrap))
-
-
-def _unwrap(value: Any) -> Any:
-    if isinstance(value, dict) and rpc._special_sig_key in value:
-        return value.get("value")
+    """Plain JSON-like data: secrets unwrapped (see `_secret_keys`), numbers as the engine sends
+    them (floats)."""
+    if _is_secret(value):
+        return _plain(value.get("value"))
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
     return str(value)
+
+
+def _is_secret(value: Any) -> bool:
+    return (
+        isinstance(value, dict) and value.get(rpc._special_sig_key) == rpc._special_secret_sig
+    )
+
+
+def _secret_keys(inputs: dict[str, Any]) -> set[str]:
+    return {key for key, value in inputs.items() if _is_secret(value)}
 
 
 def default_cluster_state(

@@ -6,6 +6,7 @@ key, the bad value and what is allowed, and register nothing at all.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -78,11 +79,11 @@ def test_secret_kubeconfig_is_never_echoed_in_errors() -> None:
 
 def test_project_config_defaults_match_the_model() -> None:
     """Pulumi.yaml's typed defaults and the model's defaults are one set of facts."""
-    import yaml  # shipped with kubernetes-validate
+    import yaml
 
     from components.settings import StackSettings
 
-    project = yaml.safe_load(open("Pulumi.yaml"))
+    project = yaml.safe_load(Path("Pulumi.yaml").read_text())
     declared = project["config"]
     fields = {f.alias: f for f in StackSettings.model_fields.values()}
     assert declared
@@ -100,91 +101,218 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
     ("unknown top-level key", {"controlerAddress": "10.0.0.1"}, "controlerAddress", "not a known"),
     ("namespace not a DNS label", {"namespace": "CyPerf_Agents"}, "namespace", "DNS label"),
     ("unknown cluster kind", {"cluster": "gke"}, "cluster", "'existing' or 'eks'"),
-    ("dns service without namespace", {"clusterDnsService": "kube-dns"}, "clusterDnsService",
-     "<namespace>/<service name>"),
-    ("rollout timeout too short", {"rolloutTimeoutSeconds": 5}, "rolloutTimeoutSeconds",
-     "greater than or equal to 30"),
+    (
+        "dns service without namespace",
+        {"clusterDnsService": "kube-dns"},
+        "clusterDnsService",
+        "<namespace>/<service name>",
+    ),
+    (
+        "rollout timeout too short",
+        {"rolloutTimeoutSeconds": 5},
+        "rolloutTimeoutSeconds",
+        "greater than or equal to 30",
+    ),
     ("no groups", {"agentGroups": []}, "agentGroups", "at least 1"),
-    ("negative replicas", {"agentGroups": [server(replicas=-1)]}, "agentGroups[0].replicas",
-     "greater than or equal to 0"),
-    ("typo in group key", {"agentGroups": [server(replicsa=2)]}, "agentGroups[0].replicsa",
-     "not a known"),
-    ("unknown role", {"agentGroups": [{"name": "x", "role": "router"}]}, "agentGroups[0].role",
-     "'client' or 'server'"),
-    ("group name with capitals", {"agentGroups": [server(name="Server1")]},
-     "agentGroups[0].name", "DNS label"),
-    ("group name too long", {"agentGroups": [server(name="s" * 41)]}, "agentGroups[0].name",
-     "at most 40"),
-    ("duplicate group names", {"agentGroups": [server(), server(service={"name": "other"})]},
-     "agentGroups", "more than once"),
-    ("duplicate service names",
-     {"agentGroups": [server(), server(name="server2")]}, "agentGroups",
-     "distinct `name`"),
-    ("tag with comma", {"agentGroups": [server(tags={"segment": "a,b"})]},
-     "agentGroups[0].tags", "no ','"),
-    ("env overrides the contract", {"agentGroups": [server(env={"AGENT_CONTROLLER": "x"})]},
-     "agentGroups[0].env", "dedicated setting"),
-    ("bad env name", {"agentGroups": [server(env={"1BAD": "x"})]}, "agentGroups[0].env",
-     "must match"),
-    ("memory not a quantity", {"agentGroups": [server(resources={"limits": {"memory": "4GB"}})]},
-     "agentGroups[0].resources.limits.memory", "memory quantity"),
-    ("cpu not a quantity", {"agentGroups": [server(resources={"limits": {"cpu": "two"}})]},
-     "agentGroups[0].resources.limits.cpu", "CPU quantity"),
-    ("request above limit",
-     {"agentGroups": [server(resources={"requests": {"memory": "8Gi"}})]},
-     "agentGroups[0].resources", "must not exceed"),
-    ("no memory limit",
-     {"agentGroups": [server(resources={"limits": {"cpu": "2"}, "requests": {"memory": "1Gi"}})]},
-     "agentGroups[0].resources", "limits.memory must be set"),
-    ("relative readiness path",
-     {"agentGroups": [server(readiness={"mode": "http-health-check", "path": "health"})]},
-     "agentGroups[0].readiness.path", "absolute"),
-    ("unknown readiness mode", {"agentGroups": [server(readiness={"mode": "tcp"})]},
-     "agentGroups[0].readiness.mode", "'agent-started'"),
-    ("readiness port out of range",
-     {"agentGroups": [server(readiness={"mode": "http-health-check", "port": 0})]},
-     "agentGroups[0].readiness.port", "greater than or equal to 1"),
-    ("health check on a client",
-     {"agentGroups": [client(readiness={"mode": "http-health-check"})]}, "agentGroups[0]",
-     "served by server agents only"),
-    ("service on a client", {"agentGroups": [client(service={})]}, "agentGroups[0]",
-     "only server groups"),
-    ("service port out of range",
-     {"agentGroups": [server(service={"ports": [{"port": 70000}]})]},
-     "agentGroups[0].service.ports[0].port", "less than or equal to 65535"),
-    ("node port outside the range",
-     {"agentGroups": [server(service={"type": "NodePort", "ports": [{"nodePort": 8080}]})]},
-     "agentGroups[0].service.ports[0].nodePort", "greater than or equal to 30000"),
-    ("node port on a ClusterIP",
-     {"agentGroups": [server(service={"ports": [{"nodePort": 30080}]})]},
-     "agentGroups[0].service", "needs type NodePort"),
-    ("unknown service type", {"agentGroups": [server(service={"type": "ExternalName"})]},
-     "agentGroups[0].service.type", "'LoadBalancer'"),
-    ("duplicate port names",
-     {"agentGroups": [server(service={"ports": [{"port": 80}, {"port": 81}]})]},
-     "agentGroups[0].service", "must be unique"),
-    ("node port used twice",
-     {"agentGroups": [
-         server(service={"type": "NodePort", "ports": [{"nodePort": 30080}]}),
-         server(name="s2", service={"name": "s2", "type": "NodePort",
-                                    "ports": [{"nodePort": 30080}]}),
-     ]}, "agentGroups", "more than one Service"),
-    ("bad node selector key", {"agentGroups": [server(nodeSelector={"agent type": "server"})]},
-     "agentGroups[0].nodeSelector", "label key"),
-    ("bad toleration effect",
-     {"agentGroups": [server(tolerations=[{"key": "dedicated", "effect": "Never"}])]},
-     "agentGroups[0].tolerations[0].effect", "'NoSchedule'"),
-    ("arm64 before the aarch64 image",
-     {"cyperfRelease": "release7.0", "agentGroups": [server(architecture="arm64")]},
-     "agentGroups[0].architecture", "release26.0.0 or newer"),
-    ("interface name with a slash", {"agentGroups": [server(testInterface="eth0/1")]},
-     "agentGroups[0].testInterface", "interface name"),
-    ("node label role unknown", {"nodeLabels": {"worker-1": "router"}}, "nodeLabels.worker-1",
-     "'client' or 'server'"),
+    (
+        "negative replicas",
+        {"agentGroups": [server(replicas=-1)]},
+        "agentGroups[0].replicas",
+        "greater than or equal to 0",
+    ),
+    (
+        "typo in group key",
+        {"agentGroups": [server(replicsa=2)]},
+        "agentGroups[0].replicsa",
+        "not a known",
+    ),
+    (
+        "unknown role",
+        {"agentGroups": [{"name": "x", "role": "router"}]},
+        "agentGroups[0].role",
+        "'client' or 'server'",
+    ),
+    (
+        "group name with capitals",
+        {"agentGroups": [server(name="Server1")]},
+        "agentGroups[0].name",
+        "DNS label",
+    ),
+    (
+        "group name too long",
+        {"agentGroups": [server(name="s" * 41)]},
+        "agentGroups[0].name",
+        "at most 40",
+    ),
+    (
+        "duplicate group names",
+        {"agentGroups": [server(), server(service={"name": "other"})]},
+        "agentGroups",
+        "more than once",
+    ),
+    (
+        "duplicate service names",
+        {"agentGroups": [server(), server(name="server2")]},
+        "agentGroups",
+        "distinct `name`",
+    ),
+    (
+        "tag with comma",
+        {"agentGroups": [server(tags={"segment": "a,b"})]},
+        "agentGroups[0].tags",
+        "no ','",
+    ),
+    (
+        "env overrides the contract",
+        {"agentGroups": [server(env={"AGENT_CONTROLLER": "x"})]},
+        "agentGroups[0].env",
+        "dedicated setting",
+    ),
+    (
+        "bad env name",
+        {"agentGroups": [server(env={"1BAD": "x"})]},
+        "agentGroups[0].env",
+        "must match",
+    ),
+    (
+        "memory not a quantity",
+        {"agentGroups": [server(resources={"limits": {"memory": "4GB"}})]},
+        "agentGroups[0].resources.limits.memory",
+        "memory quantity",
+    ),
+    (
+        "cpu not a quantity",
+        {"agentGroups": [server(resources={"limits": {"cpu": "two"}})]},
+        "agentGroups[0].resources.limits.cpu",
+        "CPU quantity",
+    ),
+    (
+        "request above limit",
+        {"agentGroups": [server(resources={"requests": {"memory": "8Gi"}})]},
+        "agentGroups[0].resources",
+        "must not exceed",
+    ),
+    (
+        "no memory limit",
+        {
+            "agentGroups": [
+                server(resources={"limits": {"cpu": "2"}, "requests": {"memory": "1Gi"}})
+            ]
+        },
+        "agentGroups[0].resources",
+        "limits.memory must be set",
+    ),
+    (
+        "relative readiness path",
+        {"agentGroups": [server(readiness={"mode": "http-health-check", "path": "health"})]},
+        "agentGroups[0].readiness.path",
+        "absolute",
+    ),
+    (
+        "unknown readiness mode",
+        {"agentGroups": [server(readiness={"mode": "tcp"})]},
+        "agentGroups[0].readiness.mode",
+        "'agent-started'",
+    ),
+    (
+        "readiness port out of range",
+        {"agentGroups": [server(readiness={"mode": "http-health-check", "port": 0})]},
+        "agentGroups[0].readiness.port",
+        "greater than or equal to 1",
+    ),
+    (
+        "health check on a client",
+        {"agentGroups": [client(readiness={"mode": "http-health-check"})]},
+        "agentGroups[0]",
+        "served by server agents only",
+    ),
+    (
+        "service on a client",
+        {"agentGroups": [client(service={})]},
+        "agentGroups[0]",
+        "only server groups",
+    ),
+    (
+        "service port out of range",
+        {"agentGroups": [server(service={"ports": [{"port": 70000}]})]},
+        "agentGroups[0].service.ports[0].port",
+        "less than or equal to 65535",
+    ),
+    (
+        "node port outside the range",
+        {"agentGroups": [server(service={"type": "NodePort", "ports": [{"nodePort": 8080}]})]},
+        "agentGroups[0].service.ports[0].nodePort",
+        "greater than or equal to 30000",
+    ),
+    (
+        "node port on a ClusterIP",
+        {"agentGroups": [server(service={"ports": [{"nodePort": 30080}]})]},
+        "agentGroups[0].service",
+        "needs type NodePort",
+    ),
+    (
+        "unknown service type",
+        {"agentGroups": [server(service={"type": "ExternalName"})]},
+        "agentGroups[0].service.type",
+        "'LoadBalancer'",
+    ),
+    (
+        "duplicate port names",
+        {"agentGroups": [server(service={"ports": [{"port": 80}, {"port": 81}]})]},
+        "agentGroups[0].service",
+        "must be unique",
+    ),
+    (
+        "node port used twice",
+        {
+            "agentGroups": [
+                server(service={"type": "NodePort", "ports": [{"nodePort": 30080}]}),
+                server(
+                    name="s2",
+                    service={"name": "s2", "type": "NodePort", "ports": [{"nodePort": 30080}]},
+                ),
+            ]
+        },
+        "agentGroups",
+        "more than one Service",
+    ),
+    (
+        "bad node selector key",
+        {"agentGroups": [server(nodeSelector={"agent type": "server"})]},
+        "agentGroups[0].nodeSelector",
+        "label key",
+    ),
+    (
+        "bad toleration effect",
+        {"agentGroups": [server(tolerations=[{"key": "dedicated", "effect": "Never"}])]},
+        "agentGroups[0].tolerations[0].effect",
+        "'NoSchedule'",
+    ),
+    (
+        "arm64 before the aarch64 image",
+        {"cyperfRelease": "release7.0", "agentGroups": [server(architecture="arm64")]},
+        "agentGroups[0].architecture",
+        "release26.0.0 or newer",
+    ),
+    (
+        "interface name with a slash",
+        {"agentGroups": [server(testInterface="eth0/1")]},
+        "agentGroups[0].testInterface",
+        "interface name",
+    ),
+    (
+        "node label role unknown",
+        {"nodeLabels": {"worker-1": "router"}},
+        "nodeLabels.worker-1",
+        "'client' or 'server'",
+    ),
     ("node name invalid", {"nodeLabels": {"Worker_1": "client"}}, "nodeLabels", "DNS subdomain"),
-    ("annotations key invalid",
-     {"agentGroups": [server(podAnnotations={"bad key": "x"})]},
-     "agentGroups[0].podAnnotations", "annotation key"),
+    (
+        "annotations key invalid",
+        {"agentGroups": [server(podAnnotations={"bad key": "x"})]},
+        "agentGroups[0].podAnnotations",
+        "annotation key",
+    ),
 ]
 
 
