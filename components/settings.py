@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from components.eks_settings import EksSettings, eks_cross_checks, eks_defaults
 from components.validators import (
     ENV_NAME,
     AnnotationMap,
@@ -311,6 +312,20 @@ class StackSettings(Model):
     # Bound on waiting for agents to roll out (and for server Services to get a ready endpoint):
     # a pod that cannot be scheduled fails `pulumi up` after this, not after ten minutes.
     rollout_timeout_seconds: int = Field(default=300, ge=30, le=3600)
+    # The EKS cluster this stack provisions (cluster `eks`); defaults when `eks` is left out.
+    eks: EksSettings | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _eks_defaults(cls, data: Any) -> Any:
+        return eks_defaults(data)
+
+    @model_validator(mode="after")
+    def _eks_cross_checks(self) -> StackSettings:
+        problems = eks_cross_checks(self)
+        if problems:
+            raise CrossCheckProblems(problems)
+        return self
 
     @field_validator("cluster_dns_service")
     @classmethod
