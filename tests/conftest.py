@@ -150,9 +150,7 @@ def _plain(value: Any) -> Any:
 
 
 def _is_secret(value: Any) -> bool:
-    return (
-        isinstance(value, dict) and value.get(rpc._special_sig_key) == rpc._special_secret_sig
-    )
+    return isinstance(value, dict) and value.get(rpc._special_sig_key) == rpc._special_secret_sig
 
 
 def _secret_keys(inputs: dict[str, Any]) -> set[str]:
@@ -187,9 +185,14 @@ def config_of(**settings: Any) -> dict[str, str]:
 def run_stack(
     config: dict[str, str],
     cluster_state: dict[tuple[str, str], dict[str, Any]] | None = None,
+    mocks: ClusterMocks | None = None,
 ) -> StackRun:
     """Run the real program under mocks; every export must resolve."""
-    run, error = _run(config, cluster_state)
+    if mocks is None:
+        mocks = ClusterMocks(
+            cluster_state if cluster_state is not None else default_cluster_state()
+        )
+    run, error = _run(config, mocks)
     if error is not None:
         raise error
     return run
@@ -197,17 +200,14 @@ def run_stack(
 
 def run_stack_expecting_error(config: dict[str, str]) -> tuple[BaseException, StackRun]:
     """Run the program with a config it must reject; returns the error and what got registered."""
-    run, error = _run(config, None)
+    run, error = _run(config, ClusterMocks(default_cluster_state()))
     assert error is not None, "the program accepted a config it should reject"
     return error, run
 
 
-def _run(
-    config: dict[str, str], cluster_state: dict[tuple[str, str], dict[str, Any]] | None
-) -> tuple[StackRun, BaseException | None]:
+def _run(config: dict[str, str], mocks: ClusterMocks) -> tuple[StackRun, BaseException | None]:
     from components import stack
 
-    mocks = ClusterMocks(cluster_state if cluster_state is not None else default_cluster_state())
     monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=STACK, preview=False, monitor=monitor)
     pulumi.runtime.set_all_config(config)

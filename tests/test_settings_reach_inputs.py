@@ -101,7 +101,10 @@ def test_namespace_not_created_when_told_it_exists(run: StackRun) -> None:
 
 def test_node_labels_patch_named_nodes_before_agents(run: StackRun) -> None:
     patches = run.of_type("kubernetes:core/v1:NodePatch")
-    assert [(p.inputs["metadata"]["name"], p.inputs["metadata"]["labels"]) for p in patches] == [
+    # Registration order is not deterministic (registrations run concurrently): sort.
+    assert sorted(
+        (p.inputs["metadata"]["name"], p.inputs["metadata"]["labels"]) for p in patches
+    ) == [
         ("worker-a", {"agenttype": "client"}),
         ("worker-b", {"agenttype": "server"}),
     ]

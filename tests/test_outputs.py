@@ -1,0 +1,178 @@
+"""Outputs are computed from what the cluster reports (mocked reads), not from the config."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from components.controller_setup import endpoint_addresses, service_report
+from tests.conftest import ClusterMocks, StackRun, config_of, default_cluster_state, run_stack
+
+
+def endpoints(ready: list[str], not_ready: list[str] = []) -> dict[str, Any]:  # noqa: B006
+    subset: dict[str, Any] = {"addresses": [{"ip": ip} for ip in ready]}
+    if not_ready:
+        subset["notReadyAddresses"] = [{"ip": ip} for ip in not_ready]
+    return {"subsets": [subset]}
+
+
+@pytest.fixture(scope="module")
+def two_server_groups() -> StackRun:
+    state = default_cluster_state(
+        endpoints={
+            "svc-a": endpoints(["10.244.3.20", "10.244.1.9"], ["10.244.2.4"]),
+            "svc-b": endpoints(["10.244.5.2"]),
+        }
+    )
+    return run_stack(
+        config_of(
+            controllerAddress="10.1.2.3",
+            agentGroups=[
+                {"name": "clients", "role": "client", "tags": {"site": "lab"}},
+                {
+                    "name": "a",
+                    "role": "server",
+                    "replicas": 3,
+                    "service": {"name": "svc-a", "type": "NodePort"},
+                },
+                {
+                    "name": "b",
+                    "role": "server",
+                    "readiness": {"mode": "http-health-check"},
+                    "service": {
+                        "name": "svc-b",
+                        "ports": [
+                            {"name": "http", "port": 8080, "targetPort": 80},
+                            {"name": "https", "port": 8443, "targetPort": 443},
+                        ],
+                    },
+                },
+            ],
+        ),
+        state,
+    )
+
+
+def test_pod_ips_per_group_ready_and_not_ready(two_server_groups: StackRun) -> None:
+    assert two_server_groups.exports["serverPodIps"] == {
+        "a": ["10.244.1.9", "10.244.3.20"],
+        "b": ["10.244.5.2"],
+    }
+    assert two_server_groups.exports["serverPodIpsNotReady"] == {"a": ["10.244.2.4"], "b": []}
+
+
+def test_endpoints_read_after_the_service_and_deployment(two_server_groups: StackRun) -> None:
+    reads = two_server_groups.reads("kubernetes:core/v1:Endpoints")
+    assert sorted(r.read_id for r in reads) == ["cyperf/svc-a", "cyperf/svc-b"]
+    read_a = next(r for r in reads if r.read_id == "cyperf/svc-a")
+    deployment = two_server_groups.one("kubernetes:apps/v1:Deployment", "agents-a")
+    service = two_server_groups.one("kubernetes:core/v1:Service", "agents-a-service")
+    assert sorted(read_a.dependencies) == sorted([deployment.urn, service.urn])
+
+
+def test_service_addresses_come_from_the_api(two_server_groups: StackRun) -> None:
+    services = two_server_groups.exports["serverServices"]
+    # ClusterIPs and the node port were assigned by the (mock) API server, not configured.
+    assert services["a"] == {
+        "name": "svc-a",
+        "type": "NodePort",
+        "clusterIp": "10.96.1.1",
+        "ports": [
+            {"name": "http", "protocol": "TCP", "port": 80, "targetPort": 80, "nodePort": 31000}
+        ],
+        "loadBalancerAddress": None,
+    }
+    assert services["b"]["clusterIp"] == "10.96.1.2"
+    assert two_server_groups.exports["clusterDnsIp"] == "10.96.0.10"
+
+
+def test_controller_setup_answers_the_checklist(two_server_groups: StackRun) -> None:
+    setup = two_server_groups.exports["controllerSetup"]
+    assert setup["agentController"] == {
+        "address": "10.1.2.3",
+        "isControllerProxy": False,
+        "ingressPorts": [443],
+    }
+    assert setup["agentAssignment"]["clients"]["tags"] == ["site=lab"]
+    assert setup["agentAssignment"]["a"]["tags"] == [
+        "K8s-Group=CyPerf-Agent-Server",
+        "node-owner=User",
+    ]
+    assert setup["networkSegmentIpRange"].startswith("Automatic IP")
+    assert setup["dutHost"]["a"] == {
+        "podIps": ["10.244.1.9", "10.244.3.20"],
+        "serviceClusterIp": "10.96.1.1",
+        "nodePorts": {"http": 31000},
+        "nodeAddresses": "the IP of any node (north-south clients outside the cluster)",
+    }
+    assert setup["dnsResolverNameServer"] == "10.96.0.10"
+    assert setup["connectionPorts"]["b"] == {
+        "destinationPort": {"http": 8080, "https": 8443},
+        "serverPort": {"http": 80, "https": 443},
+    }
+    assert setup["httpHealthCheck"] == {
+        "b": {"enabled": True, "targetUrl": "/CyPerfHTTPHealthCheck", "port": 80}
+    }
+    assert two_server_groups.exports["agentTags"] == {
+        "clients": "site=lab",
+        "a": "K8s-Group=CyPerf-Agent-Server,node-owner=User",
+        "b": "K8s-Group=CyPerf-Agent-Server,node-owner=User",
+    }
+
+
+def test_dut_component_registers_its_outputs(two_server_groups: StackRun) -> None:
+    dut = two_server_groups.one("cyperf-k8s:index:DutOutputs", "dut")
+    registered = two_server_groups.component_outputs[dut.urn]
+    assert registered["serverPodIps"] == two_server_groups.exports["serverPodIps"]
+    assert registered["clusterDnsIp"] == "10.96.0.10"
+
+
+def test_endpoint_addresses_dedupes_and_sorts_numerically() -> None:
+    subsets = [
+        {"addresses": [{"ip": "10.0.0.10"}, {"ip": "10.0.0.9"}]},
+        {"addresses": [{"ip": "10.0.0.9"}], "notReadyAddresses": [{"ip": "10.0.0.2"}]},
+    ]
+    assert endpoint_addresses(subsets) == {
+        "ready": ["10.0.0.9", "10.0.0.10"],
+        "notReady": ["10.0.0.2"],
+    }
+    assert endpoint_addresses(None) == {"ready": [], "notReady": []}
+
+
+def test_load_balancer_address_prefers_ip_then_hostname() -> None:
+    spec = {
+        "type": "LoadBalancer",
+        "clusterIP": "10.96.0.50",
+        "ports": [{"name": "http", "port": 80.0, "targetPort": 80.0, "nodePort": 31111.0}],
+    }
+    by_ip = service_report("s", spec, {"loadBalancer": {"ingress": [{"ip": "203.0.113.7"}]}})
+    assert by_ip["loadBalancerAddress"] == "203.0.113.7"
+    by_name = service_report(
+        "s", spec, {"loadBalancer": {"ingress": [{"hostname": "lb.example.com"}]}}
+    )
+    assert by_name["loadBalancerAddress"] == "lb.example.com"
+    assert service_report("s", spec, {})["loadBalancerAddress"] is None
+    assert by_ip["ports"] == [
+        {"name": "http", "protocol": "TCP", "port": 80, "targetPort": 80, "nodePort": 31111}
+    ]
+
+
+def test_load_balancer_address_reaches_the_outputs() -> None:
+    class LoadBalancedCluster(ClusterMocks):
+        def new_resource(self, args: Any) -> tuple[str, dict[str, Any]]:
+            resource_id, outputs = super().new_resource(args)
+            if args.typ == "kubernetes:core/v1:Service" and not args.resource_id:
+                outputs["status"] = {"loadBalancer": {"ingress": [{"hostname": "nlb.example"}]}}
+            return resource_id, outputs
+
+    run = run_stack(
+        config_of(
+            agentGroups=[{"name": "s", "role": "server", "service": {"type": "LoadBalancer"}}]
+        ),
+        mocks=LoadBalancedCluster(
+            default_cluster_state(endpoints={"cyperf-agent-service": endpoints(["10.2.0.4"])})
+        ),
+    )
+    assert run.exports["serverServices"]["s"]["loadBalancerAddress"] == "nlb.example"
+    assert run.exports["controllerSetup"]["dutHost"]["s"]["loadBalancerAddress"] == "nlb.example"
