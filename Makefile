@@ -5,7 +5,7 @@ STACK ?= east-west
 
 include rig/rig.mk
 
-.PHONY: venv check test lint typecheck e2e demo bench
+.PHONY: venv check test lint typecheck e2e up preview demo bench
 
 # The same virtualenv Pulumi.yaml names, so `pulumi up` reuses it.
 $(VENV)/installed.stamp: requirements.txt requirements-dev.txt
@@ -32,3 +32,12 @@ typecheck: venv
 ## e2e: the real Pulumi engine against the local KWOK control plane
 e2e: venv rig
 	$(PY) -m pytest -m e2e -p no:cacheprovider tests/e2e
+
+## up: deploy stack $(STACK) (stacks/Pulumi.$(STACK).yaml) with the Pulumi CLI on your PATH
+up: venv
+	pulumi stack select --create $(STACK)
+	pulumi up --stack $(STACK)
+
+preview: venv
+	pulumi stack select --create $(STACK)
+	pulumi preview --stack $(STACK)
