@@ -1,0 +1,87 @@
+"""The EKS control plane (pulumi-eks `Cluster`, no default node group, API access entries) and the
+Kubernetes provider built from its kubeconfig."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_eks as eks_sdk
+import pulumi_kubernetes as k8s
+
+from components.eks import plan
+from components.eks.network import EksNetwork
+from components.eks_settings import EksSettings
+
+
+def _access_entries(entries: dict[str, dict[str, Any]]) -> dict[str, eks_sdk.AccessEntryArgs]:
+    return {
+        key: eks_sdk.AccessEntryArgs(
+            principal_arn=entry["principal_arn"],
+            access_policies={
+                name: eks_sdk.AccessPolicyAssociationArgs(
+                    policy_arn=policy["policy_arn"],
+                    access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(
+                        **policy["access_scope"]
+                    ),
+                )
+                for name, policy in entry["access_policies"].items()
+            },
+        )
+        for key, entry in entries.items()
+    }
+
+
+def cluster_sdk_args(args: dict[str, Any]) -> dict[str, Any]:
+    """The plan's plain arguments as pulumi-eks input types."""
+    converted = dict(args)
+    converted["authentication_mode"] = eks_sdk.AuthenticationMode(args["authentication_mode"])
+    converted["access_entries"] = _access_entries(args["access_entries"])
+    converted["coredns_addon_options"] = eks_sdk.CoreDnsAddonOptionsArgs(
+        **args["coredns_addon_options"]
+    )
+    if "vpc_cni_options" in args:
+        converted["vpc_cni_options"] = eks_sdk.VpcCniOptionsArgs(**args["vpc_cni_options"])
+    return converted
+
+
+class EksCluster(pulumi.ComponentResource):
+    cluster: eks_sdk.Cluster
+    cluster_name: str
+    # The cluster's kubeconfig as JSON, secret (it names the cluster and runs `aws eks get-token`).
+    kubeconfig: pulumi.Output[str]
+    provider: k8s.Provider
+    # The EKS-created cluster security group, which managed nodes get.
+    node_security_group_id: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        eks: EksSettings,
+        network: EksNetwork,
+        physical_name: str,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("cyperf-k8s:eks:Cluster", name, None, opts)
+        self.cluster_name = physical_name
+        args = cluster_sdk_args(plan.cluster_args(eks, physical_name))
+        self.cluster = eks_sdk.Cluster(
+            plan.cluster_resource_name(eks.cni),
+            vpc_id=network.vpc_id,
+            public_subnet_ids=network.public_subnet_ids or None,
+            private_subnet_ids=network.private_subnet_ids or None,
+            opts=pulumi.ResourceOptions(parent=self),
+            **args,
+        )
+        self.kubeconfig = pulumi.Output.secret(self.cluster.kubeconfig_json)
+        self.node_security_group_id = self.cluster.node_security_group_id
+        self.provider = k8s.Provider(
+            f"{name}-kubernetes",
+            kubeconfig=self.kubeconfig,
+            # A rewritten kubeconfig (another AWS profile, a CLI update) must not replace every
+            # agent object; a new cluster (new name) does.
+            cluster_identifier=physical_name,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.register_outputs({"clusterName": physical_name, "kubeconfig": self.kubeconfig})

@@ -1,0 +1,66 @@
+"""Ingress rules on the CyPerf Controller's security group, from the agents only: the NAT gateway
+addresses (/32) of a VPC the stack made, or the node security group in an existing VPC."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from components.eks_settings import EksSettings
+
+
+class ControllerAccess(pulumi.ComponentResource):
+    rules: list[aws.vpc.SecurityGroupIngressRule]
+
+    def __init__(
+        self,
+        name: str,
+        eks: EksSettings,
+        ports: Sequence[int],
+        nat_public_ips: Sequence[pulumi.Output[str]],
+        node_security_group_id: pulumi.Input[str],
+        cluster_name: str,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("cyperf-k8s:eks:ControllerAccess", name, None, opts)
+        self.rules = []
+        group = eks.controller_security_group_id
+        source = eks.controller_ingress_source
+        child = pulumi.ResourceOptions(parent=self)
+        for port in ports:
+            if group is None:
+                break
+            if source == "natGateways":
+                for index, address in enumerate(nat_public_ips):
+                    self.rules.append(
+                        aws.vpc.SecurityGroupIngressRule(
+                            f"{name}-nat-{index}-{port}",
+                            security_group_id=group,
+                            ip_protocol="tcp",
+                            from_port=port,
+                            to_port=port,
+                            cidr_ipv4=address.apply(lambda a: f"{a}/32"),
+                            description=f"CyPerf agents of EKS {cluster_name} via NAT {index}",
+                            tags=dict(eks.tags),
+                            opts=child,
+                        )
+                    )
+            elif source == "nodeSecurityGroup":
+                self.rules.append(
+                    aws.vpc.SecurityGroupIngressRule(
+                        f"{name}-nodes-{port}",
+                        security_group_id=group,
+                        ip_protocol="tcp",
+                        from_port=port,
+                        to_port=port,
+                        referenced_security_group_id=node_security_group_id,
+                        description=f"CyPerf agents of EKS {cluster_name} (node security group)",
+                        tags=dict(eks.tags),
+                        opts=child,
+                    )
+                )
+        self.register_outputs(
+            {"securityGroupId": group, "ports": list(ports) if group else [], "source": source}
+        )

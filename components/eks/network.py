@@ -1,0 +1,191 @@
+"""The cluster's network: a VPC the stack creates (subnets, internet and NAT gateways, routes) or
+an existing VPC and its subnets, checked against the service and pod CIDRs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.eks import plan
+from components.eks_settings import EksSettings
+
+
+def _zone(names: Sequence[str], index: int, wanted: int) -> str:
+    if len(names) < wanted:
+        raise ValueError(
+            f"cyperf-k8s:eks.network.availabilityZoneCount: the region has only {len(names)} "
+            f"available zones {list(names)}, {wanted} were asked for"
+        )
+    return names[index]
+
+
+def _zone_output(names: pulumi.Output[list[str]], index: int, wanted: int) -> pulumi.Output[str]:
+    return names.apply(lambda found: _zone(found, index, wanted))
+
+
+def _checked_vpc(vpc: Any, eks: EksSettings) -> str:
+    cidrs = sorted(
+        {vpc.cidr_block}
+        | {a.cidr_block for a in (vpc.cidr_block_associations or []) if a.cidr_block}
+    )
+    problems = plan.vpc_overlap_problems(cidrs, eks)
+    if problems:
+        raise ValueError("; ".join(problems))
+    return str(vpc.id)
+
+
+class EksNetwork(pulumi.ComponentResource):
+    vpc_id: pulumi.Output[str]
+    public_subnet_ids: list[pulumi.Output[str]]
+    private_subnet_ids: list[pulumi.Output[str]]
+    node_subnet_ids: list[pulumi.Output[str]]
+    # Public IPs of the NAT gateways (empty unless the stack made private nodes' NAT).
+    nat_public_ips: list[pulumi.Output[str]]
+    # What the controller sees agents come from: NAT IPs as /32, else the node subnet CIDRs.
+    egress_addresses: pulumi.Output[list[str]]
+
+    def __init__(
+        self, name: str, eks: EksSettings, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("cyperf-k8s:eks:Network", name, None, opts)
+        self.nat_public_ips = []
+        if eks.network.creates_vpc:
+            self._create(name, eks)
+        else:
+            self._existing(name, eks)
+        self.register_outputs(
+            {
+                "vpcId": self.vpc_id,
+                "publicSubnetIds": self.public_subnet_ids,
+                "privateSubnetIds": self.private_subnet_ids,
+                "egressAddresses": self.egress_addresses,
+            }
+        )
+
+    def _create(self, name: str, eks: EksSettings) -> None:
+        network = eks.network
+        child = pulumi.ResourceOptions(parent=self)
+
+        def tags(resource: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+            return {**eks.tags, **(extra or {}), "Name": f"{name}-{resource}"}
+
+        zone_names: list[pulumi.Input[str]]
+        if network.availability_zones is not None:
+            zone_names = list(network.availability_zones)
+        else:
+            zones = aws.get_availability_zones_output(
+                state="available",
+                filters=[
+                    aws.GetAvailabilityZonesFilterArgs(
+                        name="opt-in-status", values=["opt-in-not-required"]
+                    )
+                ],
+                opts=pulumi.InvokeOutputOptions(parent=self),
+            )
+            count = network.zone_count
+            zone_names = [_zone_output(zones.names, i, count) for i in range(count)]
+
+        vpc = aws.ec2.Vpc(
+            f"{name}-vpc",
+            cidr_block=network.vpc_cidr,
+            enable_dns_hostnames=True,
+            enable_dns_support=True,
+            tags=tags("vpc"),
+            opts=child,
+        )
+        gateway = aws.ec2.InternetGateway(
+            f"{name}-igw", vpc_id=vpc.id, tags=tags("igw"), opts=child
+        )
+        subnets: dict[str, aws.ec2.Subnet] = {}
+        for subnet in plan.subnet_plan(network):
+            subnets[subnet.name] = aws.ec2.Subnet(
+                f"{name}-{subnet.name}",
+                vpc_id=vpc.id,
+                cidr_block=subnet.cidr,
+                availability_zone=zone_names[subnet.zone_index],
+                # Public nodes need a public IP to reach the controller and the image registry.
+                map_public_ip_on_launch=subnet.public,
+                tags=tags(subnet.name, plan.subnet_tags(subnet.public)),
+                opts=child,
+            )
+        public_routes = aws.ec2.RouteTable(
+            f"{name}-public",
+            vpc_id=vpc.id,
+            routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", gateway_id=gateway.id)],
+            tags=tags("public"),
+            opts=child,
+        )
+        nats: list[aws.ec2.NatGateway] = []
+        for zone in plan.nat_zone_indexes(network):
+            address = aws.ec2.Eip(
+                f"{name}-nat-{zone}", domain="vpc", tags=tags(f"nat-{zone}"), opts=child
+            )
+            nats.append(
+                aws.ec2.NatGateway(
+                    f"{name}-nat-{zone}",
+                    allocation_id=address.allocation_id,
+                    subnet_id=subnets[f"public-{zone}"].id,
+                    tags=tags(f"nat-{zone}"),
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[gateway]),
+                )
+            )
+            self.nat_public_ips.append(address.public_ip)
+        for subnet in plan.subnet_plan(network):
+            if subnet.public:
+                table = public_routes
+            else:
+                nat_index = plan.private_route_nat(network, subnet.zone_index)
+                table = aws.ec2.RouteTable(
+                    f"{name}-{subnet.name}",
+                    vpc_id=vpc.id,
+                    routes=(
+                        [
+                            aws.ec2.RouteTableRouteArgs(
+                                cidr_block="0.0.0.0/0", nat_gateway_id=nats[nat_index].id
+                            )
+                        ]
+                        if nat_index is not None
+                        else []
+                    ),
+                    tags=tags(subnet.name),
+                    opts=child,
+                )
+            aws.ec2.RouteTableAssociation(
+                f"{name}-{subnet.name}",
+                route_table_id=table.id,
+                subnet_id=subnets[subnet.name].id,
+                opts=child,
+            )
+        self.vpc_id = vpc.id
+        self.public_subnet_ids = [s.id for n, s in subnets.items() if n.startswith("public-")]
+        self.private_subnet_ids = [s.id for n, s in subnets.items() if n.startswith("private-")]
+        self.node_subnet_ids = (
+            self.private_subnet_ids
+            if network.node_placement == "private"
+            else self.public_subnet_ids
+        )
+        if self.nat_public_ips:
+            self.egress_addresses = pulumi.Output.all(
+                *[ip.apply(lambda a: f"{a}/32") for ip in self.nat_public_ips]
+            )
+        else:
+            self.egress_addresses = pulumi.Output.from_input(plan.public_node_subnet_cidrs(network))
+
+    def _existing(self, name: str, eks: EksSettings) -> None:
+        network = eks.network
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        vpc = aws.ec2.get_vpc_output(id=network.vpc_id, opts=invoke)
+        # The cluster takes this id, so an overlapping service or pod CIDR stops it.
+        self.vpc_id = vpc.apply(lambda v: _checked_vpc(v, eks))
+        self.public_subnet_ids = [pulumi.Output.from_input(s) for s in network.public_subnet_ids]
+        self.private_subnet_ids = [pulumi.Output.from_input(s) for s in network.private_subnet_ids]
+        self.node_subnet_ids = [pulumi.Output.from_input(s) for s in network.node_subnet_ids_given]
+        self.egress_addresses = pulumi.Output.all(
+            *[
+                aws.ec2.get_subnet_output(id=subnet, opts=invoke).cidr_block
+                for subnet in network.node_subnet_ids_given
+            ]
+        )

@@ -1,0 +1,122 @@
+"""One managed node group per agent role (labelled `agenttype=<role>`, optionally tainted), their
+IAM role, and for Calico the CoreDNS add-on once nodes exist."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_eks as eks_sdk
+
+from components.eks import plan
+from components.eks.cluster import EksCluster
+from components.eks.network import EksNetwork
+from components.eks_settings import EksSettings
+
+
+def node_group_sdk_args(args: dict[str, Any]) -> dict[str, Any]:
+    """The plan's plain node group arguments as SDK input types."""
+    converted = dict(args)
+    converted["scaling_config"] = aws.eks.NodeGroupScalingConfigArgs(**args["scaling_config"])
+    converted["taints"] = [aws.eks.NodeGroupTaintArgs(**taint) for taint in args["taints"]]
+    if "nodeadm_extra_options" in args:
+        converted["nodeadm_extra_options"] = [
+            eks_sdk.NodeadmOptionsArgs(**option) for option in args["nodeadm_extra_options"]
+        ]
+    return converted
+
+
+class EksNodeGroups(pulumi.ComponentResource):
+    role: aws.iam.Role
+    groups: dict[str, eks_sdk.ManagedNodeGroup]
+    # The EKS node group names, per role.
+    names: dict[str, pulumi.Output[str]]
+
+    def __init__(
+        self,
+        name: str,
+        eks: EksSettings,
+        cluster: EksCluster,
+        network: EksNetwork,
+        after: Sequence[pulumi.Resource] = (),
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """`after`: what the nodes wait for besides their role (the CNI, the NAT routes); a
+        component's own depends_on does not reach its children."""
+        super().__init__("cyperf-k8s:eks:NodeGroups", name, None, opts)
+        partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        self.role = aws.iam.Role(
+            f"{name}-role",
+            assume_role_policy=partition.dns_suffix.apply(
+                lambda suffix: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": f"ec2.{suffix}"},
+                                "Action": "sts:AssumeRole",
+                            }
+                        ],
+                    }
+                )
+            ),
+            description=f"Nodes of EKS cluster {cluster.cluster_name} (CyPerf agents)",
+            tags=dict(eks.tags),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        attachments = [
+            aws.iam.RolePolicyAttachment(
+                f"{name}-{policy}",
+                role=self.role.name,
+                policy_arn=pulumi.Output.concat(
+                    "arn:", partition.partition, ":iam::aws:policy/", policy
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for policy in plan.node_role_policies(eks.cni)
+        ]
+        self.groups = {}
+        self.names = {}
+        for role, group in eks.node_groups.by_role().items():
+            args = node_group_sdk_args(plan.node_group_args(role, group, eks))
+            node_group = eks_sdk.ManagedNodeGroup(
+                f"{name}-{role}",
+                cluster=cluster.cluster,
+                node_role_arn=self.role.arn,
+                subnet_ids=network.node_subnet_ids,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[*attachments, *after]),
+                **args,
+            )
+            self.groups[role] = node_group
+            self.names[role] = node_group.node_group.node_group_name
+        self.register_outputs({"nodeGroupNames": self.names, "nodeRoleArn": self.role.arn})
+
+
+class EksCoreDns(pulumi.ComponentResource):
+    """CoreDNS as an EKS add-on, after the node groups (with no node it would stay DEGRADED)."""
+
+    addon: aws.eks.Addon
+
+    def __init__(
+        self,
+        name: str,
+        eks: EksSettings,
+        cluster: EksCluster,
+        node_groups: Sequence[pulumi.Resource],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("cyperf-k8s:eks:CoreDns", name, None, opts)
+        self.addon = aws.eks.Addon(
+            f"{name}-coredns",
+            cluster_name=cluster.cluster_name,
+            addon_name="coredns",
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="OVERWRITE",
+            tags=dict(eks.tags),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(node_groups)),
+        )
+        self.register_outputs({"addon": self.addon.addon_name})

@@ -1,0 +1,364 @@
+"""Every decision of the EKS path as a pure function: settings in, plain values/dicts out.
+
+No Pulumi and no AWS SDK here, so each decision is tested without mocks; the components in this
+package only wire these values into resources.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from components.eks_settings import (
+    ROLE_LABEL,
+    ROLES,
+    CniSettings,
+    EksSettings,
+    NetworkSettings,
+    NodeGroupSettings,
+    cluster_dns_ip,
+)
+
+CALICO_CHART = "tigera-operator"
+CALICO_CHART_REPOSITORY = "https://docs.tigera.io/calico/charts"
+CALICO_NAMESPACE = "tigera-operator"
+CALICO_RELEASE_NAME = "calico"
+CALICO_BLOCK_SIZE = 26
+CLUSTER_ADMIN_POLICY = "cluster-access-policy/AmazonEKSClusterAdminPolicy"
+# CyPerf agents reach the controller on 443; releases before 3.0 also use the NATS broker on 30422.
+CONTROLLER_PORT = 443
+CONTROLLER_NATS_PORT = 30422
+FIRST_RELEASE_WITHOUT_NATS_PORT = (3, 0)
+MAX_CLUSTER_NAME = 100
+NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly")
+VPC_CNI_POLICY = "AmazonEKS_CNI_Policy"
+NODEADM_CONTENT_TYPE = "application/node.eks.aws"
+CNI_SHORT = {"aws-vpc-cni": "vpccni", "calico-vxlan": "calico"}
+
+
+# --- network ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubnetPlan:
+    name: str
+    zone_index: int
+    public: bool
+    cidr: str
+
+
+def subnet_plan(network: NetworkSettings) -> list[SubnetPlan]:
+    """Equal blocks of the VPC CIDR: public subnets first (one per zone), then private ones."""
+    zones = network.zone_count
+    vpc = ipaddress.IPv4Network(network.vpc_cidr)
+    new_prefix = vpc.prefixlen + (2 * zones - 1).bit_length()
+    blocks = list(vpc.subnets(new_prefix=new_prefix))
+    plan = [SubnetPlan(f"public-{i}", i, True, str(blocks[i])) for i in range(zones)]
+    plan += [SubnetPlan(f"private-{i}", i, False, str(blocks[zones + i])) for i in range(zones)]
+    return plan
+
+
+def subnet_tags(public: bool) -> dict[str, str]:
+    # Where Kubernetes LoadBalancer Services put internet-facing / internal load balancers.
+    return {"kubernetes.io/role/elb": "1"} if public else {"kubernetes.io/role/internal-elb": "1"}
+
+
+def nat_zone_indexes(network: NetworkSettings) -> list[int]:
+    """Zones that get a NAT gateway: none when nodes are public (they egress through the IGW)."""
+    if not network.creates_vpc or network.node_placement == "public":
+        return []
+    if network.nat_gateways == "single":
+        return [0]
+    return list(range(network.zone_count))
+
+
+def private_route_nat(network: NetworkSettings, zone_index: int) -> int | None:
+    """Index into nat_zone_indexes() of the NAT gateway a private subnet routes through."""
+    nats = nat_zone_indexes(network)
+    if not nats:
+        return None
+    return nats.index(zone_index) if zone_index in nats else 0
+
+
+def vpc_overlap_problems(vpc_cidrs: list[str], eks: EksSettings) -> list[str]:
+    """Overlaps between an existing VPC's CIDR blocks and the service / Calico pod CIDR."""
+    problems = []
+    ranges = [("cyperf-k8s:eks.cluster.serviceCidr", eks.cluster.service_cidr)]
+    if eks.cni.is_calico:
+        ranges.append(("cyperf-k8s:eks.cni.podCidr", eks.cni.pod_cidr))
+    for key, cidr in ranges:
+        block = ipaddress.IPv4Network(cidr)
+        for vpc_cidr in vpc_cidrs:
+            if block.overlaps(ipaddress.IPv4Network(vpc_cidr)):
+                problems.append(
+                    f"{key}: {cidr!r} overlaps the CIDR {vpc_cidr!r} of VPC "
+                    f"{eks.network.vpc_id}; choose a block outside the VPC"
+                )
+    return problems
+
+
+# --- cluster ---------------------------------------------------------------------------------
+
+
+def cluster_resource_name(cni: CniSettings) -> str:
+    """The eks.Cluster's Pulumi name carries the CNI: switching CNI is a new cluster in preview."""
+    return f"eks-{cni.type}"
+
+
+def cluster_physical_name(stack: str, eks: EksSettings) -> str:
+    """EKS cluster name: stack, CNI and a digest of every create-only input.
+
+    The CNI (bootstrapSelfManagedAddons, which pulumi-eks ignores on update) and the service CIDR
+    can only be set when a cluster is created. A new value yields a new name, so Pulumi creates a
+    new cluster before deleting the old one instead of failing on a name clash or doing nothing.
+    """
+    create_only = {"cni": eks.cni.type, "serviceCidr": eks.cluster.service_cidr}
+    digest = hashlib.sha256(json.dumps(create_only, sort_keys=True).encode()).hexdigest()[:6]
+    stack_part = re.sub(r"[^A-Za-z0-9-]+", "-", stack).strip("-")[:60] or "stack"
+    return f"cyperf-{stack_part}-{CNI_SHORT[eks.cni.type]}-{digest}"[:MAX_CLUSTER_NAME]
+
+
+def _partition(arn: str) -> str:
+    return arn.split(":", 2)[1]
+
+
+def access_entries(eks: EksSettings) -> dict[str, dict[str, Any]]:
+    """Cluster-admin access entries for the extra principals (args for eks.AccessEntryArgs)."""
+    entries = {}
+    for index, arn in enumerate(eks.cluster.admin_principal_arns):
+        entries[f"admin-{index}"] = {
+            "principal_arn": arn,
+            "access_policies": {
+                "cluster-admin": {
+                    "policy_arn": f"arn:{_partition(arn)}:eks::aws:{CLUSTER_ADMIN_POLICY}",
+                    "access_scope": {"type": "cluster"},
+                }
+            },
+        }
+    return entries
+
+
+def vpc_cni_options(cni: CniSettings) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    if cni.prefix_delegation:
+        options["enable_prefix_delegation"] = True
+    if cni.mtu is not None:
+        options["eni_mtu"] = cni.mtu
+    if cni.addon_version is not None:
+        options["addon_version"] = cni.addon_version
+    return options
+
+
+def cluster_args(eks: EksSettings, physical_name: str) -> dict[str, Any]:
+    """eks.Cluster arguments except the network ids (outputs of the network component)."""
+    cluster = eks.cluster
+    args: dict[str, Any] = {
+        "name": physical_name,
+        "version": cluster.kubernetes_version,
+        "authentication_mode": "API",
+        "skip_default_node_group": True,
+        # Managed node groups get the EKS-created cluster security group; with the default
+        # groups skipped, node_security_group_id is that group (no unused groups are made).
+        "skip_default_security_groups": True,
+        "kubernetes_service_ip_address_range": cluster.service_cidr,
+        "endpoint_public_access": cluster.endpoint_public_access,
+        "endpoint_private_access": cluster.endpoint_private_access,
+        "public_access_cidrs": (
+            list(cluster.public_access_cidrs) if cluster.endpoint_public_access else None
+        ),
+        "deletion_protection": cluster.deletion_protection,
+        "tags": dict(eks.tags),
+        "access_entries": access_entries(eks),
+        # No CoreDNS add-on from the component: with no nodes yet it would sit DEGRADED. The
+        # VPC CNI path keeps EKS's bootstrapped CoreDNS; Calico gets the add-on after the nodes.
+        "coredns_addon_options": {"enabled": False},
+    }
+    if eks.cni.is_calico:
+        # No aws-node, kube-proxy or CoreDNS from EKS, and no vpc-cni add-on from the component:
+        # Calico is the only CNI; the component still adds the kube-proxy add-on.
+        args["bootstrap_self_managed_addons"] = False
+        args["use_default_vpc_cni"] = True
+    else:
+        args["bootstrap_self_managed_addons"] = True
+        # Leaving use_default_vpc_cni unset makes the component manage the vpc-cni add-on.
+        args["vpc_cni_options"] = vpc_cni_options(eks.cni)
+    return args
+
+
+# --- CNI -------------------------------------------------------------------------------------
+
+
+def calico_values(cni: CniSettings) -> dict[str, Any]:
+    """tigera-operator chart values: Calico CNI with a VXLAN overlay on EKS (no BGP)."""
+    network: dict[str, Any] = {
+        "bgp": "Disabled",
+        "ipPools": [
+            {
+                "name": "default-ipv4-ippool",
+                "cidr": cni.pod_cidr,
+                "encapsulation": "VXLAN",
+                "natOutgoing": "Enabled",
+                "nodeSelector": "all()",
+                "blockSize": CALICO_BLOCK_SIZE,
+            }
+        ],
+    }
+    if cni.mtu is not None:
+        network["mtu"] = cni.mtu
+    return {
+        "installation": {
+            "kubernetesProvider": "EKS",
+            "cni": {"type": "Calico"},
+            "calicoNetwork": network,
+        }
+    }
+
+
+# --- node groups -----------------------------------------------------------------------------
+
+
+def node_role_policies(cni: CniSettings) -> list[str]:
+    """AWS managed policies of the node role; the VPC CNI policy only where aws-node runs."""
+    policies = list(NODE_POLICIES)
+    if not cni.is_calico:
+        policies.append(VPC_CNI_POLICY)
+    return policies
+
+
+def max_pods_args(ami_type: str, max_pods: int | None) -> dict[str, Any]:
+    """How to raise kubelet maxPods for the node OS (a custom launch template carries it)."""
+    if max_pods is None:
+        return {}
+    if ami_type.startswith("AL2023_"):
+        node_config = {
+            "apiVersion": "node.eks.aws/v1alpha1",
+            "kind": "NodeConfig",
+            "spec": {"kubelet": {"config": {"maxPods": max_pods}}},
+        }
+        return {
+            "nodeadm_extra_options": [
+                {"content_type": NODEADM_CONTENT_TYPE, "content": json.dumps(node_config)}
+            ]
+        }
+    if ami_type.startswith("BOTTLEROCKET_"):
+        return {"bottlerocket_settings": {"settings": {"kubernetes": {"max-pods": max_pods}}}}
+    return {"kubelet_extra_args": f"--max-pods={max_pods}"}
+
+
+def node_taints(role: str, group: NodeGroupSettings) -> list[dict[str, str]]:
+    if not group.dedicated:
+        return []
+    return [{"key": ROLE_LABEL, "value": role, "effect": "NO_SCHEDULE"}]
+
+
+def node_group_args(role: str, group: NodeGroupSettings, eks: EksSettings) -> dict[str, Any]:
+    """eks.ManagedNodeGroup arguments except the cluster, node role and subnets."""
+    args: dict[str, Any] = {
+        "instance_types": list(group.instance_types),
+        "scaling_config": {
+            "desired_size": group.desired_size,
+            "min_size": group.min_size,
+            "max_size": group.max_size,
+        },
+        "capacity_type": group.capacity_type,
+        "ami_type": group.ami_type,
+        "disk_size": group.disk_size,
+        "labels": group.node_labels(role),
+        "taints": node_taints(role, group),
+        # IMDSv2 only (hop limit 2): pods cannot use the node's metadata credentials over v1.
+        "enable_imd_sv2": True,
+        "tags": {**eks.tags, "cyperf-k8s/role": role},
+    }
+    args.update(max_pods_args(group.ami_type, eks.cni.effective_max_pods))
+    return args
+
+
+def tolerations_by_role(eks: EksSettings) -> dict[str, list[dict[str, str]]]:
+    """Kubernetes tolerations the agents of each role need for their dedicated node group."""
+    tolerations: dict[str, list[dict[str, str]]] = {}
+    for role, group in eks.node_groups.by_role().items():
+        taints = node_taints(role, group)
+        if taints:
+            tolerations[role] = [
+                {
+                    "key": taint["key"],
+                    "operator": "Equal",
+                    "value": taint["value"],
+                    "effect": "NoSchedule",
+                }
+                for taint in taints
+            ]
+    return tolerations
+
+
+# --- controller access -----------------------------------------------------------------------
+
+
+def controller_ports(release_version: tuple[int, ...]) -> list[int]:
+    if release_version[:2] < FIRST_RELEASE_WITHOUT_NATS_PORT:
+        return [CONTROLLER_PORT, CONTROLLER_NATS_PORT]
+    return [CONTROLLER_PORT]
+
+
+def public_node_subnet_cidrs(network: NetworkSettings) -> list[str]:
+    """Node subnet CIDRs of a created VPC (the egress addresses of public nodes' private IPs)."""
+    public = network.node_placement == "public"
+    return [s.cidr for s in subnet_plan(network) if s.public == public]
+
+
+# --- outputs ---------------------------------------------------------------------------------
+
+
+def dns_ip(eks: EksSettings) -> str:
+    return cluster_dns_ip(eks.cluster.service_cidr)
+
+
+def notes(eks: EksSettings) -> list[str]:
+    """Facts about this cluster the tester needs when configuring the controller and the DUT."""
+    result = [
+        f"Cluster DNS (kube-dns) is {dns_ip(eks)}, the .10 address of the service CIDR "
+        f"{eks.cluster.service_cidr}: the clients' name server for FQDN DUTs.",
+        "The kubeconfig runs `aws eks get-token`: the aws CLI must be on PATH for `pulumi up` "
+        "and kubectl.",
+    ]
+    if eks.cni.is_calico:
+        result.append(
+            f"Calico VXLAN: pod IPs come from {eks.cni.pod_cidr} and are reachable only inside "
+            "the cluster; a DUT outside the cluster (north-south) must use a NodePort or a "
+            "LoadBalancer Service, not pod IPs."
+        )
+    else:
+        result.append(
+            "AWS VPC CNI: pod IPs are VPC addresses, reachable from the VPC and networks routed "
+            "to it."
+        )
+    if eks.network.creates_vpc and eks.network.node_placement == "private":
+        result.append(
+            "Nodes are in private subnets: agents reach the controller from the NAT gateway "
+            "addresses in egressAddresses; NodePorts are reachable only from inside the VPC."
+        )
+    elif eks.network.creates_vpc:
+        result.append(
+            "Nodes are in public subnets with their own public IPs (assigned at launch, not known "
+            "in advance): allow the controller's ingress accordingly; egressAddresses lists the "
+            "node subnets."
+        )
+    else:
+        result.append(
+            f"Existing VPC {eks.network.vpc_id}: egressAddresses lists the node subnets; how they "
+            "reach the internet (NAT, proxy) is the VPC's own routing."
+        )
+    if any(g.dedicated for g in eks.node_groups.by_role().values()):
+        result.append(
+            "Dedicated node groups are tainted agenttype=<role>:NoSchedule; the stack adds the "
+            "matching tolerations to that role's agents."
+        )
+    return result
+
+
+def node_group_roles(eks: EksSettings) -> list[str]:
+    return [role for role in ROLES if role in eks.node_groups.by_role()]

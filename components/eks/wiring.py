@@ -1,0 +1,67 @@
+"""The EKS path, wired: network -> cluster -> CNI -> node groups -> (Calico: CoreDNS) -> agents."""
+
+from __future__ import annotations
+
+import pulumi
+
+from components.cluster_access import ClusterAccess
+from components.eks import plan
+from components.eks.cluster import EksCluster
+from components.eks.cni import EksCni
+from components.eks.controller_access import ControllerAccess
+from components.eks.network import EksNetwork
+from components.eks.node_groups import EksCoreDns, EksNodeGroups
+from components.settings import StackSettings, release_version
+
+
+def provision(settings: StackSettings) -> ClusterAccess:
+    eks = settings.eks
+    if settings.cluster != "eks" or eks is None:
+        raise ValueError("components.eks.provision needs settings with cluster 'eks'")
+    physical_name = plan.cluster_physical_name(pulumi.get_stack(), eks)
+
+    network = EksNetwork("eks-network", eks)
+    cluster = EksCluster("eks-cluster", eks, network, physical_name)
+    # Calico is installed before any node exists: a node without a CNI stays NotReady.
+    cni = EksCni("eks-cni", eks, cluster.provider, after=[cluster.cluster])
+    # Private nodes need their NAT routes to pull images; all nodes need the CNI first.
+    nodes = EksNodeGroups(
+        "eks-nodes",
+        eks,
+        cluster,
+        network,
+        after=[cluster.cluster, network, *([cni.release] if cni.release is not None else [])],
+    )
+    agents_depend_on: list[pulumi.Resource] = [*nodes.groups.values()]
+    if cni.release is not None:
+        agents_depend_on.append(cni.release)
+        coredns = EksCoreDns("eks-coredns", eks, cluster, list(nodes.groups.values()))
+        agents_depend_on.append(coredns.addon)
+    controller = ControllerAccess(
+        "eks-controller-access",
+        eks,
+        plan.controller_ports(release_version(settings.cyperf_release)),
+        network.nat_public_ips,
+        cluster.node_security_group_id,
+        physical_name,
+    )
+    # Agents register with the controller as soon as they start: open its door first.
+    agents_depend_on.extend(controller.rules)
+
+    return ClusterAccess(
+        provider=cluster.provider,
+        agents_depend_on=agents_depend_on,
+        tolerations_by_role=plan.tolerations_by_role(eks),
+        dns_server_ip=plan.dns_ip(eks),
+        outputs={
+            "clusterName": physical_name,
+            "kubeconfig": cluster.kubeconfig,
+            "cni": eks.cni.type,
+            "nodeGroupNames": nodes.names,
+            "podCidr": eks.cni.effective_pod_cidr,
+            "serviceCidr": eks.cluster.service_cidr,
+            "clusterDnsIp": plan.dns_ip(eks),
+            "egressAddresses": network.egress_addresses,
+            "notes": plan.notes(eks),
+        },
+    )
