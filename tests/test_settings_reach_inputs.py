@@ -234,3 +234,23 @@ def test_load_balancer_wait_is_bounded() -> None:
     )
     service = run.one(SERVICE, "agents-s-service").inputs
     assert service["metadata"]["annotations"] == {"pulumi.com/timeoutSeconds": "120"}
+
+
+def test_missing_controller_address_warns(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pulumi
+
+    warnings: list[str] = []
+    monkeypatch.setattr(
+        pulumi.log, "warn", lambda message, *args, **kwargs: warnings.append(message)
+    )
+    run = run_stack(config_of(agentGroups=[{"name": "c", "role": "client"}]))
+    assert len(warnings) == 1
+    assert "cyperf-k8s:controllerAddress is not set" in warnings[0]
+    env = run.one(DEPLOYMENT, "agents-c").inputs["spec"]["template"]["spec"]["containers"][0]
+    assert "AGENT_CONTROLLER" not in [e["name"] for e in env["env"]]
+
+    warnings.clear()
+    run_stack(
+        config_of(controllerAddress="10.0.0.1", agentGroups=[{"name": "c", "role": "client"}])
+    )
+    assert warnings == []

@@ -1,0 +1,495 @@
+"""The `eks` settings section: defaults, and every rejection naming the key, the value and what is
+allowed (as `cyperf-k8s:eks.<path>: <message> (got <value>)`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from components.eks_settings import (
+    DEFAULT_CALICO_VERSION,
+    DEFAULT_KUBERNETES_VERSION,
+    SUPPORTED_KUBERNETES_VERSIONS,
+    cluster_dns_ip,
+    instance_architecture,
+)
+from components.settings import SettingsError, parse_settings
+from tests.conftest import config_of
+from tests.eks.conftest import eks_config
+
+
+def rejected(config: dict[str, str]) -> list[str]:
+    with pytest.raises(SettingsError) as caught:
+        parse_settings(config)
+    return caught.value.problems
+
+
+def one_problem(config: dict[str, str]) -> str:
+    problems = rejected(config)
+    assert len(problems) == 1, problems
+    return problems[0]
+
+
+def test_cluster_eks_without_an_eks_object_gets_the_defaults() -> None:
+    settings = parse_settings(config_of(cluster="eks"))
+    eks = settings.eks
+    assert eks is not None
+    assert eks.network.creates_vpc and eks.network.vpc_cidr == "10.0.0.0/16"
+    assert eks.network.zone_count == 2 and eks.network.node_placement == "private"
+    assert eks.cluster.kubernetes_version == DEFAULT_KUBERNETES_VERSION == "1.34"
+    assert eks.cluster.service_cidr == "10.100.0.0/16" and eks.cluster.dns_ip == "10.100.0.10"
+    assert eks.cni.type == "aws-vpc-cni" and eks.cni.effective_pod_cidr is None
+    assert eks.cni.effective_max_pods is None
+    groups = eks.node_groups.by_role()
+    assert sorted(groups) == ["client", "server"]
+    for group in groups.values():
+        assert group.instance_types == ["c5.2xlarge"]
+        assert (group.min_size, group.desired_size, group.max_size) == (1, 1, 2)
+        assert group.capacity_type == "ON_DEMAND" and group.architecture == "amd64"
+        assert not group.dedicated
+    assert eks.controller_security_group_id is None and eks.tags == {}
+
+
+def test_existing_cluster_has_no_eks_section() -> None:
+    assert parse_settings({}).eks is None
+
+
+def test_calico_defaults() -> None:
+    eks = parse_settings(eks_config({"cni": {"type": "calico-vxlan"}})).eks
+    assert eks is not None
+    assert eks.cni.effective_pod_cidr == "192.168.0.0/16"
+    assert eks.cni.effective_max_pods == 110
+    assert eks.cni.calico_version == DEFAULT_CALICO_VERSION
+
+
+def test_camel_case_keys_reach_the_model() -> None:
+    eks = parse_settings(
+        eks_config(
+            {
+                "network": {
+                    "vpcId": "vpc-0123456789abcdef0",
+                    "privateSubnetIds": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
+                },
+                "cluster": {
+                    "kubernetesVersion": "1.33",
+                    "adminPrincipalArns": ["arn:aws:iam::123456789012:role/Admin"],
+                    "endpointPublicAccess": True,
+                    "publicAccessCidrs": ["198.51.100.0/24"],
+                    "deletionProtection": True,
+                    "serviceCidr": "172.20.0.0/16",
+                },
+                "cni": {"type": "aws-vpc-cni", "prefixDelegation": True, "mtu": 9001},
+                "nodeGroups": {
+                    "server": {
+                        "instanceTypes": ["m7g.2xlarge"],
+                        "amiType": "AL2023_ARM_64_STANDARD",
+                        "capacityType": "SPOT",
+                        "diskSize": 100,
+                        "dedicated": True,
+                        "labels": {"tier": "dut"},
+                    }
+                },
+                "controllerSecurityGroupId": "sg-0123456789abcdef0",
+                "tags": {"owner": "qa team", "cost-center": "42"},
+            },
+            agentGroups=[
+                {"name": "client", "role": "client"},
+                {"name": "server", "role": "server", "architecture": "arm64"},
+            ],
+        )
+    ).eks
+    assert eks is not None
+    assert eks.network.vpc_id == "vpc-0123456789abcdef0" and not eks.network.creates_vpc
+    assert eks.cluster.dns_ip == "172.20.0.10" and eks.cluster.deletion_protection
+    server = eks.node_groups.server
+    assert server is not None and server.architecture == "arm64" and server.dedicated
+    assert eks.controller_ingress_source == "nodeSecurityGroup"
+
+
+@pytest.mark.parametrize(
+    ("eks", "key", "fragment"),
+    [
+        # network
+        ({"network": {"vpcCidr": "10.0.0.1/16"}}, "eks.network.vpcCidr", "'10.0.0.0/16'"),
+        ({"network": {"vpcCidr": "8.8.0.0/16"}}, "eks.network.vpcCidr", "private range"),
+        ({"network": {"vpcCidr": "10.0.0.0/26"}}, "eks.network.vpcCidr", "/16 to /24"),
+        (
+            {"network": {"vpcCidr": "10.0.0.0/24", "availabilityZoneCount": 3}},
+            "eks.network.vpcCidr",
+            "too small",
+        ),
+        ({"network": {"availabilityZoneCount": 1}}, "eks.network.availabilityZoneCount", "2"),
+        (
+            {"network": {"availabilityZones": ["us-east-1a"]}},
+            "eks.network.availabilityZones",
+            "at least two",
+        ),
+        (
+            {"network": {"availabilityZones": ["us-east-1a", "nowhere"]}},
+            "eks.network.availabilityZones[1]",
+            "us-east-1a",
+        ),
+        ({"network": {"vpcId": "vpc-12"}}, "eks.network.vpcId", "vpc-0123456789abcdef0"),
+        (
+            {"network": {"vpcId": "vpc-0123456789abcdef0"}},
+            "eks.network.privateSubnetIds",
+            "is required with vpcId",
+        ),
+        (
+            {
+                "network": {
+                    "vpcId": "vpc-0123456789abcdef0",
+                    "nodePlacement": "public",
+                    "privateSubnetIds": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
+                }
+            },
+            "eks.network.publicSubnetIds",
+            "is required with vpcId and nodePlacement 'public'",
+        ),
+        (
+            {
+                "network": {
+                    "vpcId": "vpc-0123456789abcdef0",
+                    "privateSubnetIds": ["subnet-0aaaaaaaaaaaaaaa1"],
+                }
+            },
+            "eks.network.privateSubnetIds",
+            "at least two availability zones",
+        ),
+        (
+            {
+                "network": {
+                    "vpcId": "vpc-0123456789abcdef0",
+                    "vpcCidr": "10.1.0.0/16",
+                    "privateSubnetIds": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
+                }
+            },
+            "eks.network.vpcCidr",
+            "only to a VPC the stack creates",
+        ),
+        (
+            {"network": {"privateSubnetIds": ["subnet-0aaaaaaaaaaaaaaa1"]}},
+            "eks.network.privateSubnetIds",
+            "needs vpcId",
+        ),
+        (
+            {"network": {"privateSubnetIds": ["subnet-1"]}},
+            "eks.network.privateSubnetIds[0]",
+            "subnet-0123456789abcdef0",
+        ),
+        ({"network": {"nodePlacement": "dmz"}}, "eks.network.nodePlacement", "'private'"),
+        # cluster
+        ({"cluster": {"kubernetesVersion": "1.20"}}, "eks.cluster.kubernetesVersion", "1.34"),
+        ({"cluster": {"kubernetesVersion": 1.34}}, "eks.cluster.kubernetesVersion", "string"),
+        (
+            {"cluster": {"adminPrincipalArns": ["arn:aws:sts::123456789012:assumed-role/A/s"]}},
+            "eks.cluster.adminPrincipalArns[0]",
+            "IAM role or user ARN",
+        ),
+        (
+            {"cluster": {"publicAccessCidrs": ["198.51.100.7"]}},
+            "eks.cluster.publicAccessCidrs[0]",
+            "prefix length",
+        ),
+        (
+            {"cluster": {"publicAccessCidrs": ["nonsense"]}},
+            "eks.cluster.publicAccessCidrs[0]",
+            "IPv4 CIDR",
+        ),
+        (
+            {"cluster": {"endpointPublicAccess": False, "endpointPrivateAccess": False}},
+            "eks.cluster.endpointPublicAccess",
+            "public or private access",
+        ),
+        (
+            {"cluster": {"endpointPublicAccess": False, "publicAccessCidrs": ["10.0.0.0/8"]}},
+            "eks.cluster.publicAccessCidrs",
+            "only with endpointPublicAccess true",
+        ),
+        ({"cluster": {"serviceCidr": "100.64.0.0/16"}}, "eks.cluster.serviceCidr", "private"),
+        ({"cluster": {"serviceCidr": "10.0.0.0/8"}}, "eks.cluster.serviceCidr", "/12 to /24"),
+        (
+            {"cluster": {"serviceCidr": "10.0.128.0/20"}},
+            "eks.cluster.serviceCidr",
+            "overlaps the VPC CIDR",
+        ),
+        # cni
+        ({"cni": {"type": "cilium"}}, "eks.cni.type", "'aws-vpc-cni' or 'calico-vxlan'"),
+        (
+            {"cni": {"type": "calico-vxlan", "podCidr": "10.0.0.0/16"}},
+            "eks.cni.podCidr",
+            "overlaps network.vpcCidr",
+        ),
+        (
+            {"cni": {"type": "calico-vxlan", "podCidr": "10.100.0.0/20"}},
+            "eks.cni.podCidr",
+            "overlaps cluster.serviceCidr",
+        ),
+        ({"cni": {"type": "calico-vxlan", "podCidr": "10.8.0.0/28"}}, "eks.cni.podCidr", "/24"),
+        ({"cni": {"podCidr": "172.16.0.0/16"}}, "eks.cni.podCidr", "only to cni type"),
+        (
+            {"cni": {"type": "calico-vxlan", "prefixDelegation": True}},
+            "eks.cni.prefixDelegation",
+            "only to cni type 'aws-vpc-cni'",
+        ),
+        ({"cni": {"calicoVersion": "latest"}}, "eks.cni.calicoVersion", "pinned"),
+        ({"cni": {"maxPods": 1000}}, "eks.cni.maxPods", "250"),
+        ({"cni": {"mtu": 20000}}, "eks.cni.mtu", "9001"),
+        ({"cni": {"addonVersion": "1.2"}}, "eks.cni.addonVersion", "eksbuild"),
+        # node groups
+        (
+            {"nodeGroups": {"client": {"minSize": 3, "maxSize": 2}}},
+            "eks.nodeGroups.client.minSize",
+            "must not exceed maxSize 2",
+        ),
+        (
+            {"nodeGroups": {"server": {"desiredSize": 5, "maxSize": 3}}},
+            "eks.nodeGroups.server.desiredSize",
+            "between minSize 1 and maxSize 3",
+        ),
+        (
+            {"nodeGroups": {"client": {"instanceTypes": ["C5.2XLARGE"]}}},
+            "eks.nodeGroups.client.instanceTypes[0]",
+            "EC2 instance type",
+        ),
+        (
+            {"nodeGroups": {"client": {"instanceTypes": []}}},
+            "eks.nodeGroups.client.instanceTypes",
+            "at least 1",
+        ),
+        (
+            {"nodeGroups": {"client": {"instanceTypes": ["m7g.large"]}}},
+            "eks.nodeGroups.client.instanceTypes",
+            "do not match amiType",
+        ),
+        (
+            {"nodeGroups": {"client": {"amiType": "AL2023_ARM_64_STANDARD"}}},
+            "eks.nodeGroups.client.instanceTypes",
+            "Graviton",
+        ),
+        (
+            {"nodeGroups": {"client": {"amiType": "WINDOWS_CORE_2022_x86_64"}}},
+            "eks.nodeGroups.client.amiType",
+            "AL2023_x86_64_STANDARD",
+        ),
+        (
+            {"nodeGroups": {"client": {"amiType": "AL2_x86_64"}}},
+            "eks.nodeGroups.client.amiType",
+            "Amazon Linux 2 AMIs end with Kubernetes 1.32",
+        ),
+        (
+            {"nodeGroups": {"client": {"capacityType": "RESERVED"}}},
+            "eks.nodeGroups.client.capacityType",
+            "'ON_DEMAND' or 'SPOT'",
+        ),
+        ({"nodeGroups": {"client": {"diskSize": 8}}}, "eks.nodeGroups.client.diskSize", "20"),
+        (
+            {"nodeGroups": {"client": {"labels": {"agenttype": "server"}}}},
+            "eks.nodeGroups.client.labels",
+            "set by the stack",
+        ),
+        (
+            {"nodeGroups": {"client": {"dedicated": True}, "server": {"dedicated": True}}},
+            "eks.nodeGroups.server.dedicated",
+            "CoreDNS",
+        ),
+        ({"nodeGroups": {"gateway": {}}}, "eks.nodeGroups.gateway", "not a known setting"),
+        # controller access, tags, typos
+        (
+            {"controllerSecurityGroupId": "sg-xyz"},
+            "eks.controllerSecurityGroupId",
+            "sg-0123456789abcdef0",
+        ),
+        (
+            {"network": {"nodePlacement": "public"}, "controllerSecurityGroupId": "sg-01234567"},
+            "eks.controllerSecurityGroupId",
+            "changing public IPs",
+        ),
+        ({"tags": {"aws:owner": "me"}}, "eks.tags", "reserved"),
+        ({"tags": {"owner": "a,b;c"}}, "eks.tags", "tag value"),
+        ({"clusterr": {}}, "eks.clusterr", "not a known setting"),
+    ],
+)
+def test_bad_eks_settings_are_rejected_naming_the_key(
+    eks: dict[str, Any], key: str, fragment: str
+) -> None:
+    problem = one_problem(
+        eks_config(eks, agentGroups=[{"name": "c", "role": "client", "replicas": 0}])
+    )
+    assert problem.startswith(f"cyperf-k8s:{key}: "), problem
+    assert fragment in problem, problem
+    assert "(got " in problem, problem
+
+
+def test_node_groups_need_at_least_one_role() -> None:
+    problem = one_problem(eks_config({"nodeGroups": {"client": None, "server": None}}))
+    assert problem.startswith("cyperf-k8s:eks.nodeGroups: at least one")
+
+
+def test_existing_vpc_subnet_lists_must_be_distinct() -> None:
+    problems = rejected(
+        eks_config(
+            {
+                "network": {
+                    "vpcId": "vpc-0123456789abcdef0",
+                    "publicSubnetIds": ["subnet-0aaaaaaaaaaaaaaa1"],
+                    "privateSubnetIds": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa1"],
+                }
+            }
+        )
+    )
+    assert any("more than once" in p for p in problems), problems
+    assert any("both public and private" in p for p in problems), problems
+
+
+# --- checks against the rest of the stack settings ---------------------------------------------
+
+
+def test_eks_section_needs_cluster_eks() -> None:
+    problem = one_problem(config_of(eks={"cni": {"type": "calico-vxlan"}}))
+    assert problem.startswith("cyperf-k8s:eks: applies only with cluster 'eks'")
+    assert "calico-vxlan" in problem
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("kubeContext", "kind-dev"),
+        ("nodeLabels", {"node-1": "client"}),
+        ("kubeconfig", "apiVersion: v1\nkind: Config\n"),
+    ],
+)
+def test_existing_cluster_keys_are_refused_with_cluster_eks(key: str, value: Any) -> None:
+    problem = one_problem(eks_config(None, **{key: value}))
+    assert problem.startswith(f"cyperf-k8s:{key}: does not apply with cluster 'eks'")
+    if key == "kubeconfig":
+        assert "apiVersion" not in problem  # a secret is never echoed
+
+
+def test_agent_architecture_must_match_its_node_group() -> None:
+    problem = one_problem(
+        eks_config(
+            None,
+            agentGroups=[
+                {"name": "client", "role": "client"},
+                {"name": "server", "role": "server", "architecture": "arm64"},
+            ],
+        )
+    )
+    assert problem.startswith("cyperf-k8s:agentGroups[1].architecture: group 'server' runs arm64")
+    assert "AL2023_x86_64_STANDARD" in problem and "(got 'arm64')" in problem
+
+
+def test_arm64_groups_on_an_arm64_node_group_pass() -> None:
+    settings = parse_settings(
+        eks_config(
+            {
+                "nodeGroups": {
+                    "server": {
+                        "amiType": "BOTTLEROCKET_ARM_64",
+                        "instanceTypes": ["c7g.2xlarge", "c6gn.2xlarge"],
+                    }
+                }
+            },
+            agentGroups=[
+                {"name": "client", "role": "client"},
+                {"name": "server", "role": "server", "architecture": "arm64"},
+            ],
+        )
+    )
+    assert settings.agent_groups[1].architecture == "arm64"
+
+
+def test_one_agent_per_node_needs_enough_nodes() -> None:
+    problem = one_problem(
+        eks_config(
+            {"nodeGroups": {"server": {"desiredSize": 2, "maxSize": 4}}},
+            agentGroups=[
+                {"name": "client", "role": "client"},
+                {"name": "web", "role": "server", "replicas": 2},
+                {"name": "dns", "role": "server", "replicas": 1, "service": None},
+            ],
+        )
+    )
+    assert problem.startswith("cyperf-k8s:eks.nodeGroups.server.desiredSize: 2 node(s) cannot")
+    assert "['web', 'dns']" in problem and "at least 3" in problem and "(got 2)" in problem
+
+
+def test_one_agent_per_node_off_lifts_the_node_count_check() -> None:
+    settings = parse_settings(
+        eks_config(
+            None,
+            agentGroups=[
+                {"name": "client", "role": "client", "replicas": 4, "oneAgentPerNode": False},
+                {"name": "server", "role": "server"},
+            ],
+        )
+    )
+    assert settings.agent_groups[0].replicas == 4
+
+
+def test_agent_group_must_select_an_existing_node_group() -> None:
+    problems = rejected(
+        eks_config(
+            {"nodeGroups": {"client": None}},
+            agentGroups=[
+                {"name": "client", "role": "client"},
+                {"name": "server", "role": "server", "nodeSelector": {"tier": "dut"}},
+            ],
+        )
+    )
+    assert len(problems) == 2, problems
+    assert problems[0].startswith("cyperf-k8s:agentGroups[0].role: group 'client' selects nodes")
+    assert "(got 'client')" in problems[0]
+    assert problems[1].startswith("cyperf-k8s:agentGroups[1].nodeSelector:")
+
+
+def test_custom_node_selector_matches_node_group_labels() -> None:
+    settings = parse_settings(
+        eks_config(
+            {"nodeGroups": {"server": {"labels": {"tier": "dut"}}}},
+            agentGroups=[
+                {"name": "client", "role": "client"},
+                {"name": "server", "role": "server", "nodeSelector": {"tier": "dut"}},
+            ],
+        )
+    )
+    assert settings.agent_groups[1].node_selector == {"tier": "dut"}
+
+
+# --- small helpers -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("instance_type", "arch"),
+    [
+        ("c5.2xlarge", "amd64"),
+        ("c5n.9xlarge", "amd64"),
+        ("m7i-flex.large", "amd64"),
+        ("g4dn.xlarge", "amd64"),
+        ("m7g.4xlarge", "arm64"),
+        ("c6gn.2xlarge", "arm64"),
+        ("t4g.medium", "arm64"),
+        ("is4gen.xlarge", "arm64"),
+        ("a1.large", "arm64"),
+    ],
+)
+def test_instance_architecture(instance_type: str, arch: str) -> None:
+    assert instance_architecture(instance_type) == arch
+
+
+@pytest.mark.parametrize(
+    ("cidr", "dns"),
+    [
+        ("10.100.0.0/16", "10.100.0.10"),
+        ("172.20.0.0/16", "172.20.0.10"),
+        ("10.8.4.0/24", "10.8.4.10"),
+    ],
+)
+def test_cluster_dns_ip_is_the_tenth_address(cidr: str, dns: str) -> None:
+    assert cluster_dns_ip(cidr) == dns
+
+
+def test_default_version_is_supported() -> None:
+    assert DEFAULT_KUBERNETES_VERSION in SUPPORTED_KUBERNETES_VERSIONS
