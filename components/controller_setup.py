@@ -112,7 +112,8 @@ def controller_setup(
     dut_hosts: dict[str, Any] = {}
     destination_ports: dict[str, Any] = {}
     for group in settings.server_groups:
-        choices: dict[str, Any] = {"podIps": servers.get(group.name, {}).get("ready", [])}
+        addresses = servers.get(group.name)
+        choices: dict[str, Any] = {"podIps": addresses["ready"] if addresses else []}
         report = services.get(group.name)
         if report is not None:
             choices["serviceClusterIp"] = report["clusterIp"]

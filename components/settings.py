@@ -383,9 +383,9 @@ class StackSettings(Model):
             for p in g.service.ports
             if p.node_port is not None
         ]
-        for duplicate in sorted({n for n in node_ports if node_ports.count(n) > 1}):
+        for node_port in sorted({n for n in node_ports if node_ports.count(n) > 1}):
             problems.append(
-                ("agentGroups", "this node port is used by more than one Service", duplicate)
+                ("agentGroups", "this node port is used by more than one Service", node_port)
             )
         for index, group in enumerate(self.agent_groups):
             if (
@@ -476,7 +476,7 @@ def parse_settings(config: Mapping[str, Any]) -> StackSettings:
     try:
         return StackSettings.model_validate(data)
     except ValidationError as err:
-        problems = []
+        problems: list[str] = []
         for error in err.errors(include_url=False):
             cross_check = error.get("ctx", {}).get("error")
             if isinstance(cross_check, CrossCheckProblems):
