@@ -39,6 +39,8 @@ DEFAULT_CALICO_VERSION = "v3.30.3"
 DEFAULT_CALICO_MAX_PODS = 110
 DEFAULT_INSTANCE_TYPE = "c5.2xlarge"
 MAX_USER_TAGS = 40
+# Smallest subnet of a created VPC: 59 usable addresses (nodes, and pods with the VPC CNI).
+MAX_SUBNET_PREFIX = 26
 
 CniType = Literal["aws-vpc-cni", "calico-vxlan"]
 AmiType = Literal[
@@ -337,13 +339,14 @@ class NetworkSettings(Model):
                 ipaddress.IPv4Network(self.vpc_cidr).prefixlen
                 + (2 * self.zone_count - 1).bit_length()
             )
-            if subnet_prefix > 28:
+            if subnet_prefix > MAX_SUBNET_PREFIX:
                 problems.append(
                     (
                         ("vpcCidr",),
                         f"is too small for {2 * self.zone_count} subnets (a public and a "
-                        f"private one per zone would be /{subnet_prefix}; AWS allows /28 at "
-                        "most): use a larger block or fewer zones",
+                        f"private one per zone would each be /{subnet_prefix}; at least "
+                        f"/{MAX_SUBNET_PREFIX} is needed for the nodes, and with the VPC CNI "
+                        "for every pod): use a larger block or fewer zones",
                         self.vpc_cidr,
                     )
                 )
