@@ -402,3 +402,57 @@ def test_one_agent_per_node_skips_unknown_affinity_and_reads_pods() -> None:
     assert run_resource(validate_one_agent_per_node, "kubernetes:core/v1:Pod", pod) == [
         NO_ANTI_AFFINITY.replace("spec.template.spec.affinity", "spec.affinity")
     ]
+
+
+ODD_SHAPES: list[dict[str, Any]] = [
+    {"metadata": {}},
+    {"spec": None},
+    {"spec": {"template": "x"}},
+    {"spec": {"template": {"metadata": {"labels": ["a"]}, "spec": {"containers": "x"}}}},
+    {
+        "spec": {
+            "template": {
+                "metadata": {"labels": {"cyperf-k8s/one-agent-per-node": "true"}},
+                "spec": {
+                    "containers": [
+                        None,
+                        7,
+                        {"name": {"x": 1}, "image": ["a"]},
+                        {
+                            "name": "cyperf-agent-server",
+                            "image": 5,
+                            "securityContext": "x",
+                            "resources": {"limits": ["4Gi"]},
+                        },
+                        {
+                            "name": "cyperf-agent-client",
+                            "securityContext": {"capabilities": {"add": [{"a": 1}, None]}},
+                        },
+                    ],
+                    "affinity": {
+                        "podAntiAffinity": {
+                            "requiredDuringSchedulingIgnoredDuringExecution": [
+                                None,
+                                {"labelSelector": {"matchExpressions": [{"values": [{}]}]}},
+                                {"labelSelector": {"matchLabels": ["app"]}},
+                            ]
+                        }
+                    },
+                },
+            }
+        }
+    },
+]
+
+
+@pytest.mark.parametrize("props", ODD_SHAPES)
+def test_resource_rules_never_raise_on_odd_shapes(props: dict[str, Any]) -> None:
+    # An exception inside a validate function fails the whole preview, so odd input must not.
+    for validate in (
+        validate_agent_image_pinned,
+        validate_agent_security_context,
+        validate_agent_memory_limit,
+        validate_one_agent_per_node,
+    ):
+        messages = run_resource(validate, DEPLOYMENT, props)
+        assert all(isinstance(message, str) for message in messages)

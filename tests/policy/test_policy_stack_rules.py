@@ -398,3 +398,25 @@ def test_providers_not_built_from_eks_or_owned_by_pulumi_eks_are_left_alone() ->
     assert run.violations == []
     # The provider pulumi-eks keeps for itself is skipped before its props are read.
     assert run.spies["existing"].reads and not run.spies["eks-eks-k8s"].reads
+
+
+def test_stack_rules_never_raise_on_odd_shapes() -> None:
+    odd = [
+        Res(DEPLOYMENT, "d1", {"metadata": {"name": 3}, "spec": {"selector": ["x"]}}),
+        Res(DEPLOYMENT, "d2", {"spec": {"selector": {"matchExpressions": [None, {"key": 1}]}}}),
+        Res(
+            DEPLOYMENT,
+            "d3",
+            {"spec": {"template": {"metadata": {"labels": {"app": "cyperf-agent"}}}}},
+        ),
+        Res(SERVICE, "s1", {"spec": {"selector": ["run"]}}),
+        Res(SERVICE, "s2", {"spec": {"selector": {"run": {"x": 1}}}}),
+        Res(K8S_PROVIDER, "p1", {"kubeconfig": {"users": ["eks", "get-token"]}}),
+    ]
+    for validate in (
+        validate_agent_selectors_disjoint,
+        validate_agent_services_select_servers,
+        validate_eks_kubeconfig_secret,
+    ):
+        run = run_stack(validate, odd)
+        assert all(isinstance(message, str) for message, _ in run.violations)

@@ -1,0 +1,20 @@
+"""Entry point: the Pulumi CLI runs this file (python -m pulumi.policy) to serve the pack.
+
+The runner executes it as a script with policy/ itself on sys.path. Putting the directory above
+it there too lets `policy.rules` import the same way here, in the tests and under mypy.
+"""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from pulumi_policy import EnforcementLevel, PolicyPack
+
+from policy.rules import POLICIES, POLICY_PACK_NAME
+
+PolicyPack(
+    name=POLICY_PACK_NAME,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    policies=POLICIES,
+)
