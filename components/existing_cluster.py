@@ -27,6 +27,7 @@ class ExistingCluster(pulumi.ComponentResource):
             # Rotating credentials or moving the kubeconfig file must not replace every agent
             # object; only pointing at another context (another cluster) does.
             cluster_identifier=settings.kube_context or "kubeconfig-default-context",
-            opts=pulumi.ResourceOptions(parent=self),
+            # The engine keeps the provider's stored kubeconfig secret too.
+            opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["kubeconfig"]),
         )
         self.register_outputs({"context": settings.kube_context})

@@ -64,7 +64,7 @@ def test_pod_ips_per_group_ready_and_not_ready(two_server_groups: StackRun) -> N
 
 def test_endpoints_read_after_the_service_and_deployment(two_server_groups: StackRun) -> None:
     reads = two_server_groups.reads("kubernetes:core/v1:Endpoints")
-    assert sorted(r.read_id for r in reads) == ["cyperf/svc-a", "cyperf/svc-b"]
+    assert sorted(str(r.read_id) for r in reads) == ["cyperf/svc-a", "cyperf/svc-b"]
     read_a = next(r for r in reads if r.read_id == "cyperf/svc-a")
     deployment = two_server_groups.one("kubernetes:apps/v1:Deployment", "agents-a")
     service = two_server_groups.one("kubernetes:core/v1:Service", "agents-a-service")

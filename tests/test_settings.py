@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from components.settings import SettingsError, parse_settings
+from components.settings import parse_settings
+from components.validators import SettingsError
 from tests.conftest import config_of, run_stack_expecting_error
 
 

@@ -86,7 +86,10 @@ class Rig:
         )
 
     def outputs(self, stack: str) -> dict[str, Any]:
-        return json.loads(self.pulumi("stack", "output", "--json", stack=stack).stdout)
+        outputs: dict[str, Any] = json.loads(
+            self.pulumi("stack", "output", "--json", stack=stack).stdout
+        )
+        return outputs
 
     def remove_stack(self, stack: str) -> None:
         self.pulumi("destroy", "--yes", "--skip-preview", stack=stack)
