@@ -187,6 +187,10 @@ def eks_config(eks: dict[str, Any] | None = None, **settings: Any) -> dict[str, 
     return config_of(**values)
 
 
+def _keyed_urn(resource: pulumi.Resource) -> pulumi.Output[tuple[int, str]]:
+    return resource.urn.apply(lambda urn: (id(resource), urn))
+
+
 def run_provision(config: dict[str, str], mocks: EksMocks | None = None) -> EksRun:
     """Parse the config and run components.eks.provision under mocks (preview=False); every
     output of the returned ClusterAccess must resolve."""
@@ -204,7 +208,7 @@ def run_provision(config: dict[str, str], mocks: EksMocks | None = None) -> EksR
     def program() -> pulumi.Output[Any]:
         access = provision(parse_settings(config))
         holder["access"] = access
-        urns = [r.urn.apply(lambda u, r=r: (id(r), u)) for r in access.agents_depend_on]
+        urns = [_keyed_urn(r) for r in access.agents_depend_on]
         return pulumi.Output.all(
             pulumi.Output.all(**dict(access.outputs)), pulumi.Output.all(*urns)
         ).apply(lambda both: resolved.update(outputs=both[0], urns=dict(both[1])))

@@ -14,7 +14,8 @@ from components.eks_settings import (
     cluster_dns_ip,
     instance_architecture,
 )
-from components.settings import SettingsError, parse_settings
+from components.settings import parse_settings
+from components.validators import SettingsError
 from tests.conftest import config_of
 from tests.eks.conftest import eks_config
 

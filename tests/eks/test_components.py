@@ -1,0 +1,476 @@
+"""components.eks.provision under Pulumi mocks (preview=False): the inputs each resource was
+registered with, per CNI, and the dependencies the engine was told about.
+
+Every test reads from what the mock monitor recorded; counts are asserted so an assertion inside
+an empty loop cannot pass silently, and every output is resolved before the run returns.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml  # type: ignore[import-untyped,unused-ignore]
+
+from components.eks import plan
+from components.settings import parse_settings
+from tests.conftest import StackRun
+from tests.eks.conftest import (
+    EXISTING_SUBNETS,
+    KUBECONFIG,
+    NODE_SECURITY_GROUP,
+    ZONES,
+    EksMocks,
+    EksRun,
+    eks_config,
+    run_eks_stack,
+    run_provision,
+)
+
+CLUSTER = "eks:index:Cluster"
+NODE_GROUP = "eks:index:ManagedNodeGroup"
+ADDON = "aws:eks/addon:Addon"
+RELEASE = "kubernetes:helm.sh/v3:Release"
+INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+ROOT = Path(__file__).resolve().parents[2]
+EXISTING_NETWORK = {
+    "vpcId": "vpc-0123456789abcdef0",
+    "publicSubnetIds": ["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"],
+    "privateSubnetIds": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
+}
+
+
+@pytest.fixture(scope="module")
+def vpc_cni() -> EksRun:
+    return run_provision(eks_config({"tags": {"owner": "qa"}}))
+
+
+@pytest.fixture(scope="module")
+def calico() -> EksRun:
+    return run_provision(
+        eks_config(
+            {
+                "cni": {"type": "calico-vxlan"},
+                "nodeGroups": {"client": {"dedicated": True}},
+                "controllerSecurityGroupId": "sg-0c0c0c0c0c0c0c0c0",
+                "tags": {"owner": "qa"},
+            },
+            cyperfRelease="release2.6",
+        )
+    )
+
+
+def names(run: EksRun, urns: list[str]) -> set[str]:
+    by_urn = {r.urn: r.name for r in run.resources}
+    return {by_urn[u] for u in urns if u in by_urn}
+
+
+# --- the cluster -------------------------------------------------------------------------------
+
+
+def test_vpc_cni_cluster_inputs(vpc_cni: EksRun) -> None:
+    cluster = vpc_cni.one(CLUSTER)
+    assert cluster.name == "eks-aws-vpc-cni"
+    inputs = cluster.inputs
+    assert inputs["name"] == plan.cluster_physical_name("test", _eks(eks_config()))
+    assert inputs["skipDefaultNodeGroup"] is True
+    assert inputs["skipDefaultSecurityGroups"] is True
+    assert inputs["authenticationMode"] == "API"
+    assert inputs["bootstrapSelfManagedAddons"] is True
+    assert "useDefaultVpcCni" not in inputs
+    # The SDK's own defaults; no prefix delegation, MTU or version unless set.
+    assert inputs["vpcCniOptions"] == {
+        "resolveConflictsOnCreate": "OVERWRITE",
+        "resolveConflictsOnUpdate": "OVERWRITE",
+    }
+    assert inputs["corednsAddonOptions"]["enabled"] is False
+    assert inputs["version"] == "1.34"
+    assert inputs["kubernetesServiceIpAddressRange"] == "10.100.0.0/16"
+    assert inputs["endpointPublicAccess"] is True and inputs["endpointPrivateAccess"] is True
+    assert inputs["publicAccessCidrs"] == ["0.0.0.0/0"]
+    assert inputs["deletionProtection"] is False
+    assert inputs["tags"] == {"owner": "qa"}
+    assert inputs["vpcId"] == "eks-network-vpc-id"
+    assert inputs["publicSubnetIds"] == ["eks-network-public-0-id", "eks-network-public-1-id"]
+    assert inputs["privateSubnetIds"] == ["eks-network-private-0-id", "eks-network-private-1-id"]
+
+
+def test_calico_cluster_inputs(calico: EksRun) -> None:
+    cluster = calico.one(CLUSTER)
+    assert cluster.name == "eks-calico-vxlan"
+    assert cluster.inputs["bootstrapSelfManagedAddons"] is False
+    assert cluster.inputs["useDefaultVpcCni"] is True
+    assert "vpcCniOptions" not in cluster.inputs
+
+
+def test_remote_components_have_no_children(calico: EksRun) -> None:
+    remote = {r.urn for r in calico.resources if r.typ in (CLUSTER, NODE_GROUP)}
+    assert len(remote) == 3
+    assert not [r for r in calico.resources if r.parent in remote]
+
+
+def test_kubernetes_provider_from_the_secret_kubeconfig(vpc_cni: EksRun) -> None:
+    provider = vpc_cni.one("pulumi:providers:kubernetes")
+    assert json.loads(provider.inputs["kubeconfig"]) == KUBECONFIG
+    assert "kubeconfig" in provider.secret_inputs
+    assert provider.inputs["clusterIdentifier"] == vpc_cni.outputs["clusterName"]
+    assert vpc_cni.access.provider is not None
+    assert json.loads(vpc_cni.outputs["kubeconfig"]) == KUBECONFIG
+
+
+# --- the network -------------------------------------------------------------------------------
+
+
+def test_created_vpc(vpc_cni: EksRun) -> None:
+    vpc = vpc_cni.one("aws:ec2/vpc:Vpc")
+    assert vpc.inputs["cidrBlock"] == "10.0.0.0/16"
+    assert vpc.inputs["enableDnsHostnames"] is True
+    assert vpc.inputs["tags"] == {"owner": "qa", "Name": "eks-network-vpc"}
+    subnets = {s.name: s.inputs for s in vpc_cni.of_type("aws:ec2/subnet:Subnet")}
+    assert len(subnets) == 4
+    assert subnets["eks-network-public-1"]["availabilityZone"] == ZONES[1]
+    assert subnets["eks-network-public-0"]["mapPublicIpOnLaunch"] is True
+    assert subnets["eks-network-private-0"]["mapPublicIpOnLaunch"] is False
+    assert subnets["eks-network-private-1"]["tags"]["kubernetes.io/role/internal-elb"] == "1"
+    assert subnets["eks-network-public-0"]["tags"]["kubernetes.io/role/elb"] == "1"
+    assert all(s["tags"]["owner"] == "qa" for s in subnets.values())
+    nat = vpc_cni.one("aws:ec2/natGateway:NatGateway")
+    assert nat.inputs["subnetId"] == "eks-network-public-0-id"
+    assert len(vpc_cni.of_type("aws:ec2/eip:Eip")) == 1
+    tables = {t.name: t.inputs for t in vpc_cni.of_type("aws:ec2/routeTable:RouteTable")}
+    assert tables["eks-network-public"]["routes"] == [
+        {"cidrBlock": "0.0.0.0/0", "gatewayId": "eks-network-igw-id"}
+    ]
+    for zone in (0, 1):
+        assert tables[f"eks-network-private-{zone}"]["routes"] == [
+            {"cidrBlock": "0.0.0.0/0", "natGatewayId": "eks-network-nat-0-id"}
+        ]
+    assert len(vpc_cni.of_type("aws:ec2/routeTableAssociation:RouteTableAssociation")) == 4
+    assert vpc_cni.outputs["egressAddresses"] == ["203.0.113.1/32"]
+
+
+def test_nat_per_zone_and_explicit_zones() -> None:
+    run = run_provision(
+        eks_config(
+            {
+                "network": {
+                    "availabilityZones": ["us-east-1b", "us-east-1c", "us-east-1d"],
+                    "natGateways": "onePerAz",
+                    "vpcCidr": "10.50.0.0/16",
+                }
+            }
+        )
+    )
+    assert "aws:index/getAvailabilityZones:getAvailabilityZones" not in run.mocks.invokes
+    zones = {s.name: s.inputs["availabilityZone"] for s in run.of_type("aws:ec2/subnet:Subnet")}
+    assert zones == {
+        f"eks-network-{kind}-{i}": zone
+        for kind in ("public", "private")
+        for i, zone in enumerate(["us-east-1b", "us-east-1c", "us-east-1d"])
+    }
+    assert len(run.of_type("aws:ec2/natGateway:NatGateway")) == 3
+    routes = {t.name: t.inputs["routes"] for t in run.of_type("aws:ec2/routeTable:RouteTable")}
+    assert routes["eks-network-private-2"] == [
+        {"cidrBlock": "0.0.0.0/0", "natGatewayId": "eks-network-nat-2-id"}
+    ]
+    assert sorted(run.outputs["egressAddresses"]) == [
+        "203.0.113.1/32",
+        "203.0.113.2/32",
+        "203.0.113.3/32",
+    ]
+
+
+def test_public_nodes_have_no_nat() -> None:
+    run = run_provision(eks_config({"network": {"nodePlacement": "public"}}))
+    assert run.of_type("aws:ec2/natGateway:NatGateway") == []
+    assert run.of_type("aws:ec2/eip:Eip") == []
+    groups = run.of_type(NODE_GROUP)
+    assert len(groups) == 2
+    for group in groups:
+        assert group.inputs["subnetIds"] == ["eks-network-public-0-id", "eks-network-public-1-id"]
+    assert run.outputs["egressAddresses"] == ["10.0.0.0/18", "10.0.64.0/18"]
+
+
+def test_existing_vpc() -> None:
+    run = run_provision(
+        eks_config({"network": EXISTING_NETWORK, "controllerSecurityGroupId": "sg-0a1b2c3d"})
+    )
+    assert run.of_type("aws:ec2/vpc:Vpc") == [] and run.of_type("aws:ec2/subnet:Subnet") == []
+    cluster = run.one(CLUSTER).inputs
+    assert cluster["vpcId"] == "vpc-0123456789abcdef0"
+    assert cluster["privateSubnetIds"] == EXISTING_NETWORK["privateSubnetIds"]
+    assert cluster["publicSubnetIds"] == EXISTING_NETWORK["publicSubnetIds"]
+    groups = run.of_type(NODE_GROUP)
+    assert len(groups) == 2
+    assert all(g.inputs["subnetIds"] == EXISTING_NETWORK["privateSubnetIds"] for g in groups)
+    assert run.outputs["egressAddresses"] == [
+        EXISTING_SUBNETS[s] for s in EXISTING_NETWORK["privateSubnetIds"]
+    ]
+    [rule] = run.of_type(INGRESS)
+    assert rule.inputs["referencedSecurityGroupId"] == NODE_SECURITY_GROUP
+    assert rule.inputs["securityGroupId"] == "sg-0a1b2c3d"
+    assert (rule.inputs["fromPort"], rule.inputs["toPort"]) == (443.0, 443.0)
+    assert "cidrIpv4" not in rule.inputs
+
+
+def test_existing_vpc_overlapping_the_service_cidr_stops_the_cluster() -> None:
+    with pytest.raises(Exception, match=r"eks\.cluster\.serviceCidr: '10\.100\.0\.0/16' overlaps"):
+        run_provision(
+            eks_config({"network": EXISTING_NETWORK}),
+            mocks=EksMocks(vpc_cidrs=["172.31.0.0/16", "10.100.0.0/16"]),
+        )
+
+
+def test_region_with_too_few_zones_is_named() -> None:
+    with pytest.raises(Exception, match="only 3 available zones"):
+        run_provision(eks_config({"network": {"availabilityZoneCount": 4}}))
+
+
+# --- CNI, node groups, CoreDNS and their order -------------------------------------------------
+
+
+def test_vpc_cni_has_no_helm_release_and_no_coredns_addon(vpc_cni: EksRun) -> None:
+    assert vpc_cni.of_type(RELEASE) == []
+    assert vpc_cni.of_type(ADDON) == []
+    assert vpc_cni.outputs["cni"] == "aws-vpc-cni" and vpc_cni.outputs["podCidr"] is None
+
+
+def test_calico_release_inputs(calico: EksRun) -> None:
+    release = calico.one(RELEASE).inputs
+    assert release["chart"] == "tigera-operator"
+    assert release["version"] == "v3.30.3"
+    assert release["repositoryOpts"] == {"repo": plan.CALICO_CHART_REPOSITORY}
+    assert release["namespace"] == "tigera-operator" and release["createNamespace"] is True
+    assert release["skipAwait"] is True
+    pool = release["values"]["installation"]["calicoNetwork"]["ipPools"][0]
+    assert pool["encapsulation"] == "VXLAN" and pool["cidr"] == "192.168.0.0/16"
+    assert release["values"]["installation"]["calicoNetwork"]["bgp"] == "Disabled"
+    assert calico.one(RELEASE).provider.split("::")[-1].startswith("eks-cluster-kubernetes")
+
+
+def test_calico_order_cluster_release_nodes_coredns(calico: EksRun) -> None:
+    cluster = calico.one(CLUSTER)
+    release = calico.one(RELEASE)
+    assert cluster.urn in release.dependencies
+    groups = calico.of_type(NODE_GROUP)
+    assert len(groups) == 2
+    for group in groups:
+        assert release.urn in group.dependencies, group.name
+        assert cluster.urn in group.dependencies
+        # The NAT routes private nodes pull images through come first too.
+        assert {"eks-network-nat-0", "eks-network-private-0"} <= names(calico, group.dependencies)
+    coredns = calico.one(ADDON)
+    assert coredns.inputs["addonName"] == "coredns"
+    assert coredns.inputs["clusterName"] == calico.outputs["clusterName"]
+    assert coredns.inputs["resolveConflictsOnCreate"] == "OVERWRITE"
+    assert {g.urn for g in groups} <= set(coredns.dependencies)
+
+
+def test_calico_agents_wait_for_nodes_coredns_and_controller_rules(calico: EksRun) -> None:
+    waited = {calico.urn_of(r) for r in calico.access.agents_depend_on}
+    by_type = {r.urn: r.typ for r in calico.resources}
+    kinds = sorted(by_type[u] for u in waited)
+    assert kinds.count(NODE_GROUP) == 2
+    assert kinds.count(ADDON) == 1 and kinds.count(RELEASE) == 1
+    assert kinds.count(INGRESS) == 2  # 443 and 30422 from one NAT address
+
+
+def test_vpc_cni_agents_wait_for_node_groups(vpc_cni: EksRun) -> None:
+    kinds = {r.urn: r.typ for r in vpc_cni.resources}
+    waited = [kinds[vpc_cni.urn_of(r)] for r in vpc_cni.access.agents_depend_on]
+    assert waited == [NODE_GROUP, NODE_GROUP]
+
+
+def test_node_group_inputs(calico: EksRun) -> None:
+    groups = {g.name: g.inputs for g in calico.of_type(NODE_GROUP)}
+    assert sorted(groups) == ["eks-nodes-client", "eks-nodes-server"]
+    client = groups["eks-nodes-client"]
+    assert client["cluster"] == calico.one(CLUSTER).urn
+    assert client["labels"] == {"agenttype": "client"}
+    assert client["taints"] == [{"key": "agenttype", "value": "client", "effect": "NO_SCHEDULE"}]
+    assert client["instanceTypes"] == ["c5.2xlarge"]
+    assert client["scalingConfig"] == {"desiredSize": 1.0, "minSize": 1.0, "maxSize": 2.0}
+    assert client["enableIMDSv2"] is True
+    assert client["nodeRoleArn"] == "arn:aws:iam::123456789012:role/eks-nodes-role"
+    assert client["subnetIds"] == ["eks-network-private-0-id", "eks-network-private-1-id"]
+    max_pods = json.loads(client["nodeadmExtraOptions"][0]["content"])
+    assert max_pods["spec"]["kubelet"]["config"]["maxPods"] == 110
+    server = groups["eks-nodes-server"]
+    assert server["labels"] == {"agenttype": "server"} and server["taints"] == []
+    assert calico.access.tolerations_by_role == {
+        "client": [
+            {"key": "agenttype", "operator": "Equal", "value": "client", "effect": "NoSchedule"}
+        ]
+    }
+    assert calico.outputs["nodeGroupNames"] == {
+        "client": "eks-nodes-client-20260101000000000000000001",
+        "server": "eks-nodes-server-20260101000000000000000001",
+    }
+
+
+def test_node_role_and_policies(vpc_cni: EksRun, calico: EksRun) -> None:
+    role = vpc_cni.one("aws:iam/role:Role").inputs
+    policy = json.loads(role["assumeRolePolicy"])
+    assert policy["Statement"][0]["Principal"] == {"Service": "ec2.amazonaws.com"}
+    attached = {
+        a.inputs["policyArn"]
+        for a in vpc_cni.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    }
+    assert attached == {
+        "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+        "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+        "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
+    }
+    calico_attached = calico.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    assert len(calico_attached) == 2
+    for group in vpc_cni.of_type(NODE_GROUP):
+        assert {
+            a.urn for a in vpc_cni.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        } <= set(group.dependencies)
+
+
+def test_null_node_group_is_not_created() -> None:
+    run = run_provision(
+        eks_config(
+            {"nodeGroups": {"client": None, "server": {"desiredSize": 2, "maxSize": 2}}},
+            agentGroups=[{"name": "server", "role": "server", "replicas": 2}],
+        )
+    )
+    [group] = run.of_type(NODE_GROUP)
+    assert group.name == "eks-nodes-server"
+    assert list(run.outputs["nodeGroupNames"]) == ["server"]
+
+
+# --- controller access -------------------------------------------------------------------------
+
+
+def test_controller_rules_from_nat_addresses_before_cyperf_3(calico: EksRun) -> None:
+    rules = calico.of_type(INGRESS)
+    assert len(rules) == 2
+    assert sorted(r.inputs["fromPort"] for r in rules) == [443.0, 30422.0]
+    for rule in rules:
+        assert rule.inputs["securityGroupId"] == "sg-0c0c0c0c0c0c0c0c0"
+        assert rule.inputs["cidrIpv4"] == "203.0.113.1/32"
+        assert rule.inputs["ipProtocol"] == "tcp"
+        assert rule.inputs["fromPort"] == rule.inputs["toPort"]
+        assert rule.inputs["tags"] == {"owner": "qa"}
+
+
+def test_no_controller_rules_without_its_security_group(vpc_cni: EksRun) -> None:
+    assert vpc_cni.of_type(INGRESS) == []
+
+
+# --- outputs -----------------------------------------------------------------------------------
+
+
+def test_outputs(calico: EksRun) -> None:
+    outputs = calico.outputs
+    assert set(outputs) == {
+        "clusterName",
+        "kubeconfig",
+        "cni",
+        "nodeGroupNames",
+        "podCidr",
+        "serviceCidr",
+        "clusterDnsIp",
+        "egressAddresses",
+        "notes",
+    }
+    assert outputs["clusterName"].startswith("cyperf-test-calico-")
+    assert outputs["cni"] == "calico-vxlan" and outputs["podCidr"] == "192.168.0.0/16"
+    assert outputs["serviceCidr"] == "10.100.0.0/16" and outputs["clusterDnsIp"] == "10.100.0.10"
+    assert calico.access.dns_server_ip == "10.100.0.10"
+    assert any("reachable only inside the cluster" in n for n in outputs["notes"])
+
+
+# --- CNI switching -----------------------------------------------------------------------------
+
+
+def test_switching_cni_registers_a_different_cluster() -> None:
+    """bootstrapSelfManagedAddons is ignored on update by pulumi-eks, so a CNI switch must not
+    look like an update of the same cluster: the cluster's Pulumi name (URN) and its EKS name both
+    change, which the engine turns into creating the new cluster and deleting the old one."""
+    before = run_provision(eks_config())
+    after = run_provision(eks_config({"cni": {"type": "calico-vxlan"}}))
+    old, new = before.one(CLUSTER), after.one(CLUSTER)
+    assert old.urn != new.urn
+    assert old.inputs["name"] != new.inputs["name"]
+    assert old.inputs["bootstrapSelfManagedAddons"] != new.inputs["bootstrapSelfManagedAddons"]
+    # The Kubernetes provider follows the cluster, so every agent object moves with it.
+    old_provider = before.one("pulumi:providers:kubernetes").inputs["clusterIdentifier"]
+    new_provider = after.one("pulumi:providers:kubernetes").inputs["clusterIdentifier"]
+    assert old_provider != new_provider
+    # The node groups are pointed at the new cluster (a new clusterName replaces them).
+    assert {g.inputs["cluster"] for g in after.of_type(NODE_GROUP)} == {new.urn}
+
+
+def test_same_cni_keeps_the_cluster() -> None:
+    first = run_provision(eks_config())
+    second = run_provision(
+        eks_config({"nodeGroups": {"client": {"desiredSize": 2}}, "tags": {"a": "b"}})
+    )
+    assert first.one(CLUSTER).urn == second.one(CLUSTER).urn
+    assert first.one(CLUSTER).inputs["name"] == second.one(CLUSTER).inputs["name"]
+
+
+# --- the whole program -------------------------------------------------------------------------
+
+
+def _eks(config: dict[str, str]) -> Any:
+    return parse_settings(config).eks
+
+
+def stack_file_config(name: str) -> dict[str, str]:
+    config = yaml.safe_load((ROOT / "stacks" / name).read_text())["config"]
+    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
+
+
+def agents_component(run: StackRun) -> Any:
+    [agents] = [r for r in run.resources if r.typ == "cyperf-k8s:index:CyperfAgents"]
+    return agents
+
+
+@pytest.mark.parametrize(
+    "stack_file",
+    [
+        "Pulumi.eks-east-west-vpc-cni.yaml",
+        "Pulumi.eks-east-west-calico.yaml",
+        "Pulumi.eks-north-south.yaml",
+    ],
+)
+def test_example_stacks_run(stack_file: str) -> None:
+    config = stack_file_config(stack_file)
+    settings = parse_settings(config)
+    run = run_eks_stack(config)
+    by_urn = {r.urn: r for r in run.resources}
+    agents = agents_component(run)
+    waited = {by_urn[u].typ for u in agents.dependencies if u in by_urn}
+    assert NODE_GROUP in waited
+    assert settings.eks is not None
+    if settings.eks.cni.is_calico:
+        assert ADDON in waited
+    deployments = [r for r in run.resources if r.typ == "kubernetes:apps/v1:Deployment"]
+    assert len(deployments) == len(settings.agent_groups)
+    assert all("::eks-cluster-kubernetes::" in r.provider for r in deployments)
+    assert run.exports["cni"] == settings.eks.cni.type
+    assert run.exports["clusterDnsIp"] == "10.100.0.10"
+    assert run.exports["controllerSetup"]["dnsResolverNameServer"] == "10.100.0.10"
+
+
+def test_dedicated_taint_reaches_the_agents_tolerations() -> None:
+    run = run_eks_stack(stack_file_config("Pulumi.eks-east-west-calico.yaml"))
+    deployments = {
+        r.name: r.inputs for r in run.resources if r.typ == "kubernetes:apps/v1:Deployment"
+    }
+    assert len(deployments) == 2
+    client_spec = deployments["agents-client"]["spec"]["template"]["spec"]
+    assert {
+        "key": "agenttype",
+        "operator": "Equal",
+        "value": "client",
+        "effect": "NoSchedule",
+    } in client_spec["tolerations"]
+    server_spec = deployments["agents-server"]["spec"]["template"]["spec"]
+    assert not server_spec.get("tolerations")
