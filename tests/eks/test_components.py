@@ -474,3 +474,16 @@ def test_dedicated_taint_reaches_the_agents_tolerations() -> None:
     } in client_spec["tolerations"]
     server_spec = deployments["agents-server"]["spec"]["template"]["spec"]
     assert not server_spec.get("tolerations")
+
+
+def test_tags_reach_every_taggable_aws_resource(calico: EksRun) -> None:
+    untaggable = {
+        "aws:ec2/routeTableAssociation:RouteTableAssociation",
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    }
+    aws_resources = [r for r in calico.resources if r.typ.startswith(("aws:", "eks:"))]
+    taggable = [r for r in aws_resources if r.typ not in untaggable]
+    assert len(taggable) >= 15, [r.typ for r in taggable]
+    for resource in taggable:
+        assert resource.inputs.get("tags", {}).get("owner") == "qa", (resource.typ, resource.name)
+    assert {r.typ for r in aws_resources} - {r.typ for r in taggable} == untaggable
