@@ -21,19 +21,27 @@ class CyperfAgents(pulumi.ComponentResource):
         name: str,
         settings: StackSettings,
         tolerations_by_role: Mapping[str, Sequence[Mapping[str, str]]],
+        depends_on: Sequence[pulumi.Resource] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("cyperf-k8s:index:CyperfAgents", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        # Each child names the cluster resources it needs (node labels, node groups, CNI) itself:
+        # a component's own depends_on is not recorded on its children, and the engine orders
+        # deletes by recorded dependencies.
+        cluster_ready = list(depends_on)
         namespace_deps: list[pulumi.Resource] = []
         if settings.create_namespace:
             namespace_spec = specs.namespace(settings)
             namespace_deps.append(
                 k8s.core.v1.Namespace(
-                    f"{name}-namespace", metadata=namespace_spec["metadata"], opts=child
+                    f"{name}-namespace",
+                    metadata=namespace_spec["metadata"],
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=cluster_ready),
                 )
             )
-        in_namespace = pulumi.ResourceOptions(parent=self, depends_on=namespace_deps)
+        in_namespace = pulumi.ResourceOptions(
+            parent=self, depends_on=cluster_ready + namespace_deps
+        )
 
         self.deployments = {}
         self.services = {}

@@ -46,9 +46,8 @@ def build(settings: StackSettings) -> None:
         "agents",
         settings,
         access.tolerations_by_role,
-        opts=pulumi.ResourceOptions(
-            provider=access.provider, depends_on=list(access.agents_depend_on)
-        ),
+        access.agents_depend_on,
+        opts=pulumi.ResourceOptions(provider=access.provider),
     )
     dut = DutOutputs(
         "dut",

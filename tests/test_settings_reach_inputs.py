@@ -94,9 +94,11 @@ def test_provider_gets_secret_kubeconfig_context_and_identifier(run: StackRun) -
 
 def test_namespace_not_created_when_told_it_exists(run: StackRun) -> None:
     assert run.of_type("kubernetes:core/v1:Namespace") == []
+    patches = {p.urn for p in run.of_type("kubernetes:core/v1:NodePatch")}
     for deployment in run.of_type(DEPLOYMENT):
         assert deployment.inputs["metadata"]["namespace"] == "perf"
-        assert deployment.dependencies == []
+        # Only the node labels: no namespace object to wait for.
+        assert set(deployment.dependencies) == patches
 
 
 def test_node_labels_patch_named_nodes_before_agents(run: StackRun) -> None:
@@ -110,10 +112,12 @@ def test_node_labels_patch_named_nodes_before_agents(run: StackRun) -> None:
     ]
     for patch in patches:
         assert patch.inputs["metadata"]["annotations"] == {"pulumi.com/patchForce": "true"}
-    # The agents component waits for every label patch (the engine expands the NodeLabels
-    # component into its children).
-    agents = run.one("cyperf-k8s:index:CyperfAgents", "agents")
-    assert sorted(agents.dependencies) == sorted(p.urn for p in patches)
+    # Every agent object waits for every label patch (and is deleted before them).
+    patch_urns = {p.urn for p in patches}
+    agent_objects = run.of_type(DEPLOYMENT) + run.of_type(SERVICE)
+    assert len(agent_objects) == 6
+    for obj in agent_objects:
+        assert set(obj.dependencies) == patch_urns, obj.name
 
 
 def test_client_group_settings(run: StackRun) -> None:

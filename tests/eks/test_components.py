@@ -16,7 +16,6 @@ import yaml  # type: ignore[import-untyped,unused-ignore]
 
 from components.eks import plan
 from components.settings import parse_settings
-from tests.conftest import StackRun
 from tests.eks.conftest import (
     EXISTING_SUBNETS,
     KUBECONFIG,
@@ -427,11 +426,6 @@ def stack_file_config(name: str) -> dict[str, str]:
     return {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
 
 
-def agents_component(run: StackRun) -> Any:
-    [agents] = [r for r in run.resources if r.typ == "cyperf-k8s:index:CyperfAgents"]
-    return agents
-
-
 @pytest.mark.parametrize(
     "stack_file",
     [
@@ -445,14 +439,14 @@ def test_example_stacks_run(stack_file: str) -> None:
     settings = parse_settings(config)
     run = run_eks_stack(config)
     by_urn = {r.urn: r for r in run.resources}
-    agents = agents_component(run)
-    waited = {by_urn[u].typ for u in agents.dependencies if u in by_urn}
-    assert NODE_GROUP in waited
-    assert settings.eks is not None
-    if settings.eks.cni.is_calico:
-        assert ADDON in waited
     deployments = [r for r in run.resources if r.typ == "kubernetes:apps/v1:Deployment"]
     assert len(deployments) == len(settings.agent_groups)
+    assert settings.eks is not None
+    for deployment in deployments:
+        waited = {by_urn[u].typ for u in deployment.dependencies if u in by_urn}
+        assert NODE_GROUP in waited
+        if settings.eks.cni.is_calico:
+            assert ADDON in waited
     assert all("::eks-cluster-kubernetes::" in r.provider for r in deployments)
     assert run.exports["cni"] == settings.eks.cni.type
     assert run.exports["clusterDnsIp"] == "10.100.0.10"
