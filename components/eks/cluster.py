@@ -82,6 +82,8 @@ class EksCluster(pulumi.ComponentResource):
             # A rewritten kubeconfig (another AWS profile, a CLI update) must not replace every
             # agent object; a new cluster (new name) does.
             cluster_identifier=physical_name,
-            opts=pulumi.ResourceOptions(parent=self),
+            # The engine keeps the provider's stored kubeconfig secret too (the policy pack's
+            # eks-kubeconfig-secret rule checks this option).
+            opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["kubeconfig"]),
         )
         self.register_outputs({"clusterName": physical_name, "kubeconfig": self.kubeconfig})
