@@ -9,6 +9,7 @@ from components.agents import CyperfAgents
 from components.cluster_access import ClusterAccess
 from components.dut_outputs import DutOutputs
 from components.settings import StackSettings, parse_settings, read_stack_config
+from components.validators import SettingsError
 
 
 def cluster_access(settings: StackSettings) -> ClusterAccess:
@@ -72,4 +73,9 @@ def build(settings: StackSettings) -> None:
 
 
 def main() -> None:
-    build(parse_settings(read_stack_config()))
+    try:
+        settings = parse_settings(read_stack_config())
+    except SettingsError as err:
+        # RunError: the engine prints the message alone, without a Python traceback.
+        raise pulumi.RunError(str(err)) from None
+    build(settings)
