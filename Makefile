@@ -5,7 +5,7 @@ STACK ?= east-west
 
 include rig/rig.mk
 
-.PHONY: venv check test lint typecheck e2e up preview demo bench
+.PHONY: venv check test lint typecheck e2e up preview demo demo-down
 
 # The same virtualenv Pulumi.yaml names, so `pulumi up` reuses it.
 $(VENV)/installed.stamp: requirements.txt requirements-dev.txt
@@ -41,3 +41,18 @@ up: venv
 preview: venv
 	pulumi stack select --create $(STACK)
 	pulumi preview --stack $(STACK)
+
+## demo: start the local rig and `pulumi up` the east-west example there; prints the outputs
+DEMO_STACK := rig-demo
+demo: venv rig-up
+	cp stacks/Pulumi.east-west.yaml stacks/Pulumi.$(DEMO_STACK).yaml
+	bash -c 'source rig/env.sh && pulumi stack select --create $(DEMO_STACK) --non-interactive \
+	  && pulumi up --yes --skip-preview --non-interactive --stack $(DEMO_STACK) \
+	  && pulumi stack output --json --stack $(DEMO_STACK)'
+
+## demo-down: destroy the demo stack and stop the rig
+demo-down:
+	bash -c 'source rig/env.sh && pulumi destroy --yes --skip-preview --non-interactive \
+	  --stack $(DEMO_STACK) && pulumi stack rm --yes --stack $(DEMO_STACK)'
+	rm -f stacks/Pulumi.$(DEMO_STACK).yaml
+	$(MAKE) rig-down
