@@ -143,19 +143,98 @@ build_kwok() {
   log "[kwok] $("$dir/kwokctl" --version 2>&1 | head -1)"
 }
 
+# ---------------------------------------------------------------- pulumi
+# Pulumi CLI (pkg/v3 + sdk/v3 at one version), the pulumi-language-python-exec
+# launcher shipped inside sdk/v3, and the rig's Python language host (see README:
+# the Go module of the real language host is not served by the module proxy here).
+build_pulumi() {
+  local v="$RIG_PULUMI_VERSION" dir; dir="$(rig_bin_dir pulumi "$v")"
+  local bins=(pulumi pulumi-language-python-exec)
+  if piece_begin pulumi "$dir" "${bins[@]}"; then
+    local src="$RIG_CACHE/src/pulumi-$v" gomod sdkdir
+    mkdir -p "$src"
+    gomod="$(modfile "github.com/pulumi/pulumi/pkg/v3@$v")" || die "cannot download pulumi pkg/v3@$v (is it served?)"
+    sdkdir="$(moddir "github.com/pulumi/pulumi/sdk/v3@$v")" || die "cannot download pulumi sdk/v3@$v"
+    {
+      echo "module cyperf-rig/pulumi"
+      echo
+      go_line "$gomod"
+      echo
+      echo "require ("
+      echo "	github.com/pulumi/pulumi/pkg/v3 $v"
+      echo "	github.com/pulumi/pulumi/sdk/v3 $v"
+      echo ")"
+      echo
+      # "X => ../sdk" becomes "X => X <same version>"; other replaces are copied as they are
+      sed -nE -e 's#^replace (github\.com/pulumi/pulumi/sdk/v3) => \.\./sdk$#replace \1 => \1 '"$v"'#p' -e t \
+              -e '/=> \.\.?\//!{/^replace [^(]/p}' "$gomod"
+    } >"$src/go.mod"
+    log "[pulumi] wrapper go.mod: $(grep -c '^replace' "$src/go.mod") replace lines"
+    (cd "$src" && run go build -mod=mod "${GO_BUILD_FLAGS[@]}" -tags osusergo,grpcnotrace \
+        -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$v" \
+        -o "$PIECE_TMP/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
+    install -m 0755 "$sdkdir/python/cmd/pulumi-language-python-exec" "$PIECE_TMP/pulumi-language-python-exec"
+    piece_end pulumi "$dir" "${bins[@]}"
+    log "[pulumi] $("$dir/pulumi" version)"
+  fi
+  # The rig's language host lives in the repository; copy it beside `pulumi` on
+  # every run (cheap) so that a changed host is picked up with a warm cache.
+  local f
+  for f in pulumi-language-python pulumi-language-python-rig.py; do
+    if ! cmp -s "$RIG_DIR/langhost/$f" "$dir/$f"; then
+      install -m 0755 "$RIG_DIR/langhost/$f" "$dir/$f"
+      log "[pulumi] installed $f beside pulumi"
+    fi
+  done
+}
+
+# ---------------------------------------------------------------- k8s provider
+# pulumi-resource-kubernetes, built from the provider/v4 module version the proxy
+# serves, installed into PULUMI_HOME as resource plugin v$RIG_K8S_PROVIDER_VERSION.
+build_k8s_provider() {
+  local mv="$RIG_K8S_PROVIDER_MODULE_VERSION" v="$RIG_K8S_PROVIDER_VERSION" dir
+  dir="$(rig_bin_dir pulumi-kubernetes "$v-${mv##*-}")"
+  if piece_begin k8s-provider "$dir" pulumi-resource-kubernetes; then
+    local src="$RIG_CACHE/src/pulumi-kubernetes-$mv" mdir rel target req
+    mdir="$(moddir "github.com/pulumi/pulumi-kubernetes/provider/v4@$mv")" || die "cannot download provider/v4@$mv"
+    # The module cache is read-only and main.go embeds files that `go generate`
+    # writes: copy the module to a scratch folder and build it as the main module.
+    rm -rf "$src"; mkdir -p "$src"; cp -R "$mdir/." "$src/"; chmod -R u+w "$src"
+    # Every relative replace ("X => ../sdk") becomes "X => X <version X is required at>".
+    while read -r rel; do
+      req="$(awk -v m="$rel" '$1==m && $2 ~ /^v/ {print $2; exit}' "$src/go.mod")"
+      [[ -n "$req" ]] || die "[k8s-provider] no required version for $rel"
+      (cd "$src" && go mod edit -replace="$rel=$rel@$req")
+      log "[k8s-provider] replace $rel => $rel $req"
+    done < <(sed -nE 's#^replace ([^ ]+) => \.\.?/.*$#\1#p' "$src/go.mod")
+    (cd "$src/cmd/pulumi-resource-kubernetes" && VERSION="$v" run go run -mod=mod ./generate.go)
+    (cd "$src" && run go build -mod=mod "${GO_BUILD_FLAGS[@]}" \
+        -ldflags "-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$v" \
+        -o "$PIECE_TMP/pulumi-resource-kubernetes" ./cmd/pulumi-resource-kubernetes)
+    printf 'module github.com/pulumi/pulumi-kubernetes/provider/v4@%s\nplugin version %s\n' "$mv" "$v" >"$PIECE_TMP/SOURCE"
+    piece_end k8s-provider "$dir" pulumi-resource-kubernetes
+  fi
+}
+
 # ---------------------------------------------------------------- main
-ALL_PIECES=(kubernetes etcd kwok pulumi k8s-provider)
-pieces=("$@"); [[ ${#pieces[@]} -gt 0 ]] || pieces=("${ALL_PIECES[@]}")
-T0=$(date +%s)
-log "rig build start: cache=$RIG_CACHE log=$LOG go=$(go env GOVERSION) pieces=${pieces[*]}"
-for p in "${pieces[@]}"; do
-  case "$p" in
-    kubernetes) build_kubernetes ;;
-    etcd) build_etcd ;;
-    kwok) build_kwok ;;
-    pulumi) build_pulumi ;;
-    k8s-provider) build_k8s_provider ;;
-    *) die "unknown piece: $p (known: ${ALL_PIECES[*]})" ;;
-  esac
-done
-log "rig build finished in $(( $(date +%s) - T0 ))s"
+main() {
+  local all=(kubernetes etcd kwok pulumi k8s-provider) pieces=("$@") p t0
+  [[ ${#pieces[@]} -gt 0 ]] || pieces=("${all[@]}")
+  t0=$(date +%s)
+  log "rig build start: cache=$RIG_CACHE log=$LOG go=$(go env GOVERSION) pieces=${pieces[*]}"
+  for p in "${pieces[@]}"; do
+    case "$p" in
+      kubernetes) build_kubernetes ;;
+      etcd) build_etcd ;;
+      kwok) build_kwok ;;
+      pulumi) build_pulumi ;;
+      k8s-provider) build_k8s_provider ;;
+      *) die "unknown piece: $p (known: ${all[*]})" ;;
+    esac
+  done
+  log "rig build finished in $(( $(date +%s) - t0 ))s"
+}
+
+# Everything above only defines; this last line runs (the whole file is parsed
+# first, so editing it during a long build cannot derail the running build).
+main "$@"; exit

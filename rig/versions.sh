@@ -12,3 +12,8 @@ RIG_CACHE="${CYPERF_RIG_CACHE:-$HOME/.cache/cyperf-k8s-rig}"
 rig_bin_dir() { # piece version -> directory holding that piece's binaries
   printf '%s/bin-%s-%s\n' "$RIG_CACHE" "$1" "$2"
 }
+
+# The module proxy serves exactly one version of the Kubernetes provider module
+# (github.com/pulumi/pulumi-kubernetes/provider/v4); no module version is tagged 4.34.2.
+# See README.md "Deviations". It is installed as plugin v$RIG_K8S_PROVIDER_VERSION.
+RIG_K8S_PROVIDER_MODULE_VERSION="${RIG_K8S_PROVIDER_MODULE_VERSION:-v4.0.0-20260115033456-f47bc2d6f199}"
