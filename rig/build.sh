@@ -47,7 +47,7 @@ piece_begin() {
   fi
   PIECE_START=$(date +%s)
   PIECE_TMP="$dir.tmp.$$"
-  rm -rf "$PIECE_TMP"; mkdir -p "$PIECE_TMP"
+  rm -rf "$dir".tmp.*; mkdir -p "$PIECE_TMP"   # leftovers of an interrupted build (we hold the lock)
   log "[$name] building into $dir"
 }
 # piece_end NAME DIR FILE... : moves the finished binaries in place atomically
@@ -232,7 +232,7 @@ main() {
       *) die "unknown piece: $p (known: ${all[*]})" ;;
     esac
   done
-  log "rig build finished in $(( $(date +%s) - t0 ))s"
+  log "rig build finished in $(( $(date +%s) - t0 ))s; cache: $(du -sh "$RIG_CACHE" 2>/dev/null | cut -f1)"
 }
 
 # Everything above only defines; this last line runs (the whole file is parsed
