@@ -39,7 +39,7 @@ KWOKCTL=("$CYPERF_RIG_KWOK_BIN/kwokctl" --name "$CYPERF_RIG_CLUSTER")
 K=("$CYPERF_RIG_KUBE_BIN/kubectl" --kubeconfig "$KUBECONFIG")
 
 cluster_exists() { "${KWOKCTL[@]}" get clusters 2>/dev/null | grep -qx "$CYPERF_RIG_CLUSTER"; }
-apiserver_ok() { "${K[@]}" get --raw /readyz >/dev/null 2>&1; }
+apiserver_ok() { "${K[@]}" --request-timeout=2s get --raw /readyz >/dev/null 2>&1; }
 
 if cluster_exists && [[ "${CYPERF_RIG_FRESH:-0}" == 1 ]]; then
   log "CYPERF_RIG_FRESH=1: deleting the running rig first"
@@ -47,8 +47,27 @@ if cluster_exists && [[ "${CYPERF_RIG_FRESH:-0}" == 1 ]]; then
   mkdir -p "$CYPERF_RIG_STATE/logs" "$KWOK_WORKDIR"; touch "$CYPERF_RIG_STATE/.cyperf-rig-state"
 fi
 
+# live rig processes listed in kwokctl's pid files (only our cached binaries count)
+rig_pids() {
+  local f pid exe
+  for f in "$KWOK_WORKDIR/clusters/$CYPERF_RIG_CLUSTER"/pids/*.pid; do
+    [[ -f "$f" ]] || continue
+    pid="$(tr -dc 0-9 <"$f")"; exe="$(readlink "/proc/$pid/exe" 2>/dev/null || true)"
+    [[ -n "$pid" && "$exe" == "$CYPERF_RIG_CACHE"/* ]] && echo "$pid"
+  done
+  return 0
+}
+
 if cluster_exists && ! apiserver_ok; then
-  log "cluster $CYPERF_RIG_CLUSTER exists but its apiserver does not answer: trying kwokctl start"
+  # e.g. after a reboot, or a component died: restart all components on the kept etcd data.
+  # maybe it is just starting (only worth waiting for while its processes live)
+  for _ in $(seq 5); do [[ -n "$(rig_pids)" ]] || break; apiserver_ok && break; sleep 1; done
+fi
+if cluster_exists && ! apiserver_ok; then
+  log "cluster $CYPERF_RIG_CLUSTER exists but its apiserver does not answer: kwokctl stop + start"
+  "${KWOKCTL[@]}" stop cluster >>"$LOG" 2>&1 || true
+  # kwokctl start skips a component whose old process is still shutting down: wait for them
+  for _ in $(seq 60); do [[ -z "$(rig_pids)" ]] && break; sleep 0.5; done
   "${KWOKCTL[@]}" start cluster >>"$LOG" 2>&1 || true
   for _ in $(seq 60); do apiserver_ok && break; sleep 1; done
   apiserver_ok || die "cluster $CYPERF_RIG_CLUSTER is broken: run rig/stop.sh, then rig/start.sh"
