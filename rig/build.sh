@@ -29,9 +29,8 @@ exec 9>"$RIG_CACHE/.build.lock"
 flock -w 7200 9 || die "could not take $RIG_CACHE/.build.lock"
 
 export CGO_ENABLED=0
-# Only the module proxy is reachable; never fall back to VCS checkouts.
-export GOPROXY="${GOPROXY:-https://proxy.golang.org}"
-GOPROXY="${GOPROXY%,direct}"
+# Only the module proxy is reachable: use the configured one, without the VCS fallback.
+GOPROXY="$(go env GOPROXY)"; export GOPROXY="${GOPROXY%,direct}"
 export GOFLAGS="-buildvcs=false"
 GO_BUILD_FLAGS=(-trimpath)
 
