@@ -26,11 +26,12 @@ PLAIN_NODES = {"rig-node-1", "rig-node-2"}
 PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "requirements.txt", "components")
 
 
-def _rig_env() -> dict[str, str]:
+def _rig_env(base: dict[str, str]) -> dict[str, str]:
     dump = subprocess.run(
         ["bash", "-c", f"source {ROOT / 'rig' / 'env.sh'} && env -0"],
         check=True,
         capture_output=True,
+        env=base,
     ).stdout.decode()
     return dict(line.split("=", 1) for line in dump.split("\0") if "=" in line)
 
@@ -111,12 +112,15 @@ class Rig:
 
 @pytest.fixture(scope="session")
 def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
-    env = _rig_env()
-    subprocess.run(
-        ["bash", str(ROOT / "rig" / "start.sh")],
-        check=True,
-        env={**os.environ, "CYPERF_RIG_FRESH": "1"},
-    )
+    # A rig of its own (state, cluster name, Pulumi backend): a developer's running rig or
+    # `make demo` is left alone, and every run starts from a fresh cluster.
+    base = {
+        **os.environ,
+        "CYPERF_RIG_STATE": str(tmp_path_factory.mktemp("rig-state")),
+        "CYPERF_RIG_CLUSTER": "cyperf-e2e",
+    }
+    env = _rig_env(base)
+    subprocess.run(["bash", str(ROOT / "rig" / "start.sh")], check=True, env=base)
     project = tmp_path_factory.mktemp("project")
     for name in PROJECT_FILES:
         source = ROOT / name
@@ -130,4 +134,4 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
     try:
         yield Rig(env, project)
     finally:
-        subprocess.run(["bash", str(ROOT / "rig" / "stop.sh")], check=False)
+        subprocess.run(["bash", str(ROOT / "rig" / "stop.sh")], check=False, env=base)
