@@ -1,4 +1,4 @@
-"""Entry point: the Pulumi CLI runs this file (python -m pulumi.policy) to serve the pack.
+"""Entry point: the language host runs this file (`python <pack dir>`) to serve the pack.
 
 The runner executes it as a script with policy/ itself on sys.path. Putting the directory above
 it there too lets `policy.rules` import the same way here, in the tests and under mypy.
