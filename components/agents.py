@@ -25,22 +25,22 @@ class CyperfAgents(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("cyperf-k8s:index:CyperfAgents", name, None, opts)
-        # Each child names the cluster resources it needs (node labels, node groups, CNI) itself:
-        # a component's own depends_on is not recorded on its children, and the engine orders
-        # deletes by recorded dependencies.
-        cluster_ready = list(depends_on)
         namespace_deps: list[pulumi.Resource] = []
         if settings.create_namespace:
+            # Needs only the API server: it is created while node groups still boot.
             namespace_spec = specs.namespace(settings)
             namespace_deps.append(
                 k8s.core.v1.Namespace(
                     f"{name}-namespace",
                     metadata=namespace_spec["metadata"],
-                    opts=pulumi.ResourceOptions(parent=self, depends_on=cluster_ready),
+                    opts=pulumi.ResourceOptions(parent=self),
                 )
             )
+        # Each agent object names the cluster resources it needs (node labels, node groups, CNI)
+        # itself: a component's own depends_on is not recorded on its children, and the engine
+        # orders deletes by recorded dependencies.
         in_namespace = pulumi.ResourceOptions(
-            parent=self, depends_on=cluster_ready + namespace_deps
+            parent=self, depends_on=[*depends_on, *namespace_deps]
         )
 
         self.deployments = {}

@@ -1,7 +1,8 @@
 """Settings of the optional EKS cluster (`cyperf-k8s:eks`, used when `cyperf-k8s:cluster` is `eks`).
 
-Pure pydantic: this module must never import pulumi_aws or pulumi_eks, because settings.py (and so
-the existing-cluster path) imports it. Every error names the key, the value and what is allowed.
+Pure pydantic, and loaded only for `cluster: eks` (`parse_settings` picks `EksStackSettings`),
+so an existing-cluster stack pays for none of it. Every error names the key, the value and what
+is allowed.
 Errors that belong to one key are raised as located pydantic errors (`located_errors`), so
 `parse_settings` prints them as `cyperf-k8s:eks.<path>: <message> (got <value>)`.
 """
@@ -11,15 +12,13 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from components.validators import LabelMap, Model
-
-if TYPE_CHECKING:
-    from components.settings import AgentGroup, StackSettings
+from components.settings import AgentGroup, StackSettings
+from components.validators import CrossCheckProblems, LabelMap, Model
 
 # --- pinned defaults -----------------------------------------------------------------------------
 
@@ -679,13 +678,6 @@ class EksSettings(Model):
 # --- StackSettings hooks (registered by components/settings.py) --------------------------------
 
 
-def eks_defaults(data: Any) -> Any:
-    """`cluster: eks` without an `eks` object gets the defaults."""
-    if isinstance(data, dict) and data.get("cluster") == "eks" and data.get("eks") is None:
-        return {**data, "eks": {}}
-    return data
-
-
 def _targets(group: AgentGroup, eks: EksSettings) -> list[str]:
     selector = group.effective_node_selector
     return [
@@ -702,23 +694,11 @@ def _key(path: Sequence[str | int]) -> str:
     return text
 
 
-def eks_cross_checks(settings: StackSettings) -> list[tuple[str, str, Any]]:
+def eks_cross_checks(settings: EksStackSettings) -> list[tuple[str, str, Any]]:
     """Checks between the EKS section and the rest of the stack settings, as
     (key path from the config root, what is wrong and allowed, value) for CrossCheckProblems."""
     problems: list[tuple[str, str, Any]] = []
     eks = settings.eks
-    if settings.cluster != "eks":
-        if eks is not None:
-            problems.append(
-                (
-                    "eks",
-                    f"applies only with cluster 'eks' (cluster is {settings.cluster!r}); set "
-                    "cyperf-k8s:cluster to 'eks' or remove cyperf-k8s:eks",
-                    eks.model_dump(by_alias=True, exclude_unset=True),
-                )
-            )
-        return problems
-    assert eks is not None  # eks_defaults fills it in
     for alias, value in (
         ("kubeconfig", "<hidden: it is a secret>" if settings.kubeconfig else None),
         ("kubeContext", settings.kube_context),
@@ -780,3 +760,17 @@ def eks_cross_checks(settings: StackSettings) -> list[tuple[str, str, Any]]:
                 )
             )
     return problems
+
+
+class EksStackSettings(StackSettings):
+    """The stack settings of `cluster: eks`: the EKS section (defaults when left out) and the
+    checks between it and the agent groups."""
+
+    eks: EksSettings = Field(default_factory=EksSettings)
+
+    @model_validator(mode="after")
+    def _eks_cross_checks(self) -> EksStackSettings:
+        problems = eks_cross_checks(self)
+        if problems:
+            raise CrossCheckProblems(problems)
+        return self

@@ -21,7 +21,6 @@ from pydantic import (
     model_validator,
 )
 
-from components.eks_settings import EksSettings, eks_cross_checks, eks_defaults
 from components.validators import (
     ENV_NAME,
     AnnotationMap,
@@ -312,20 +311,6 @@ class StackSettings(Model):
     # Bound on waiting for agents to roll out (and for server Services to get a ready endpoint):
     # a pod that cannot be scheduled fails `pulumi up` after this, not after ten minutes.
     rollout_timeout_seconds: int = Field(default=300, ge=30, le=3600)
-    # The EKS cluster this stack provisions (cluster `eks`); defaults when `eks` is left out.
-    eks: EksSettings | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _eks_defaults(cls, data: Any) -> Any:
-        return eks_defaults(data)
-
-    @model_validator(mode="after")
-    def _eks_cross_checks(self) -> StackSettings:
-        problems = eks_cross_checks(self)
-        if problems:
-            raise CrossCheckProblems(problems)
-        return self
 
     @field_validator("cluster_dns_service")
     @classmethod
@@ -473,8 +458,14 @@ def parse_settings(config: Mapping[str, Any]) -> StackSettings:
         for key, value in sorted(config.items())
         if key.startswith(prefix)
     }
+    model: type[StackSettings] = StackSettings
+    if data.get("cluster") == "eks":
+        # Only an EKS stack loads the EKS settings (and pays for their import).
+        from components.eks_settings import EksStackSettings
+
+        model = EksStackSettings
     try:
-        return StackSettings.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as err:
         problems: list[str] = []
         for error in err.errors(include_url=False):
@@ -488,7 +479,12 @@ def parse_settings(config: Mapping[str, Any]) -> StackSettings:
             loc = tuple(p for p in error["loc"] if p not in ("function-after", "function-before"))
             message = error["msg"].removeprefix("Value error, ")
             if error["type"] == "extra_forbidden":
-                message = "is not a known setting (check the spelling; see README)"
+                message = (
+                    f"applies only with cluster 'eks' (cluster is {data.get('cluster')!r}); set "
+                    f"{PROJECT}:cluster to 'eks' or remove {PROJECT}:eks"
+                    if loc == ("eks",)
+                    else "is not a known setting (check the spelling; see README)"
+                )
             if loc and loc[0] == "kubeconfig":
                 problems.append(f"{_location(loc)}: {message} (value hidden: it is a secret)")
             else:

@@ -12,7 +12,8 @@ if TYPE_CHECKING:
 
 
 def provision(settings: StackSettings) -> ClusterAccess:
-    """Provision the EKS cluster of `settings.eks` and return how the agents reach it."""
+    """Provision the EKS cluster of `settings.eks` (an `EksStackSettings`, as `parse_settings`
+    returns for `cluster: eks`) and return how the agents reach it."""
     from components.eks.wiring import provision as _provision
 
     return _provision(settings)

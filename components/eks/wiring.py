@@ -11,13 +11,14 @@ from components.eks.cni import EksCni
 from components.eks.controller_access import ControllerAccess
 from components.eks.network import EksNetwork
 from components.eks.node_groups import EksCoreDns, EksNodeGroups
+from components.eks_settings import EksStackSettings
 from components.settings import StackSettings, release_version
 
 
 def provision(settings: StackSettings) -> ClusterAccess:
+    if not isinstance(settings, EksStackSettings):
+        raise TypeError("components.eks.provision needs the settings of a `cluster: eks` stack")
     eks = settings.eks
-    if settings.cluster != "eks" or eks is None:
-        raise ValueError("components.eks.provision needs settings with cluster 'eks'")
     physical_name = plan.cluster_physical_name(pulumi.get_stack(), eks)
 
     network = EksNetwork("eks-network", eks)

@@ -18,6 +18,7 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 
 from components.cluster_access import ClusterAccess
+from components.eks_settings import EksStackSettings
 from components.settings import PROJECT, parse_settings
 from tests.conftest import (
     STACK,
@@ -253,3 +254,10 @@ def run_eks_stack(config: dict[str, str], mocks: EksMocks | None = None) -> Stac
         pulumi.runtime.set_all_config({})
     assert exports and set(resolved) == set(exports), "not every export resolved"
     return StackRun(monitor.registered, _plain(resolved), monitor.outputs)
+
+
+def parse_eks(config: dict[str, str]) -> EksStackSettings:
+    """The settings of an EKS stack config (`parse_settings` returns `EksStackSettings` there)."""
+    settings = parse_settings(config)
+    assert isinstance(settings, EksStackSettings), type(settings)
+    return settings

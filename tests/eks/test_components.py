@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml  # type: ignore[import-untyped,unused-ignore]
 
 from components.eks import plan
+from components.eks_settings import EksSettings, EksStackSettings
 from components.settings import parse_settings
 from tests.eks.conftest import (
     EXISTING_SUBNETS,
@@ -24,6 +24,7 @@ from tests.eks.conftest import (
     EksMocks,
     EksRun,
     eks_config,
+    parse_eks,
     run_eks_stack,
     run_provision,
 )
@@ -417,8 +418,8 @@ def test_same_cni_keeps_the_cluster() -> None:
 # --- the whole program -------------------------------------------------------------------------
 
 
-def _eks(config: dict[str, str]) -> Any:
-    return parse_settings(config).eks
+def _eks(config: dict[str, str]) -> EksSettings:
+    return parse_eks(config).eks
 
 
 def stack_file_config(name: str) -> dict[str, str]:
@@ -441,7 +442,7 @@ def test_example_stacks_run(stack_file: str) -> None:
     by_urn = {r.urn: r for r in run.resources}
     deployments = [r for r in run.resources if r.typ == "kubernetes:apps/v1:Deployment"]
     assert len(deployments) == len(settings.agent_groups)
-    assert settings.eks is not None
+    assert isinstance(settings, EksStackSettings)
     for deployment in deployments:
         waited = {by_urn[u].typ for u in deployment.dependencies if u in by_urn}
         assert NODE_GROUP in waited

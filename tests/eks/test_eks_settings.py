@@ -11,13 +11,14 @@ from components.eks_settings import (
     DEFAULT_CALICO_VERSION,
     DEFAULT_KUBERNETES_VERSION,
     SUPPORTED_KUBERNETES_VERSIONS,
+    EksStackSettings,
     cluster_dns_ip,
     instance_architecture,
 )
-from components.settings import parse_settings
+from components.settings import StackSettings, parse_settings
 from components.validators import SettingsError
 from tests.conftest import config_of
-from tests.eks.conftest import eks_config
+from tests.eks.conftest import eks_config, parse_eks
 
 
 def rejected(config: dict[str, str]) -> list[str]:
@@ -34,6 +35,7 @@ def one_problem(config: dict[str, str]) -> str:
 
 def test_cluster_eks_without_an_eks_object_gets_the_defaults() -> None:
     settings = parse_settings(config_of(cluster="eks"))
+    assert isinstance(settings, EksStackSettings)
     eks = settings.eks
     assert eks is not None
     assert eks.network.creates_vpc and eks.network.vpc_cidr == "10.0.0.0/16"
@@ -53,19 +55,20 @@ def test_cluster_eks_without_an_eks_object_gets_the_defaults() -> None:
 
 
 def test_existing_cluster_has_no_eks_section() -> None:
-    assert parse_settings({}).eks is None
+    settings = parse_settings({})
+    assert type(settings) is StackSettings
+    assert not hasattr(settings, "eks")
 
 
 def test_calico_defaults() -> None:
-    eks = parse_settings(eks_config({"cni": {"type": "calico-vxlan"}})).eks
-    assert eks is not None
+    eks = parse_eks(eks_config({"cni": {"type": "calico-vxlan"}})).eks
     assert eks.cni.effective_pod_cidr == "192.168.0.0/16"
     assert eks.cni.effective_max_pods == 110
     assert eks.cni.calico_version == DEFAULT_CALICO_VERSION
 
 
 def test_camel_case_keys_reach_the_model() -> None:
-    eks = parse_settings(
+    eks = parse_eks(
         eks_config(
             {
                 "network": {

@@ -66,6 +66,9 @@ def test_running_the_existing_cluster_path_does_not_load_the_aws_sdks() -> None:
         assert not any(k.startswith(("aws:", "eks:")) for k in kinds), kinds
         loaded = sorted(m for m in sys.modules if m.split(".")[0] in {AWS_SDKS!r})
         assert not loaded, loaded
+        # Not even the EKS settings models: an existing-cluster stack pays for no EKS code.
+        eks_code = sorted(m for m in sys.modules if m.startswith(("components.eks",)))
+        assert not eks_code, eks_code
         print("deployments", sum(r.typ == "kubernetes:apps/v1:Deployment" for r in run.resources))
         """
     )

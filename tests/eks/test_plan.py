@@ -11,14 +11,11 @@ import pytest
 
 from components.eks import plan
 from components.eks_settings import EksSettings
-from components.settings import parse_settings
-from tests.eks.conftest import eks_config
+from tests.eks.conftest import eks_config, parse_eks
 
 
 def eks_of(eks: dict[str, Any] | None = None, **settings: Any) -> EksSettings:
-    parsed = parse_settings(eks_config(eks, **settings)).eks
-    assert parsed is not None
-    return parsed
+    return parse_eks(eks_config(eks, **settings)).eks
 
 
 CALICO = {"cni": {"type": "calico-vxlan"}}
