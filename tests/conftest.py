@@ -55,9 +55,6 @@ class StackRun:
         assert len(found) == 1, f"expected one {typ} named {name}, got {[r.name for r in found]}"
         return found[0]
 
-    def by_urn(self, urn: str) -> Registered:
-        return next(r for r in self.resources if r.urn == urn)
-
     def managed(self) -> dict[tuple[str, str], dict[str, Any]]:
         """(type, name) -> inputs of every created (not read) resource."""
         return {(r.typ, r.name): r.inputs for r in self.resources if r.read_id is None}
