@@ -46,9 +46,10 @@ class DutOutputs(pulumi.ComponentResource):
             ).apply(lambda args: controller_setup.service_report(*args))
 
         if dns_server_ip is None:
-            dns_namespace_name = settings.cluster_dns_service
             dns = k8s.core.v1.Service.get(
-                f"{name}-cluster-dns", dns_namespace_name, opts=pulumi.ResourceOptions(parent=self)
+                f"{name}-cluster-dns",
+                settings.cluster_dns_service,
+                opts=pulumi.ResourceOptions(parent=self),
             )
             self.cluster_dns_ip = dns.spec.cluster_ip
         else:
