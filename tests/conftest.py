@@ -66,6 +66,9 @@ class ClusterMocks(pulumi.runtime.Mocks):
 
     def __init__(self, cluster_state: dict[tuple[str, str], dict[str, Any]]) -> None:
         self.cluster_state = cluster_state
+        # The monitor running these mocks (set by `run_stack`), for mocks that must register
+        # resources a remote component would create.
+        self.monitor: pulumi_mocks.MockMonitor | None = None
         self.next_ip = 1
         self.next_node_port = 31000
 
@@ -183,13 +186,14 @@ def run_stack(
     config: dict[str, str],
     cluster_state: dict[tuple[str, str], dict[str, Any]] | None = None,
     mocks: ClusterMocks | None = None,
+    monitor_class: type[RecordingMonitor] | None = None,
 ) -> StackRun:
     """Run the real program under mocks; every export must resolve."""
     if mocks is None:
         mocks = ClusterMocks(
             cluster_state if cluster_state is not None else default_cluster_state()
         )
-    run, error = _run(config, mocks)
+    run, error = _run(config, mocks, monitor_class or RecordingMonitor)
     if error is not None:
         raise error
     return run
@@ -197,15 +201,18 @@ def run_stack(
 
 def run_stack_expecting_error(config: dict[str, str]) -> tuple[BaseException, StackRun]:
     """Run the program with a config it must reject; returns the error and what got registered."""
-    run, error = _run(config, ClusterMocks(default_cluster_state()))
+    run, error = _run(config, ClusterMocks(default_cluster_state()), RecordingMonitor)
     assert error is not None, "the program accepted a config it should reject"
     return error, run
 
 
-def _run(config: dict[str, str], mocks: ClusterMocks) -> tuple[StackRun, BaseException | None]:
+def _run(
+    config: dict[str, str], mocks: ClusterMocks, monitor_class: type[RecordingMonitor]
+) -> tuple[StackRun, BaseException | None]:
     from components import stack
 
-    monitor = RecordingMonitor(mocks)
+    monitor = monitor_class(mocks)
+    mocks.monitor = monitor
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=STACK, preview=False, monitor=monitor)
     pulumi.runtime.set_all_config(config)
     exports: dict[str, Any] = {}

@@ -29,6 +29,7 @@ from tests.conftest import (
     _plain,
     config_of,
     default_cluster_state,
+    run_stack,
 )
 
 ZONES = ["us-east-1a", "us-east-1b", "us-east-1c"]
@@ -60,7 +61,6 @@ class EksMocks(ClusterMocks):
                 }
             )
         )
-        self.monitor: pulumi_mocks.MockMonitor | None = None
         self.vpc_cidrs = vpc_cidrs or [EXISTING_VPC_CIDR]
         self.next_eip = 1
         self.invokes: list[str] = []
@@ -226,34 +226,7 @@ def run_provision(config: dict[str, str], mocks: EksMocks | None = None) -> EksR
 
 def run_eks_stack(config: dict[str, str], mocks: EksMocks | None = None) -> StackRun:
     """Run the whole program (components.stack.main) under mocks with cluster 'eks'."""
-    from components import stack
-
-    mocks = mocks or EksMocks()
-    monitor = EksRecordingMonitor(mocks)
-    mocks.monitor = monitor
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=STACK, preview=False, monitor=monitor)
-    pulumi.runtime.set_all_config(config)
-    exports: dict[str, Any] = {}
-    resolved: dict[str, Any] = {}
-
-    def capture(name: str, value: Any) -> None:
-        exports[name] = value
-
-    original_export = pulumi.export
-    pulumi.export = capture
-    try:
-
-        @pulumi.runtime.test
-        def program() -> pulumi.Output[Any]:
-            stack.main()
-            return pulumi.Output.all(**exports).apply(resolved.update)
-
-        program()
-    finally:
-        pulumi.export = original_export
-        pulumi.runtime.set_all_config({})
-    assert exports and set(resolved) == set(exports), "not every export resolved"
-    return StackRun(monitor.registered, _plain(resolved), monitor.outputs)
+    return run_stack(config, mocks=mocks or EksMocks(), monitor_class=EksRecordingMonitor)
 
 
 def parse_eks(config: dict[str, str]) -> EksStackSettings:
