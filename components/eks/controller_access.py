@@ -25,42 +25,42 @@ class ControllerAccess(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("cyperf-k8s:eks:ControllerAccess", name, None, opts)
-        self.rules = []
         group = eks.controller_security_group_id
         source = eks.controller_ingress_source
-        child = pulumi.ResourceOptions(parent=self)
-        for port in ports:
-            if group is None:
-                break
-            if source == "natGateways":
-                for index, address in enumerate(nat_public_ips):
-                    self.rules.append(
-                        aws.vpc.SecurityGroupIngressRule(
-                            f"{name}-nat-{index}-{port}",
-                            security_group_id=group,
-                            ip_protocol="tcp",
-                            from_port=port,
-                            to_port=port,
-                            cidr_ipv4=address.apply(lambda a: f"{a}/32"),
-                            description=f"CyPerf agents of EKS {cluster_name} via NAT {index}",
-                            tags=dict(eks.tags),
-                            opts=child,
-                        )
-                    )
-            elif source == "nodeSecurityGroup":
-                self.rules.append(
-                    aws.vpc.SecurityGroupIngressRule(
-                        f"{name}-nodes-{port}",
-                        security_group_id=group,
-                        ip_protocol="tcp",
-                        from_port=port,
-                        to_port=port,
-                        referenced_security_group_id=node_security_group_id,
-                        description=f"CyPerf agents of EKS {cluster_name} (node security group)",
-                        tags=dict(eks.tags),
-                        opts=child,
-                    )
+        # (name suffix, where the agents' traffic comes from, description) per allowed source.
+        sources: list[tuple[str, dict[str, pulumi.Input[str]], str]] = []
+        if source == "natGateways":
+            sources = [
+                (
+                    f"nat-{index}",
+                    {"cidr_ipv4": address.apply(lambda a: f"{a}/32")},
+                    f"via NAT {index}",
                 )
+                for index, address in enumerate(nat_public_ips)
+            ]
+        elif source == "nodeSecurityGroup":
+            sources = [
+                (
+                    "nodes",
+                    {"referenced_security_group_id": node_security_group_id},
+                    "(node security group)",
+                )
+            ]
+        self.rules = [
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-{suffix}-{port}",
+                security_group_id=group,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                description=f"CyPerf agents of EKS {cluster_name} {what}",
+                tags=dict(eks.tags),
+                opts=pulumi.ResourceOptions(parent=self),
+                **origin,
+            )
+            for port in (ports if group is not None else ())
+            for suffix, origin, what in sources
+        ]
         self.register_outputs(
             {"securityGroupId": group, "ports": list(ports) if group else [], "source": source}
         )
