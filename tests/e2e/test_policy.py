@@ -23,7 +23,7 @@ import pytest
 import yaml
 from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
 
-from policy.rules import POLICIES, POLICY_PACK_NAME
+from policy.pack import POLICIES, POLICY_PACK_NAME
 from tests.e2e.conftest import ROOT, Result, Rig
 
 pytestmark = pytest.mark.e2e

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from policy.rules import (
+from policy.resource_rules import (
     validate_agent_image_pinned,
     validate_agent_memory_limit,
     validate_agent_security_context,
