@@ -76,6 +76,20 @@ def _capabilities_problem(added: object) -> str | None:
     return "; ".join(details) or None
 
 
+def _privilege_escalation_problem(allowed: object) -> str | None:
+    """Why allowPrivilegeEscalation does not forbid escalation, or None.
+
+    Kubernetes treats an unset field as true, so only an explicit false passes.
+    """
+    if allowed is False or isinstance(allowed, Unknown):
+        return None
+    if allowed is None:
+        return "is not set, which Kubernetes treats as true"
+    if allowed is True:
+        return "is true"
+    return f"is {allowed!r}, not false"
+
+
 def validate_agent_security_context(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -96,10 +110,11 @@ def validate_agent_security_context(
                 "with the three capabilities only.",
                 None,
             )
-        if get(security, "allowPrivilegeEscalation") is True:
+        escalation = _privilege_escalation_problem(get(security, "allowPrivilegeEscalation"))
+        if escalation is not None:
             report_violation(
-                f"{container.label}: securityContext.allowPrivilegeEscalation is true; "
-                "remove it or set it to false.",
+                f"{container.label}: securityContext.allowPrivilegeEscalation {escalation}; "
+                "set it to false.",
                 None,
             )
 
