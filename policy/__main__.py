@@ -1,7 +1,7 @@
 """Entry point: the language host runs this file (`python <pack dir>`) to serve the pack.
 
 The runner executes it as a script with policy/ itself on sys.path. Putting the directory above
-it there too lets `policy.rules` import the same way here, in the tests and under mypy.
+it there too lets `policy.pack` import the same way here, in the tests and under mypy.
 """
 
 import sys
@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 
-from policy.rules import POLICIES, POLICY_PACK_NAME
+from policy.pack import POLICIES, POLICY_PACK_NAME
 
 PolicyPack(
     name=POLICY_PACK_NAME,

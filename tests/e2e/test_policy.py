@@ -23,7 +23,7 @@ import pytest
 import yaml
 from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
 
-from policy.rules import POLICIES, POLICY_PACK_NAME
+from policy.pack import POLICIES, POLICY_PACK_NAME
 from tests.e2e.conftest import ROOT, Result, Rig
 
 pytestmark = pytest.mark.e2e
@@ -223,4 +223,6 @@ def test_preview_of_a_latest_privileged_agent_fails_on_mandatory_policies(
     }, text
     assert f"image '{AGENT_IMAGE}:latest' uses the tag 'latest'" in text
     assert "securityContext.privileged is true" in text
+    # The agent leaves allowPrivilegeEscalation unset, which Kubernetes treats as true.
+    assert "securityContext.allowPrivilegeEscalation is not set" in text
     assert "error: preview failed" in text

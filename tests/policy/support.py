@@ -196,6 +196,7 @@ def agent_container(
         "env": [{"name": "AGENT_TAGS", "value": "K8s-Group=CyPerf-Agent-Client,node-owner=User"}],
         "securityContext": {
             "privileged": False,
+            "allowPrivilegeEscalation": False,
             "capabilities": {"add": ["NET_ADMIN", "IPC_LOCK", "NET_RAW"]},
         },
         "resources": {"limits": {"memory": memory}, "requests": {"memory": "2Gi"}},

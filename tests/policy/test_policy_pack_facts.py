@@ -19,7 +19,7 @@ from pulumi_policy import (
 from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
-from policy.rules import POLICIES, POLICY_PACK_NAME
+from policy.pack import POLICIES, POLICY_PACK_NAME
 from policy.values import UNKNOWN, get, parse_image, selector_matches, to_plain
 from tests.policy.support import UNKNOWN_STRING, policy_props, secret
 

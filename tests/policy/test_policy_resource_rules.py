@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from policy.rules import (
+from policy.resource_rules import (
     validate_agent_image_pinned,
     validate_agent_memory_limit,
     validate_agent_security_context,
@@ -143,6 +143,16 @@ def test_image_rule_ignores_non_agents_unknowns_and_other_kinds(
 CAPS_PREFIX = (
     f"{CLIENT}: securityContext.capabilities.add must be exactly [NET_ADMIN, IPC_LOCK, NET_RAW]"
 )
+EXACT_CAPS = {"add": ["NET_ADMIN", "IPC_LOCK", "NET_RAW"]}
+PRIVILEGED = (
+    f"{CLIENT}: securityContext.privileged is true; agents run unprivileged with the three "
+    "capabilities only."
+)
+ESCALATION_UNSET = (
+    f"{CLIENT}: securityContext.allowPrivilegeEscalation is not set, which Kubernetes treats as "
+    "true; set it to false."
+)
+ESCALATION_TRUE = f"{CLIENT}: securityContext.allowPrivilegeEscalation is true; set it to false."
 
 
 def with_security(security: Any, role: str = "client") -> dict[str, Any]:
@@ -154,11 +164,23 @@ def with_security(security: Any, role: str = "client") -> dict[str, Any]:
     return deployment_with(container, role=role)
 
 
+def test_the_stacks_own_agent_container_passes() -> None:
+    props = deployment_with(agent_container())
+    assert props["spec"]["template"]["spec"]["containers"][0]["securityContext"] == {
+        "privileged": False,
+        "allowPrivilegeEscalation": False,
+        "capabilities": EXACT_CAPS,
+    }
+    assert run_resource(validate_agent_security_context, DEPLOYMENT, props) == []
+
+
 @pytest.mark.parametrize(
     "security",
     [
-        {"privileged": False, "capabilities": {"add": ["NET_ADMIN", "IPC_LOCK", "NET_RAW"]}},
-        {"capabilities": {"add": ["NET_RAW", "NET_ADMIN", "IPC_LOCK"]}},
+        {
+            "allowPrivilegeEscalation": False,
+            "capabilities": {"add": ["NET_RAW", "NET_ADMIN", "IPC_LOCK"]},
+        },
         {
             "privileged": False,
             "allowPrivilegeEscalation": False,
@@ -166,7 +188,7 @@ def with_security(security: Any, role: str = "client") -> dict[str, Any]:
         },
     ],
 )
-def test_exact_agent_capabilities_pass(security: dict[str, Any]) -> None:
+def test_exact_agent_capabilities_without_escalation_pass(security: dict[str, Any]) -> None:
     props = with_security(security)
     assert run_resource(validate_agent_security_context, DEPLOYMENT, props) == []
 
@@ -175,34 +197,25 @@ def test_exact_agent_capabilities_pass(security: dict[str, Any]) -> None:
     ("security", "expected"),
     [
         (
-            {"capabilities": {"add": ["NET_ADMIN", "NET_RAW"]}},
+            {"allowPrivilegeEscalation": False, "capabilities": {"add": ["NET_ADMIN", "NET_RAW"]}},
             [f"{CAPS_PREFIX} (missing IPC_LOCK)."],
         ),
         (
-            {"capabilities": {"add": ["NET_ADMIN", "IPC_LOCK", "NET_RAW", "SYS_ADMIN"]}},
+            {
+                "allowPrivilegeEscalation": False,
+                "capabilities": {"add": ["NET_ADMIN", "IPC_LOCK", "NET_RAW", "SYS_ADMIN"]},
+            },
             [f"{CAPS_PREFIX} (must not add SYS_ADMIN)."],
         ),
         (
-            {"capabilities": {"add": ["ALL"]}},
+            {"allowPrivilegeEscalation": False, "capabilities": {"add": ["ALL"]}},
             [f"{CAPS_PREFIX} (missing NET_ADMIN, IPC_LOCK, NET_RAW; must not add ALL)."],
         ),
-        (None, [f"{CAPS_PREFIX} (missing NET_ADMIN, IPC_LOCK, NET_RAW)."]),
+        # No securityContext at all: no capabilities, and escalation allowed by default.
+        (None, [f"{CAPS_PREFIX} (missing NET_ADMIN, IPC_LOCK, NET_RAW).", ESCALATION_UNSET]),
         (
-            {"privileged": True, "capabilities": {"add": ["NET_ADMIN", "IPC_LOCK", "NET_RAW"]}},
-            [
-                f"{CLIENT}: securityContext.privileged is true; agents run unprivileged with the "
-                "three capabilities only."
-            ],
-        ),
-        (
-            {
-                "allowPrivilegeEscalation": True,
-                "capabilities": {"add": ["NET_ADMIN", "IPC_LOCK", "NET_RAW"]},
-            },
-            [
-                f"{CLIENT}: securityContext.allowPrivilegeEscalation is true; remove it or set "
-                "it to false."
-            ],
+            {"privileged": True, "allowPrivilegeEscalation": False, "capabilities": EXACT_CAPS},
+            [PRIVILEGED],
         ),
         (
             {
@@ -212,10 +225,8 @@ def test_exact_agent_capabilities_pass(security: dict[str, Any]) -> None:
             },
             [
                 f"{CAPS_PREFIX} (missing IPC_LOCK, NET_RAW; must not add SYS_PTRACE).",
-                f"{CLIENT}: securityContext.privileged is true; agents run unprivileged with the "
-                "three capabilities only.",
-                f"{CLIENT}: securityContext.allowPrivilegeEscalation is true; remove it or set "
-                "it to false.",
+                PRIVILEGED,
+                ESCALATION_TRUE,
             ],
         ),
     ],
@@ -225,19 +236,49 @@ def test_wrong_agent_security_context_fails(security: Any, expected: list[str]) 
     assert run_resource(validate_agent_security_context, DEPLOYMENT, props) == expected
 
 
+@pytest.mark.parametrize(
+    ("escalation", "expected"),
+    [
+        (False, []),
+        (True, [ESCALATION_TRUE]),
+        # Unset means true in Kubernetes, so only an explicit false passes.
+        (None, [ESCALATION_UNSET]),
+        (
+            "false",
+            [
+                f"{CLIENT}: securityContext.allowPrivilegeEscalation is 'false', not false; set it "
+                "to false."
+            ],
+        ),
+        # Unknown during preview: the update decides.
+        (UNKNOWN_STRING, []),
+    ],
+)
+def test_privilege_escalation_must_be_explicitly_false(
+    escalation: Any, expected: list[str]
+) -> None:
+    security: dict[str, Any] = {"privileged": False, "capabilities": EXACT_CAPS}
+    if escalation is not None:
+        security["allowPrivilegeEscalation"] = escalation
+    props = with_security(security)
+    assert run_resource(validate_agent_security_context, DEPLOYMENT, props) == expected
+
+
 def test_security_rule_checks_every_agent_container_and_skips_others() -> None:
-    props = with_security({"capabilities": {"add": []}})
+    props = with_security({"allowPrivilegeEscalation": False, "capabilities": {"add": []}})
     props["spec"]["template"]["spec"]["containers"].append(
         {"name": "sidecar", "image": "busybox:1.36", "securityContext": {"privileged": True}}
     )
     server = agent_container("server", image=f"{AGENT_IMAGE_ARM64}:release26.0.0")
     server["securityContext"] = {"capabilities": {"add": ["NET_ADMIN", "IPC_LOCK"]}}
     props["spec"]["template"]["spec"]["containers"].append(server)
+    server_label = "container 'cyperf-agent-server' (spec.template.spec.containers[2])"
     assert run_resource(validate_agent_security_context, DEPLOYMENT, props) == [
         f"{CAPS_PREFIX} (missing NET_ADMIN, IPC_LOCK, NET_RAW).",
-        "container 'cyperf-agent-server' (spec.template.spec.containers[2]): "
-        "securityContext.capabilities.add must be exactly [NET_ADMIN, IPC_LOCK, NET_RAW] "
-        "(missing NET_RAW).",
+        f"{server_label}: securityContext.capabilities.add must be exactly "
+        "[NET_ADMIN, IPC_LOCK, NET_RAW] (missing NET_RAW).",
+        f"{server_label}: securityContext.allowPrivilegeEscalation is not set, which Kubernetes "
+        "treats as true; set it to false.",
     ]
 
 
@@ -249,11 +290,11 @@ def test_security_rule_skips_what_is_unknown_and_still_checks_the_rest() -> None
     unknown_caps = {"privileged": True, "capabilities": {"add": UNKNOWN_STRING}}
     assert run_resource(
         validate_agent_security_context, DEPLOYMENT, with_security(unknown_caps)
-    ) == [
-        f"{CLIENT}: securityContext.privileged is true; agents run unprivileged with the three "
-        "capabilities only."
-    ]
-    unknown_entry = {"capabilities": {"add": ["NET_ADMIN", UNKNOWN_STRING]}}
+    ) == [PRIVILEGED, ESCALATION_UNSET]
+    unknown_entry = {
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"add": ["NET_ADMIN", UNKNOWN_STRING]},
+    }
     assert (
         run_resource(validate_agent_security_context, DEPLOYMENT, with_security(unknown_entry))
         == []

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pulumi_policy import PolicyResource, Secret, StackValidationArgs
 
-from policy.rules import (
+from policy.stack_rules import (
     validate_agent_selectors_disjoint,
     validate_agent_services_select_servers,
     validate_eks_kubeconfig_secret,
