@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import specs
+from components import pod_security, specs
 from components.settings import StackSettings
 
 
@@ -26,6 +26,7 @@ class CyperfAgents(pulumi.ComponentResource):
     ) -> None:
         super().__init__("cyperf-k8s:index:CyperfAgents", name, None, opts)
         namespace_deps: list[pulumi.Resource] = []
+        namespace: pulumi.Input[str] = settings.namespace
         if settings.create_namespace:
             # Needs only the API server: it is created while node groups still boot.
             namespace_spec = specs.namespace(settings)
@@ -35,6 +36,17 @@ class CyperfAgents(pulumi.ComponentResource):
                     metadata=namespace_spec["metadata"],
                     opts=pulumi.ResourceOptions(parent=self),
                 )
+            )
+        else:
+            # Every agent object takes its namespace from this check, so a namespace whose Pod
+            # Security level rejects the agents stops the preview before any of them is created.
+            existing = k8s.core.v1.Namespace.get(
+                f"{name}-namespace-read",
+                settings.namespace,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            namespace = existing.metadata.apply(
+                lambda metadata: _admitting(settings.namespace, metadata.labels)
             )
         # Each agent object names the cluster resources it needs (node labels, node groups, CNI)
         # itself: a component's own depends_on is not recorded on its children, and the engine
@@ -50,7 +62,7 @@ class CyperfAgents(pulumi.ComponentResource):
             spec = specs.deployment(group, settings, tolerations)
             self.deployments[group.name] = k8s.apps.v1.Deployment(
                 f"{name}-{group.name}",
-                metadata=spec["metadata"],
+                metadata={**spec["metadata"], "namespace": namespace},
                 spec=spec["spec"],
                 opts=in_namespace,
             )
@@ -58,7 +70,7 @@ class CyperfAgents(pulumi.ComponentResource):
                 service_spec = specs.service(group, group.service, settings)
                 self.services[group.name] = k8s.core.v1.Service(
                     f"{name}-{group.name}-service",
-                    metadata=service_spec["metadata"],
+                    metadata={**service_spec["metadata"], "namespace": namespace},
                     spec=service_spec["spec"],
                     opts=in_namespace,
                 )
@@ -68,3 +80,17 @@ class CyperfAgents(pulumi.ComponentResource):
                 "services": {g: s.metadata.name for g, s in self.services.items()},
             }
         )
+
+
+def _admitting(namespace: str, labels: Mapping[str, str] | None) -> str:
+    problem = pod_security.admission_problem(namespace, labels)
+    if problem is not None:
+        raise pulumi.RunError(problem)
+    if pod_security.enforced_level(labels) is None:
+        pulumi.log.warn(
+            f"namespace {namespace!r} has no {pod_security.ENFORCE_LABEL} label: the cluster's "
+            "default Pod Security level applies, which no API object shows. If it is 'baseline' "
+            "or 'restricted', agent pods are rejected; label the namespace "
+            f"{pod_security.ENFORCE_LABEL}={pod_security.AGENT_LEVEL}."
+        )
+    return namespace

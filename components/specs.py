@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from components import pod_security
 from components.settings import (
     AGENT_IMAGE_REPOSITORY,
     AGENT_IMAGE_REPOSITORY_ARM64,
@@ -121,6 +122,8 @@ def agent_container(group: AgentGroup, settings: StackSettings) -> dict[str, Any
         "env": agent_env(group, settings.controller_address),
         "securityContext": {
             "privileged": False,
+            # Unset means true: a setuid binary in the image could otherwise gain privileges.
+            "allowPrivilegeEscalation": False,
             "capabilities": {"add": list(AGENT_CAPABILITIES)},
         },
         "resources": {
@@ -179,6 +182,8 @@ def deployment(
         else {SKIP_AWAIT: "true"}
     )
     pod_spec: dict[str, Any] = {
+        # Agents never call the Kubernetes API: no token to steal from a test endpoint.
+        "automountServiceAccountToken": False,
         "containers": [agent_container(group, settings)],
         "nodeSelector": dict(group.effective_node_selector),
     }
@@ -204,6 +209,11 @@ def deployment(
             # A pod that cannot be placed (no eligible node left under one-agent-per-node) fails
             # the rollout after this deadline instead of the provider's ten-minute default.
             "progressDeadlineSeconds": settings.rollout_timeout_seconds,
+            # RollingUpdate surges a pod before removing one; under one agent per node that pod
+            # has no node when replicas equal the eligible nodes, and the update stalls. Recreate
+            # never needs a spare node and restarts every agent of the group at once, so an update
+            # takes one pod start whatever the replica count (see README "Updating a stack").
+            "strategy": {"type": "Recreate"},
             "selector": {"matchLabels": selector_labels(group)},
             "template": {"metadata": template_metadata, "spec": pod_spec},
         },
@@ -254,7 +264,10 @@ def namespace(settings: StackSettings) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "Namespace",
-        "metadata": {"name": settings.namespace, "labels": {APP_LABEL: APP_VALUE}},
+        "metadata": {
+            "name": settings.namespace,
+            "labels": {APP_LABEL: APP_VALUE, **pod_security.namespace_labels()},
+        },
     }
 
 

@@ -158,13 +158,23 @@ def _secret_keys(inputs: dict[str, Any]) -> set[str]:
 
 
 def default_cluster_state(
-    namespace: str = "cyperf", endpoints: dict[str, dict[str, Any]] | None = None
+    namespace: str = "cyperf",
+    endpoints: dict[str, dict[str, Any]] | None = None,
+    namespace_labels: dict[str, str] | None = None,
 ) -> dict[tuple[str, str], dict[str, Any]]:
+    """A cluster with the DNS Service, the agents' namespace (already there for stacks with
+    `createNamespace: false`; admitting the agents unless `namespace_labels` say otherwise) and
+    the given Endpoints."""
+    if namespace_labels is None:
+        namespace_labels = {"pod-security.kubernetes.io/enforce": "privileged"}
     state: dict[tuple[str, str], dict[str, Any]] = {
         ("kubernetes:core/v1:Service", "kube-system/kube-dns"): {
             "metadata": {"name": "kube-dns", "namespace": "kube-system"},
             "spec": {"clusterIP": CLUSTER_DNS_IP, "type": "ClusterIP"},
-        }
+        },
+        ("kubernetes:core/v1:Namespace", namespace): {
+            "metadata": {"name": namespace, "labels": namespace_labels},
+        },
     }
     for service, subsets in (endpoints or {}).items():
         state[("kubernetes:core/v1:Endpoints", f"{namespace}/{service}")] = {
@@ -199,9 +209,12 @@ def run_stack(
     return run
 
 
-def run_stack_expecting_error(config: dict[str, str]) -> tuple[BaseException, StackRun]:
+def run_stack_expecting_error(
+    config: dict[str, str], cluster_state: dict[tuple[str, str], dict[str, Any]] | None = None
+) -> tuple[BaseException, StackRun]:
     """Run the program with a config it must reject; returns the error and what got registered."""
-    run, error = _run(config, ClusterMocks(default_cluster_state()), RecordingMonitor)
+    state = cluster_state if cluster_state is not None else default_cluster_state()
+    run, error = _run(config, ClusterMocks(state), RecordingMonitor)
     assert error is not None, "the program accepted a config it should reject"
     return error, run
 

@@ -112,6 +112,13 @@ def remove_deliberate_differences(role: str, registered: dict[str, Any]) -> dict
     # 5. A bounded rollout, so an unschedulable agent fails `pulumi up` instead of hanging it.
     assert spec.pop("progressDeadlineSeconds") == 300.0
     assert metadata.pop("annotations") == {"pulumi.com/timeoutSeconds": "300"}
+    # 6. Updates replace all pods at once: a surge pod would find no free node.
+    assert spec.pop("strategy") == {"type": "Recreate"}
+    # 7. Hardening that costs the agent nothing: no API token, no privilege escalation.
+    pod_spec = spec["template"]["spec"]
+    assert pod_spec.pop("automountServiceAccountToken") is False
+    security = pod_spec["containers"][0]["securityContext"]
+    assert security.pop("allowPrivilegeEscalation") is False
     return obj
 
 

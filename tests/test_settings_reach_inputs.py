@@ -94,11 +94,14 @@ def test_provider_gets_secret_kubeconfig_context_and_identifier(run: StackRun) -
 
 def test_namespace_not_created_when_told_it_exists(run: StackRun) -> None:
     assert run.of_type("kubernetes:core/v1:Namespace") == []
+    [namespace_read] = run.reads("kubernetes:core/v1:Namespace")
+    assert namespace_read.read_id == "perf"
     patches = {p.urn for p in run.of_type("kubernetes:core/v1:NodePatch")}
     for deployment in run.of_type(DEPLOYMENT):
         assert deployment.inputs["metadata"]["namespace"] == "perf"
-        # Only the node labels: no namespace object to wait for.
-        assert set(deployment.dependencies) == patches
+        # The node labels and the Pod Security check of the existing namespace; nothing to
+        # create first.
+        assert set(deployment.dependencies) == patches | {namespace_read.urn}
 
 
 def test_node_labels_patch_named_nodes_before_agents(run: StackRun) -> None:
@@ -114,10 +117,11 @@ def test_node_labels_patch_named_nodes_before_agents(run: StackRun) -> None:
         assert patch.inputs["metadata"]["annotations"] == {"pulumi.com/patchForce": "true"}
     # Every agent object waits for every label patch (and is deleted before them).
     patch_urns = {p.urn for p in patches}
+    [namespace_read] = run.reads("kubernetes:core/v1:Namespace")
     agent_objects = run.of_type(DEPLOYMENT) + run.of_type(SERVICE)
     assert len(agent_objects) == 6
     for obj in agent_objects:
-        assert set(obj.dependencies) == patch_urns, obj.name
+        assert set(obj.dependencies) == patch_urns | {namespace_read.urn}, obj.name
 
 
 def test_client_group_settings(run: StackRun) -> None:
