@@ -38,6 +38,18 @@ def endpoint_addresses(subsets: Sequence[Any] | None) -> ServerAddresses:
     return {"ready": sorted(ready, key=_ip_order), "notReady": sorted(not_ready, key=_ip_order)}
 
 
+def missing_pod_ips_warning(group: str, replicas: int, addresses: ServerAddresses) -> str | None:
+    """Said when a group that awaited its rollout still lists fewer ready pod IPs than replicas
+    (the Endpoints lagged behind the pods), so the tester does not type an incomplete list."""
+    if len(addresses["ready"]) >= replicas:
+        return None
+    return (
+        f"serverPodIps[{group}] lists {len(addresses['ready'])} of {replicas} servers: the "
+        "cluster's Endpoints had not caught up with the pods when they were read. Run "
+        "`pulumi up` again (it re-reads them) before typing the addresses into the controller."
+    )
+
+
 def _ips(addresses: Sequence[Any] | None) -> list[str]:
     return [_get(a, "ip") for a in addresses or () if _get(a, "ip")]
 

@@ -7,9 +7,9 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import controller_setup
+from components import controller_setup, specs
 from components.agents import CyperfAgents
-from components.settings import StackSettings
+from components.settings import AgentGroup, StackSettings
 
 
 class DutOutputs(pulumi.ComponentResource):
@@ -40,7 +40,12 @@ class DutOutputs(pulumi.ComponentResource):
                     parent=self, depends_on=[service, agents.deployments[group_name]]
                 ),
             )
-            addresses[group_name] = endpoints.subsets.apply(controller_setup.endpoint_addresses)
+            group = next(g for g in settings.server_groups if g.name == group_name)
+            addresses[group_name] = endpoints.subsets.apply(
+                lambda subsets, group=group: _warn_when_incomplete(
+                    group, controller_setup.endpoint_addresses(subsets)
+                )
+            )
             reports[group_name] = pulumi.Output.all(
                 service.metadata.name, service.spec, service.status
             ).apply(lambda args: controller_setup.service_report(*args))
@@ -79,3 +84,13 @@ class DutOutputs(pulumi.ComponentResource):
                 "controllerSetup": self.controller_setup,
             }
         )
+
+
+def _warn_when_incomplete(
+    group: AgentGroup, addresses: controller_setup.ServerAddresses
+) -> controller_setup.ServerAddresses:
+    if specs.deployment_awaits(group):
+        warning = controller_setup.missing_pod_ips_warning(group.name, group.replicas, addresses)
+        if warning is not None:
+            pulumi.log.warn(warning)
+    return addresses
