@@ -194,7 +194,8 @@ def phase_table(results: list[Comparison]) -> str:
         ):
             phases = [s.report["phases"] for s in samples]
             rows.append(
-                [c.name, label] + [f"{med([p[k] for p in phases]) * 1000:.0f}" for k in PHASES]
+                [c.name, label]
+                + [f"{med([p.get(k, 0.0) for p in phases]) * 1000:.0f}" for k in PHASES]
             )
     return table(
         [
@@ -217,7 +218,10 @@ def gap_table(results: list[Comparison]) -> str:
     for c in results:
         real = [s.report["phases"] for s in c.breakdown]
         floor = [s.report["phases"] for s in c.typed]
-        gaps = {k: med([p[k] for p in real]) - med([p[k] for p in floor]) for k in PHASES}
+        gaps = {
+            k: med([p.get(k, 0.0) for p in real]) - med([p.get(k, 0.0) for p in floor])
+            for k in PHASES
+        }
         wall = med(_walls(c.real)) - med(_walls(c.typed))
         rows.append(
             [c.name, f"{wall * 1000:.0f}"]
