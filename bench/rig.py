@@ -31,7 +31,7 @@ from typing import Any
 import yaml
 
 from bench.common import ROOT, Scratch, engine_config, med, stack_config, table
-from rig.local import copy_project, own_rig
+from rig.local import Result, copy_project, own_rig, run_command
 
 STACK = "east-west"
 NAMESPACE = "cyperf-bench"
@@ -48,23 +48,8 @@ TOOLS = (*PROGRAMS, "kubectl")
 STEPS = ("up", "preview", "destroy")
 
 
-@dataclass
-class Timed:
-    seconds: float
-    output: str
-
-
-def run(args: Sequence[str], env: dict[str, str], cwd: Path, timeout: float = 900) -> Timed:
-    started = time.perf_counter()
-    done = subprocess.run(
-        list(args), cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
-    )
-    seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        raise RuntimeError(
-            f"{' '.join(args)} exited {done.returncode}:\n{(done.stdout + done.stderr)[-4000:]}"
-        )
-    return Timed(seconds, done.stdout + done.stderr)
+def run(args: Sequence[str], env: dict[str, str], cwd: Path) -> Result:
+    return run_command(args, env, cwd, timeout=900)
 
 
 def manifests(config: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
@@ -113,7 +98,7 @@ def pulumi_steps(env: dict[str, str], cwd: Path, stack: str) -> tuple[dict[str, 
     up = run(["pulumi", "up", "--yes", "--skip-preview", *common], env, cwd)
     preview = run(["pulumi", "preview", "--expect-no-changes", *common], env, cwd)
     destroy = run(["pulumi", "destroy", "--yes", "--skip-preview", *common], env, cwd)
-    return {"up": up.seconds, "preview": preview.seconds, "destroy": destroy.seconds}, up.output
+    return {"up": up.seconds, "preview": preview.seconds, "destroy": destroy.seconds}, up.text
 
 
 def kubectl_steps(
@@ -275,15 +260,10 @@ def report(rounds: list[Round]) -> str:
             "plane of this run's own on 127.0.0.1. Seconds, `median [min-max]`; ratios per round.",
             "",
             table(
-                [
-                    "step (pulumi / kubectl)",
-                    "project s",
-                    "bare Pulumi s",
-                    "kubectl s",
-                    "project / bare Pulumi",
-                    "project / kubectl",
-                    "bare Pulumi / kubectl",
-                ],
+                (
+                    "step (pulumi / kubectl) | project s | bare Pulumi s | kubectl s | "
+                    "project / bare Pulumi | project / kubectl | bare Pulumi / kubectl"
+                ),
                 main_rows,
             ),
             "",

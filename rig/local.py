@@ -7,8 +7,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,3 +57,29 @@ def copy_project(target: Path, source: Path = ROOT, files: Sequence[str] = PROJE
             shutil.copy2(source / name, target / name)
     (target / ".venv").symlink_to(ROOT / ".venv")
     return target
+
+
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+    @property
+    def text(self) -> str:
+        return self.stdout + self.stderr
+
+
+def run_command(
+    args: Sequence[str], env: dict[str, str], cwd: Path, check: bool = True, timeout: float = 600
+) -> Result:
+    """Run a command on the rig, timed; `check`: fail with its output unless it exits 0."""
+    started = time.monotonic()
+    done = subprocess.run(
+        list(args), cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    result = Result(done.returncode, done.stdout, done.stderr, time.monotonic() - started)
+    if check and done.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} exited {done.returncode}:\n{result.text}")
+    return result

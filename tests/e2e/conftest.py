@@ -8,34 +8,21 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from rig.local import ROOT as ROOT
-from rig.local import copy_project, own_rig
+from rig.local import Result as Result
+from rig.local import copy_project, own_rig, run_command
 
 NAMESPACE = "cyperf"
 CLIENT_NODES = {f"rig-client-{i}" for i in (1, 2, 3)}
 SERVER_NODES = {f"rig-server-{i}" for i in (1, 2, 3)}
 PLAIN_NODES = {"rig-node-1", "rig-node-2"}
-
-
-@dataclass
-class Result:
-    returncode: int
-    stdout: str
-    stderr: str
-    seconds: float
-
-    @property
-    def text(self) -> str:
-        return self.stdout + self.stderr
 
 
 class Rig:
@@ -44,14 +31,7 @@ class Rig:
         self.project = project
 
     def run(self, *args: str, check: bool = True, timeout: float = 600) -> Result:
-        started = time.monotonic()
-        done = subprocess.run(
-            args, cwd=self.project, env=self.env, capture_output=True, text=True, timeout=timeout
-        )
-        result = Result(done.returncode, done.stdout, done.stderr, time.monotonic() - started)
-        if check and done.returncode != 0:
-            raise AssertionError(f"{' '.join(args)} exited {done.returncode}:\n{result.text}")
-        return result
+        return run_command(args, self.env, self.project, check, timeout)
 
     def pulumi(self, *args: str, stack: str, check: bool = True, timeout: float = 600) -> Result:
         return self.run(
