@@ -193,7 +193,7 @@ def report(rounds: list[Round]) -> str:
 
     def ratios(tool: str, step: str, baseline: str) -> str:
         paired = [r.seconds[tool][step] / r.seconds[baseline][step] for r in rounds]
-        return _spread(paired, 1, "x")
+        return _spread(paired, 2, "x")
 
     labels = {
         "up": "`up --skip-preview` / `apply` + `rollout status` + reads",

@@ -8,6 +8,8 @@ host and Python start), `provider` only a Kubernetes provider (plus its plugin s
 configuration), `manifests` (default) the official objects with the provider's awaits.
 """
 
+from typing import Any
+
 import pulumi
 
 config = pulumi.Config()
@@ -41,30 +43,33 @@ if level == "manifests":
             },
             "resources": {"limits": {"memory": "4Gi"}, "requests": {"memory": "2Gi"}},
         }
+        # Plain manifest fields, as in the YAML examples (the SDK accepts them as its dicts).
+        spec: Any = {
+            "replicas": replicas,
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {"containers": [container], "nodeSelector": {"agenttype": role}},
+            },
+        }
         return k8s.apps.v1.Deployment(
             f"cyperf-agent-{role}",
             metadata={"name": f"cyperf-agent-{role}-deployment"},
-            spec={
-                "replicas": replicas,
-                "selector": {"matchLabels": labels},
-                "template": {
-                    "metadata": {"labels": labels},
-                    "spec": {"containers": [container], "nodeSelector": {"agenttype": role}},
-                },
-            },
+            spec=spec,
             opts=opts,
         )
 
     agent("client", "K8s-Group=CyPerf-Agent-Client,node-owner=User", {"app": "cyperf-agent"})
     server_labels = {"app": "cyperf-agent", "run": "cyperf-agent-server"}
     agent("server", "K8s-Group=CyPerf-Agent-Server,node-owner=User", server_labels)
+    service_spec: Any = {
+        "type": "ClusterIP",
+        "selector": {"run": "cyperf-agent-server"},
+        "ports": [{"name": "http", "protocol": "TCP", "port": 80, "targetPort": 80}],
+    }
     k8s.core.v1.Service(
         "cyperf-agent-service",
         metadata={"name": "cyperf-agent-service"},
-        spec={
-            "type": "ClusterIP",
-            "selector": {"run": "cyperf-agent-server"},
-            "ports": [{"name": "http", "protocol": "TCP", "port": 80, "targetPort": 80}],
-        },
+        spec=service_spec,
         opts=opts,
     )
