@@ -2,7 +2,7 @@
 
 Modes (the parent, bench/run.py, starts one fresh process per measurement):
 
-- `record`: run the real program under the recording mocks; write what it registered, read,
+- `record`: run the real program under the recording monitor; write what it registered, read,
   invoked and exported, and which SDK modules it loaded, to `out` (JSON). Not timed.
 - `real`: run the real program (components.stack.main) under the mocks, preview=False, like
   tests/conftest.py does.
@@ -13,17 +13,18 @@ Modes (the parent, bench/run.py, starts one fresh process per measurement):
   `"typed": true` in the args: Kubernetes objects, reads and provider through their
   pulumi_kubernetes classes (the SDK-class floor); `"verify": true`: under the recording
   monitor, reporting how the replay's registrations differ from the recorded ones.
-- `imports`: import cost of SDK module lists: `base` (an existing-cluster stack's), then
-  `extra` (what the EKS stacks load on top: pulumi_aws, pulumi_eks).
 - `breakdown`: `real` with the phases split the way the floor's are: first the SDK modules of
   the recording (as the floor does), then the `components` import, the settings parse, the
   program's registrations, and the wait for every RPC and output.
+- `imports`: import cost of SDK module lists: `base` (an existing-cluster stack's), then
+  `extra` (what the EKS stacks load on top: pulumi_aws, pulumi_eks).
 - `importtime`: under `python -X importtime`: the recording's SDK modules, a marker line on
   stderr, then `import components.stack` (the parent attributes the lines after the marker).
 - `profile`: `real` under cProfile; writes pstats to `out`.
 
-Each mode prints one JSON line on stdout: phase times (seconds, from the child's first line),
-peak RSS (ru_maxrss, KiB) and whether pulumi_aws / pulumi_eks were in sys.modules at the end.
+Every mode uses the shared mocks (package `mocks`, the tests' own, answering every read) and
+prints one JSON line on stdout: phase times (seconds, from the child's first line), peak RSS
+(ru_maxrss, KiB) and whether pulumi_aws / pulumi_eks were in sys.modules at the end.
 """
 
 from __future__ import annotations
@@ -38,12 +39,50 @@ import re  # noqa: E402
 import resource  # noqa: E402
 import sys  # noqa: E402
 import types  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+import pulumi  # noqa: E402
+
+from mocks.aws import EksMocks  # noqa: E402
+from mocks.harness import run_program  # noqa: E402
+from mocks.monitor import RecordingMonitor, ReferenceSafeMonitor, plain  # noqa: E402
+
+PROJECT = "cyperf-k8s"
+STACK = "bench"
+IMPORT_MARK = "bench: project imports start"
+SDKS = ("pulumi_kubernetes", "pulumi_aws", "pulumi_eks")
+
+
+class Clock:
+    """Phase times: `mark(name)` closes the phase `name` (it ran since the previous mark)."""
+
+    def __init__(self) -> None:
+        self.last = STARTED
+        self.phases: dict[str, float] = {}
+
+    def mark(self, name: str) -> None:
+        now = time.perf_counter()
+        self.phases[name] = now - self.last
+        self.last = now
+
+    def report(self, **extra: Any) -> dict[str, Any]:
+        self.phases["total"] = time.perf_counter() - STARTED
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        loaded = {m.split(".")[0] for m in sys.modules}
+        return {
+            "phases": self.phases,
+            "maxrss_kib": usage.ru_maxrss,
+            "cpu_s": usage.ru_utime + usage.ru_stime,
+            "pulumi_aws_loaded": "pulumi_aws" in loaded,
+            "pulumi_eks_loaded": "pulumi_eks" in loaded,
+            **extra,
+        }
 
 
 def load(name: str) -> None:
@@ -54,105 +93,66 @@ def load(name: str) -> None:
         getattr(module, "__bench_load__", None)
 
 
-def _loaded(prefix: str) -> bool:
-    return any(m == prefix or m.startswith(prefix + ".") for m in sys.modules)
+def load_sdk_modules(args: dict[str, Any]) -> dict[str, Any]:
+    recording: dict[str, Any] = json.loads(Path(args["recording"]).read_text())
+    for module in recording["sdk_modules"]:
+        load(module)
+    return recording
 
 
-def _report(phases: dict[str, float], **extra: Any) -> dict[str, Any]:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return {
-        "phases": phases,
-        "maxrss_kib": usage.ru_maxrss,
-        "cpu_s": usage.ru_utime + usage.ru_stime,
-        "pulumi_aws_loaded": _loaded("pulumi_aws"),
-        "pulumi_eks_loaded": _loaded("pulumi_eks"),
-        **extra,
-    }
+def under_mocks(
+    program: Callable[[], Any], config: dict[str, str], record: bool = False
+) -> tuple[dict[str, Any], Any, EksMocks]:
+    """Run `program` under the mocks; returns the resolved exports, the monitor and the mocks."""
+    mocks = EksMocks(cluster_state={}, answer_every_read=True)
+    monitor = (RecordingMonitor if record else ReferenceSafeMonitor)(mocks)
+    return run_program(program, config, mocks, monitor, PROJECT, STACK), monitor, mocks
 
 
-def _harness() -> tuple[Any, Any]:
-    """Import the Pulumi SDK and the bench mocks (same for every mode)."""
-    import pulumi
-
-    from bench import mocks
-
-    return pulumi, mocks
-
-
-def _run_program(config: dict[str, str], record: bool) -> tuple[dict[str, Any], Any]:
-    """components.stack.main() under the mocks; returns the resolved exports and the monitor."""
-    pulumi, mocks = _harness()
+def stack_main() -> None:
     from components import stack
 
-    bench_mocks = mocks.BenchMocks()
-    monitor = (mocks.RecordingMonitor if record else mocks.Monitor)(bench_mocks)
-    bench_mocks.monitor = monitor
-    pulumi.runtime.set_mocks(
-        bench_mocks, project=mocks.PROJECT, stack=mocks.STACK, preview=False, monitor=monitor
-    )
-    pulumi.runtime.set_all_config(config)
-    exports: dict[str, Any] = {}
-    resolved: dict[str, Any] = {}
-
-    def capture(name: str, value: Any) -> None:
-        exports[name] = value
-
-    pulumi.export = capture
-
-    @pulumi.runtime.test  # type: ignore[untyped-decorator]
-    def program() -> Any:
-        stack.main()
-        return pulumi.Output.all(**exports).apply(resolved.update)
-
-    program()
-    if set(resolved) != set(exports):
-        raise RuntimeError("not every export resolved")
-    return resolved, monitor
+    stack.main()
 
 
 def mode_real(args: dict[str, Any]) -> dict[str, Any]:
-    _harness()
-    start = time.perf_counter()
-    _run_program(args["config"], record=False)
-    end = time.perf_counter()
-    return _report({"harness": start - STARTED, "program": end - start, "total": end - STARTED})
+    clock = Clock()
+    clock.mark("harness")
+    under_mocks(stack_main, args["config"])
+    clock.mark("program")
+    return clock.report()
 
 
 def mode_record(args: dict[str, Any], out: Path) -> dict[str, Any]:
-    from bench.mocks import plain
-
-    resolved, monitor = _run_program(args["config"], record=True)
+    exports, monitor, mocks = under_mocks(stack_main, args["config"], record=True)
     # Only modules that were executed: the SDKs register every submodule as a lazy module
     # (importlib.util.LazyLoader) that loads on first attribute access, and importing those
     # by name would load all of them.
     sdk_modules = sorted(
         name
         for name, module in list(sys.modules.items())
-        if name.split(".")[0] in ("pulumi_kubernetes", "pulumi_aws", "pulumi_eks")
-        and type(module) is types.ModuleType
+        if name.split(".")[0] in SDKS and type(module) is types.ModuleType
     )
     recording = {
         "config": args["config"],
         "resources": [r.to_json() for r in monitor.registered],
         "outputs": monitor.outputs,
-        "invokes": [{"token": i.token, "args": i.args} for i in monitor.invokes],
-        "exports": plain(resolved),
+        "invokes": [{"token": i.token, "args": i.args} for i in mocks.invokes],
+        "exports": plain(exports),
         "sdk_modules": sdk_modules,
     }
     out.write_text(json.dumps(recording, indent=1, sort_keys=True))
-    return _report({"total": time.perf_counter() - STARTED}, resources=len(monitor.registered))
+    return Clock().report(resources=len(monitor.registered))
 
 
-def _revive(value: Any, objects: dict[str, Any]) -> Any:
-    """Recorded inputs back to SDK inputs: {REF: urn} markers become the replayed resource."""
-    from bench.mocks import REF
-
+def _revive(value: Any, objects: dict[str, Any], references: set[str]) -> Any:
+    """Recorded inputs back to SDK inputs: a referenced URN becomes the replayed resource."""
+    if isinstance(value, str) and value in references:
+        return objects[value]
     if isinstance(value, dict):
-        if set(value) == {REF}:
-            return objects[value[REF]]
-        return {k: _revive(v, objects) for k, v in value.items()}
+        return {k: _revive(v, objects, references) for k, v in value.items()}
     if isinstance(value, list):
-        return [_revive(v, objects) for v in value]
+        return [_revive(v, objects, references) for v in value]
     return value
 
 
@@ -184,15 +184,13 @@ def replay(recording: dict[str, Any], typed: bool = False) -> Any:
     dependencies' URNs); returns an Output of everything to wait for. `typed`: Kubernetes
     objects and the Kubernetes provider through their pulumi_kubernetes classes instead of
     pulumi.CustomResource."""
-    import pulumi
-
     objects: dict[str, pulumi.Resource] = {}
     waits: list[Any] = [
         pulumi.runtime.invoke_output(invoked["token"], invoked["args"])
         for invoked in recording["invokes"]
     ]
     for rec in recording["resources"]:
-        props = _revive(rec["inputs"], objects)
+        props = _revive(rec["inputs"], objects, set(rec["references"]))
         for key in rec["secret_inputs"]:
             props[key] = pulumi.Output.secret(props[key])
         provider = objects.get(rec["provider"].rsplit("::", 1)[0]) if rec["provider"] else None
@@ -200,31 +198,26 @@ def replay(recording: dict[str, Any], typed: bool = False) -> Any:
             parent=objects.get(rec["parent"]),
             provider=provider if isinstance(provider, pulumi.ProviderResource) else None,
             depends_on=[objects[d] for d in rec["dependencies"] if d in objects],
-            id=rec["read_id"],
             additional_secret_outputs=rec["additional_secret_outputs"] or None,
-            aliases=[pulumi.Alias(type_=t) for t in rec["alias_types"]] or None,
-            version=rec["version"] or None,
         )
         obj: pulumi.Resource
-        kubernetes = rec["typ"].startswith(("kubernetes:", "pulumi:providers:kubernetes"))
-        if typed and kubernetes:
+        if typed and rec["typ"].startswith(("kubernetes:", "pulumi:providers:kubernetes")):
             # The class adds its own aliases and version; `get` its own id.
-            opts = pulumi.ResourceOptions(
-                parent=opts.parent,
-                provider=opts.provider,
-                depends_on=opts.depends_on,
-                additional_secret_outputs=opts.additional_secret_outputs,
-            )
             obj = _kubernetes_class_call(rec, props, opts)
-        elif rec["typ"].startswith("pulumi:providers:"):
-            package = rec["typ"].removeprefix("pulumi:providers:")
-            obj = pulumi.ProviderResource(package, rec["name"], props, opts)
-        elif rec["custom"]:
-            obj = pulumi.CustomResource(rec["typ"], rec["name"], props, opts)
         else:
-            obj = pulumi.ComponentResource(
-                rec["typ"], rec["name"], props if rec["remote"] else None, opts, rec["remote"]
-            )
+            opts.id = rec["read_id"]
+            opts.aliases = [pulumi.Alias(type_=t) for t in rec["alias_types"]] or None
+            opts.version = rec["version"] or None
+            if rec["typ"].startswith("pulumi:providers:"):
+                package = rec["typ"].removeprefix("pulumi:providers:")
+                obj = pulumi.ProviderResource(package, rec["name"], props, opts)
+            elif rec["custom"]:
+                obj = pulumi.CustomResource(rec["typ"], rec["name"], props, opts)
+            else:
+                remote = rec["remote"]
+                obj = pulumi.ComponentResource(
+                    rec["typ"], rec["name"], props if remote else None, opts, remote
+                )
         objects[rec["urn"]] = obj
         waits.append(obj.urn)
     for urn, outputs in recording["outputs"].items():
@@ -235,61 +228,29 @@ def replay(recording: dict[str, Any], typed: bool = False) -> Any:
 
 
 def mode_floor(args: dict[str, Any]) -> dict[str, Any]:
-    pulumi, mocks = _harness()
-    start = time.perf_counter()
-    recording = json.loads(Path(args["recording"]).read_text())
-    loaded = time.perf_counter()
-    for module in recording["sdk_modules"]:
-        load(module)
-    imported = time.perf_counter()
-    bench_mocks = mocks.BenchMocks()
-    verify = bool(args.get("verify"))
-    monitor = (mocks.RecordingMonitor if verify else mocks.Monitor)(bench_mocks)
-    bench_mocks.monitor = monitor
-    pulumi.runtime.set_mocks(
-        bench_mocks, project=mocks.PROJECT, stack=mocks.STACK, preview=False, monitor=monitor
-    )
-    pulumi.runtime.set_all_config(recording["config"])
-    exports: dict[str, Any] = {}
-    resolved: dict[str, Any] = {}
-    marks: dict[str, float] = {}
+    clock = Clock()
+    clock.mark("harness")
+    recording = load_sdk_modules(args)
+    clock.mark("sdk_imports")
 
-    def capture(name: str, value: Any) -> None:
-        exports[name] = value
-
-    pulumi.export = capture
-
-    @pulumi.runtime.test  # type: ignore[untyped-decorator]
     def program() -> Any:
-        marks["enter"] = time.perf_counter()
+        clock.mark("before_program")
         waits = replay(recording, typed=bool(args.get("typed")))
         for key, value in recording["exports"].items():
             pulumi.export(key, value)
-        marks["built"] = time.perf_counter()
-        return pulumi.Output.all(waits, pulumi.Output.all(**exports)).apply(
-            lambda both: resolved.update(both[1])
-        )
+        clock.mark("register")
+        return waits
 
-    program()
-    end = time.perf_counter()
-    if set(resolved) != set(recording["exports"]):
-        raise RuntimeError("not every export resolved")
-    extra = {"differences": differences(recording, monitor)} if verify else {}
-    return _report(
-        {
-            "harness": start - STARTED,
-            "sdk_imports": imported - loaded,
-            "project_imports": 0.0,
-            "parse": 0.0,
-            "register": marks["built"] - marks["enter"],
-            "wait": end - marks["built"],
-            "total": end - STARTED,
-        },
-        **extra,
-    )
+    verify = bool(args.get("verify"))
+    exports, monitor, _ = under_mocks(program, recording["config"], record=verify)
+    clock.mark("wait")
+    clock.phases["harness"] += clock.phases.pop("before_program")
+    if set(exports) != set(recording["exports"]):
+        raise RuntimeError("the floor did not export what the program did")
+    return clock.report(**({"differences": differences(recording, monitor)} if verify else {}))
 
 
-def differences(recording: dict[str, Any], monitor: Any) -> list[str]:
+def differences(recording: dict[str, Any], monitor: RecordingMonitor) -> list[str]:
     """How the floor's registrations differ from the recorded ones (empty: identical types,
     names, parents, providers, dependencies, inputs, reads and component outputs)."""
     keys = ("typ", "name", "parent", "provider", "read_id", "custom", "remote", "secret_inputs")
@@ -310,89 +271,53 @@ def differences(recording: dict[str, Any], monitor: Any) -> list[str]:
 
 
 def mode_breakdown(args: dict[str, Any]) -> dict[str, Any]:
-    pulumi, mocks = _harness()
-    start = time.perf_counter()
-    recording = json.loads(Path(args["recording"]).read_text())
-    loaded = time.perf_counter()
-    for module in recording["sdk_modules"]:
-        load(module)
-    sdk = time.perf_counter()
+    clock = Clock()
+    clock.mark("harness")
+    load_sdk_modules(args)
+    clock.mark("sdk_imports")
     from components import stack
     from components.settings import parse_settings, read_stack_config
 
-    project = time.perf_counter()
-    bench_mocks = mocks.BenchMocks()
-    monitor = mocks.Monitor(bench_mocks)
-    bench_mocks.monitor = monitor
-    pulumi.runtime.set_mocks(
-        bench_mocks, project=mocks.PROJECT, stack=mocks.STACK, preview=False, monitor=monitor
-    )
-    pulumi.runtime.set_all_config(args["config"])
-    exports: dict[str, Any] = {}
-    resolved: dict[str, Any] = {}
-    marks: dict[str, float] = {}
+    clock.mark("project_imports")
 
-    def capture(name: str, value: Any) -> None:
-        exports[name] = value
-
-    pulumi.export = capture
-
-    @pulumi.runtime.test  # type: ignore[untyped-decorator]
-    def program() -> Any:
-        marks["enter"] = time.perf_counter()
+    def program() -> None:
+        clock.mark("before_program")
         settings = parse_settings(read_stack_config())
-        marks["parsed"] = time.perf_counter()
+        clock.mark("parse")
         stack.build(settings)
-        marks["built"] = time.perf_counter()
-        return pulumi.Output.all(**exports).apply(resolved.update)
+        clock.mark("register")
 
-    program()
-    end = time.perf_counter()
-    if set(resolved) != set(exports):
-        raise RuntimeError("not every export resolved")
-    return _report(
-        {
-            "harness": start - STARTED,
-            "sdk_imports": sdk - loaded,
-            "project_imports": project - sdk,
-            "parse": marks["parsed"] - marks["enter"],
-            "register": marks["built"] - marks["parsed"],
-            "wait": end - marks["built"],
-            "total": end - STARTED,
-        }
-    )
+    under_mocks(program, args["config"])
+    clock.mark("wait")
+    # Setting up the mocks belongs to the harness, as in the floor's phases.
+    clock.phases["harness"] += clock.phases.pop("before_program")
+    return clock.report()
 
 
 def mode_imports(args: dict[str, Any]) -> dict[str, Any]:
     """Import `base` (what an existing-cluster stack loads), then `extra` (what an EKS stack
     loads on top)."""
-    start = time.perf_counter()
+    clock = Clock()
+    clock.mark("harness")
     for module in args["base"]:
         load(module)
-    base = time.perf_counter()
+    clock.mark("base")
     rss_base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     for module in args["extra"]:
         load(module)
-    end = time.perf_counter()
-    return _report(
-        {"base": base - start, "extra": end - base, "total": end - STARTED},
-        maxrss_kib_base=rss_base,
-    )
-
-
-IMPORT_MARK = "bench: project imports start"
+    clock.mark("extra")
+    return clock.report(maxrss_kib_base=rss_base)
 
 
 def mode_importtime(args: dict[str, Any]) -> dict[str, Any]:
-    _harness()
-    recording = json.loads(Path(args["recording"]).read_text())
-    for module in recording["sdk_modules"]:
-        load(module)
+    load_sdk_modules(args)
     sys.stderr.write(IMPORT_MARK + "\n")
     sys.stderr.flush()
-    start = time.perf_counter()
+    clock = Clock()
+    clock.mark("harness")
     importlib.import_module("components.stack")
-    return _report({"project_imports": time.perf_counter() - start})
+    clock.mark("project_imports")
+    return clock.report()
 
 
 def mode_profile(args: dict[str, Any], out: Path) -> dict[str, Any]:
@@ -400,33 +325,35 @@ def mode_profile(args: dict[str, Any], out: Path) -> dict[str, Any]:
 
     profiler = cProfile.Profile()
     profiler.enable()
-    _run_program(args["config"], record=False)
+    under_mocks(stack_main, args["config"])
     profiler.disable()
     profiler.dump_stats(str(out))
-    return _report({"total": time.perf_counter() - STARTED})
+    return Clock().report()
+
+
+MODES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "real": mode_real,
+    "floor": mode_floor,
+    "breakdown": mode_breakdown,
+    "imports": mode_imports,
+    "importtime": mode_importtime,
+}
+MODES_WITH_OUT: dict[str, Callable[[dict[str, Any], Path], dict[str, Any]]] = {
+    "record": mode_record,
+    "profile": mode_profile,
+}
 
 
 def main(argv: list[str]) -> None:
-    mode, args_file = argv[0], Path(argv[1])
-    out = Path(argv[2]) if len(argv) > 2 else None
-    args = json.loads(args_file.read_text())
-    if mode == "real":
-        result = mode_real(args)
-    elif mode == "floor":
-        result = mode_floor(args)
-    elif mode == "breakdown":
-        result = mode_breakdown(args)
-    elif mode == "importtime":
-        result = mode_importtime(args)
-    elif mode == "imports":
-        result = mode_imports(args)
-    elif mode == "record" and out is not None:
-        result = mode_record(args, out)
-    elif mode == "profile" and out is not None:
-        result = mode_profile(args, out)
+    mode, args = argv[0], json.loads(Path(argv[1]).read_text())
+    if mode in MODES:
+        result = MODES[mode](args)
+    elif mode in MODES_WITH_OUT and len(argv) > 2:
+        result = MODES_WITH_OUT[mode](args, Path(argv[2]))
     else:
         raise SystemExit(
-            f"usage: python -m bench.child real|floor|imports|record|profile ...: {argv}"
+            f"usage: python -m bench.child {'|'.join(MODES)} <args.json>, or "
+            f"{'|'.join(MODES_WITH_OUT)} <args.json> <out>: {argv}"
         )
     sys.stdout.write(json.dumps(result) + "\n")
     sys.stdout.flush()

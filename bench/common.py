@@ -140,7 +140,10 @@ def fit_line(xs: Sequence[float], ys: Sequence[float]) -> tuple[float, float, fl
     return intercept, slope, 1.0 - residual / total if total else 1.0
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+def table(headers: str | Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A Markdown table; `headers` as a list or as one string `"a | b | c"`."""
+    if isinstance(headers, str):
+        headers = headers.split(" | ")
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)

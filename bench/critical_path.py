@@ -23,7 +23,6 @@ from bench.common import (
     stack_config,
     table,
 )
-from bench.mocks import REF
 
 
 @dataclass(frozen=True)
@@ -207,18 +206,6 @@ class Node:
         return f"{self.typ.rsplit(':', 1)[-1]} `{self.name}`"
 
 
-def _references(value: Any) -> list[str]:
-    """URNs of resource references in recorded inputs (a node group's `cluster`): data
-    dependencies the SDK does not list under propertyDependencies."""
-    if isinstance(value, dict):
-        if set(value) == {REF}:
-            return [value[REF]]
-        return [u for v in value.values() for u in _references(v)]
-    if isinstance(value, list):
-        return [u for v in value for u in _references(v)]
-    return []
-
-
 def _role(inputs: dict[str, Any]) -> str | None:
     labels = inputs.get("labels") or {}
     if "agenttype" in labels:
@@ -235,7 +222,9 @@ def graph(recording: dict[str, Any]) -> dict[str, Node]:
     for rec in recording["resources"]:
         component = not rec["custom"] and not rec["remote"]
         data = {u for urns in rec["property_dependencies"].values() for u in urns}
-        data |= set(_references(rec["inputs"]))
+        # Resource references (a node group's `cluster`): data dependencies the SDK does not list
+        # under propertyDependencies.
+        data |= set(rec["references"])
         node = Node(
             rec["urn"],
             rec["typ"],

@@ -163,23 +163,14 @@ def cost_table(results: list[Comparison]) -> str:
             ]
         )
     return table(
-        [
-            "stack",
-            "cluster",
-            "resources (managed / components / reads)",
-            "floors register the same",
-            "program wall ms",
-            "SDK-class floor wall ms",
-            "wall ratio (pairs)",
-            "wall ratio of minimums",
-            "CPU ratio (pairs)",
-            "peak RSS MiB program / floor",
-            "RSS ratio",
-            f"wall ratio <= {TARGET}x",
-            "generic floor wall ms",
-            "ratio to generic floor (pairs)",
-            "ratio to generic floor of minimums",
-        ],
+        (
+            "stack | cluster | resources (managed / components / reads) | "
+            "floors register the same | program wall ms | SDK-class floor wall ms | "
+            "wall ratio (pairs) | wall ratio of minimums | CPU ratio (pairs) | "
+            f"peak RSS MiB program / floor | RSS ratio | wall ratio <= {TARGET}x | "
+            "generic floor wall ms | ratio to generic floor (pairs) | "
+            "ratio to generic floor of minimums"
+        ),
         rows,
     )
 
@@ -194,20 +185,14 @@ def phase_table(results: list[Comparison]) -> str:
         ):
             phases = [s.report["phases"] for s in samples]
             rows.append(
-                [c.name, label] + [f"{med([p[k] for p in phases]) * 1000:.0f}" for k in PHASES]
+                [c.name, label]
+                + [f"{med([p.get(k, 0.0) for p in phases]) * 1000:.0f}" for k in PHASES]
             )
     return table(
-        [
-            "stack",
-            "run",
-            "interpreter + pulumi + mocks",
-            "SDK imports",
-            "project imports",
-            "settings parse",
-            "registrations",
-            "wait (RPCs, outputs)",
-            "total (in-process)",
-        ],
+        (
+            "stack | run | interpreter + pulumi + mocks | SDK imports | project imports | "
+            "settings parse | registrations | wait (RPCs, outputs) | total (in-process)"
+        ),
         rows,
     )
 
@@ -217,7 +202,10 @@ def gap_table(results: list[Comparison]) -> str:
     for c in results:
         real = [s.report["phases"] for s in c.breakdown]
         floor = [s.report["phases"] for s in c.typed]
-        gaps = {k: med([p[k] for p in real]) - med([p[k] for p in floor]) for k in PHASES}
+        gaps = {
+            k: med([p.get(k, 0.0) for p in real]) - med([p.get(k, 0.0) for p in floor])
+            for k in PHASES
+        }
         wall = med(_walls(c.real)) - med(_walls(c.typed))
         rows.append(
             [c.name, f"{wall * 1000:.0f}"]
@@ -225,17 +213,10 @@ def gap_table(results: list[Comparison]) -> str:
             + ["yes" if c.wall_ratio() <= TARGET else "**no**"]
         )
     return table(
-        [
-            "stack",
-            "wall",
-            "SDK imports",
-            "project imports",
-            "settings parse",
-            "registrations",
-            "wait",
-            "total (in-process)",
-            f"meets {TARGET}x",
-        ],
+        (
+            "stack | wall | SDK imports | project imports | settings parse | registrations | "
+            f"wait | total (in-process) | meets {TARGET}x"
+        ),
         rows,
     )
 
@@ -459,17 +440,11 @@ def growth(runs: int, scratch: Scratch) -> tuple[str, dict[int, Comparison]]:
         "SDK-class floor of part 1 (all types here are Kubernetes ones).",
         "",
         table(
-            [
-                "groups",
-                "resources (managed / components / reads)",
-                "floor registers the same",
-                "program wall ms",
-                "SDK-class floor wall ms",
-                "wall ratio",
-                "program CPU ms",
-                "program peak RSS MiB",
-                "SDK-class floor peak RSS MiB",
-            ],
+            (
+                "groups | resources (managed / components / reads) | floor registers the same | "
+                "program wall ms | SDK-class floor wall ms | wall ratio | program CPU ms | "
+                "program peak RSS MiB | SDK-class floor peak RSS MiB"
+            ),
             rows,
         ),
         "",
@@ -537,11 +512,7 @@ def sdk_isolation(runs: int, scratch: Scratch, cost: list[Comparison]) -> str:
             f"imported in a fresh interpreter ({runs} runs):",
             "",
             table(
-                [
-                    "import",
-                    "wall ms",
-                    "peak RSS MiB after",
-                ],
+                "import | wall ms | peak RSS MiB after",
                 [
                     [
                         f"pulumi + the existing-cluster stacks' {len(base)} SDK modules",

@@ -1,19 +1,26 @@
-"""Part 3: the real Pulumi CLI against plain kubectl on the local rig (rig/README.md).
+"""Part 3: the real Pulumi CLI on the local rig (rig/README.md), against two baselines measured
+in the same run on the same control plane:
+
+- the bare-Pulumi floor: bench/bare, a Pulumi program that does not import the project and
+  applies Keysight's official example manifests (client and server Deployments, the server
+  Service) with pulumi-kubernetes, placeholders filled with the values the east-west stack
+  renders (image, controller address, replicas); and the same program at level `empty` (no
+  resource: engine, language host, Python) and `provider` (only the Kubernetes provider: its
+  plugin starts), which split the fixed cost of every `pulumi` command;
+- plain kubectl: the objects the east-west stack registers, rendered from components.specs for
+  the same settings, with `kubectl apply` + `kubectl rollout status` (+ the stack's two reads),
+  `kubectl diff` and `kubectl delete --wait`.
 
 The east-west example stack goes through `pulumi up`, a no-change `pulumi preview` and
-`pulumi destroy` in a copy of the project (like tests/e2e/conftest.py); the baseline applies the
-same objects, rendered from components.specs for the same settings, with `kubectl apply` +
-`kubectl rollout status`, checks them with `kubectl diff`, and removes them with
-`kubectl delete --wait`, on the same control plane in the same run. Both use their own
-namespace (`cyperf-bench`) and the Pulumi stack its own name, so a rig someone else started is
-left as it was. A rig this part started itself is stopped again.
+`pulumi destroy` in a copy of the project (like tests/e2e/conftest.py), in namespace
+`cyperf-bench`. The part starts a rig of its own (its own CYPERF_RIG_STATE and cluster name,
+like the e2e tests) and stops it again; run it under `flock /tmp/cyperf-e2e.lock` so it does not
+share the machine with an end-to-end run.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 import time
 from collections.abc import Sequence
@@ -24,95 +31,25 @@ from typing import Any
 import yaml
 
 from bench.common import ROOT, Scratch, engine_config, med, stack_config, table
+from rig.local import Result, copy_project, own_rig, run_command
 
 STACK = "east-west"
 NAMESPACE = "cyperf-bench"
-PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "requirements.txt", "components")
-# How long to wait for an end-to-end test run on the rig to finish before skipping.
-E2E_WAIT_SECONDS = 900
+RIG_CLUSTER = "cyperf-bench"
+BARE = ROOT / "bench" / "bare"
+# The Pulumi programs of a round: label -> (project directory name, stack).
+PROGRAMS = {
+    "project": ("project", "bench-east-west"),
+    "bare": ("bare", "bare-manifests"),
+    "provider only": ("bare", "bare-provider"),
+    "empty": ("bare", "bare-empty"),
+}
+TOOLS = (*PROGRAMS, "kubectl")
+STEPS = ("up", "preview", "destroy")
 
 
-def rig_env() -> dict[str, str]:
-    dump = subprocess.run(
-        ["bash", "-c", f"source {ROOT / 'rig' / 'env.sh'} && env -0"],
-        check=True,
-        capture_output=True,
-    ).stdout.decode()
-    return dict(line.split("=", 1) for line in dump.split("\0") if "=" in line)
-
-
-def missing_binaries(env: dict[str, str]) -> list[str]:
-    wanted = [
-        f"{env['CYPERF_RIG_PULUMI_BIN']}/pulumi",
-        f"{env['CYPERF_RIG_PULUMI_BIN']}/pulumi-language-python",
-        f"{env['CYPERF_RIG_KUBE_BIN']}/kube-apiserver",
-        f"{env['CYPERF_RIG_KUBE_BIN']}/kubectl",
-        f"{env['CYPERF_RIG_ETCD_BIN']}/etcd",
-        f"{env['CYPERF_RIG_KWOK_BIN']}/kwokctl",
-        f"{env['CYPERF_RIG_K8S_PROVIDER_BIN']}/pulumi-resource-kubernetes",
-    ]
-    return [b for b in wanted if not os.access(b, os.X_OK)]
-
-
-def e2e_runs() -> list[int]:
-    """Pids of pytest processes running the end-to-end tests."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        if "pytest" in cmdline and "e2e" in cmdline:
-            found.append(int(entry.name))
-    return found
-
-
-def api_ok(env: dict[str, str]) -> bool:
-    return (
-        subprocess.run(
-            ["kubectl", "get", "--raw", "/readyz"], env=env, capture_output=True, timeout=30
-        ).returncode
-        == 0
-    )
-
-
-@dataclass
-class Timed:
-    seconds: float
-    output: str
-
-
-def run(args: Sequence[str], env: dict[str, str], cwd: Path, timeout: float = 900) -> Timed:
-    started = time.perf_counter()
-    done = subprocess.run(
-        list(args), cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
-    )
-    seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        raise RuntimeError(
-            f"{' '.join(args)} exited {done.returncode}:\n{(done.stdout + done.stderr)[-4000:]}"
-        )
-    return Timed(seconds, done.stdout + done.stderr)
-
-
-def bench_config() -> dict[str, Any]:
-    return {**stack_config(STACK), "cyperf-k8s:namespace": NAMESPACE}
-
-
-def project_copy(scratch: Scratch) -> Path:
-    project = scratch.path / "project"
-    project.mkdir()
-    for name in PROJECT_FILES:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, project / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, project / name)
-    (project / "stacks").mkdir()
-    (project / ".venv").symlink_to(ROOT / ".venv")
-    return project
+def run(args: Sequence[str], env: dict[str, str], cwd: Path) -> Result:
+    return run_command(args, env, cwd, timeout=900)
 
 
 def manifests(config: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
@@ -134,62 +71,57 @@ def manifests(config: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
     return objects, rollouts
 
 
+def bare_config(objects: list[dict[str, Any]]) -> dict[str, str]:
+    """The official manifests' placeholders, filled with what the east-west stack renders."""
+    deployment = next(o for o in objects if o["kind"] == "Deployment")
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    return {
+        "cyperf-bare:image": container["image"],
+        "cyperf-bare:controller": env["AGENT_CONTROLLER"],
+        "cyperf-bare:replicas": str(deployment["spec"]["replicas"]),
+    }
+
+
 @dataclass
 class Round:
-    pulumi: dict[str, float] = field(default_factory=dict)
-    kubectl: dict[str, float] = field(default_factory=dict)
-    # Per resource, the creation time `pulumi up` reported ("created (10s)").
-    up_steps: dict[str, float] = field(default_factory=dict)
+    seconds: dict[str, dict[str, float]] = field(default_factory=dict)
+    # Per program and resource, the creation time `pulumi up` reported ("created (10s)").
+    up_steps: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 CREATED = re.compile(r"^\s*\+\s+(\S+)\s+(\S+)\s+created \(([\d.]+)s\)", re.MULTILINE)
 
 
-def pulumi_round(env: dict[str, str], project: Path, stack: str, result: Round) -> None:
+def pulumi_steps(env: dict[str, str], cwd: Path, stack: str) -> tuple[dict[str, float], str]:
     common = ["--stack", stack, "--non-interactive"]
-    up = run(["pulumi", "up", "--yes", "--skip-preview", *common], env, project)
-    preview = run(["pulumi", "preview", "--expect-no-changes", *common], env, project)
-    destroy = run(["pulumi", "destroy", "--yes", "--skip-preview", *common], env, project)
-    result.pulumi = {"up": up.seconds, "preview": preview.seconds, "destroy": destroy.seconds}
-    result.up_steps = {
-        f"{typ.rsplit(':', 1)[-1]} `{name}`": float(seconds)
-        for typ, name, seconds in CREATED.findall(up.output)
-        if typ != "pulumi:pulumi:Stack"
-    }
+    up = run(["pulumi", "up", "--yes", "--skip-preview", *common], env, cwd)
+    preview = run(["pulumi", "preview", "--expect-no-changes", *common], env, cwd)
+    destroy = run(["pulumi", "destroy", "--yes", "--skip-preview", *common], env, cwd)
+    return {"up": up.seconds, "preview": preview.seconds, "destroy": destroy.seconds}, up.text
 
 
-def kubectl_round(
-    env: dict[str, str], project: Path, manifest: Path, rollouts: list[str], reads: list[str]
+def kubectl_steps(
+    env: dict[str, str], cwd: Path, manifest: Path, rollouts: list[str], reads: list[str]
 ) -> dict[str, float]:
     started = time.perf_counter()
-    run(["kubectl", "apply", "-f", str(manifest)], env, project)
+    run(["kubectl", "apply", "-f", str(manifest)], env, cwd)
     for name in rollouts:
-        run(
-            [
-                "kubectl",
-                "rollout",
-                "status",
-                "-n",
-                NAMESPACE,
-                f"deployment/{name}",
-                "--timeout=300s",
-            ],
-            env,
-            project,
-        )
+        status = ["rollout", "status", "-n", NAMESPACE, f"deployment/{name}", "--timeout=300s"]
+        run(["kubectl", *status], env, cwd)
     # What the stack reads back for its outputs: the servers' Endpoints and the DNS Service.
-    run(["kubectl", "get", "-n", NAMESPACE, *reads, "-o", "json"], env, project)
-    run(["kubectl", "get", "-n", "kube-system", "service/kube-dns", "-o", "json"], env, project)
+    run(["kubectl", "get", "-n", NAMESPACE, *reads, "-o", "json"], env, cwd)
+    run(["kubectl", "get", "-n", "kube-system", "service/kube-dns", "-o", "json"], env, cwd)
     up = time.perf_counter() - started
-    diff = run(["kubectl", "diff", "-f", str(manifest)], env, project)
-    destroy = run(["kubectl", "delete", "-f", str(manifest), "--wait=true"], env, project)
+    diff = run(["kubectl", "diff", "-f", str(manifest)], env, cwd)
+    destroy = run(["kubectl", "delete", "-f", str(manifest), "--wait=true"], env, cwd)
     return {"up": up, "preview": diff.seconds, "destroy": destroy.seconds}
 
 
-def _wait_for_namespace_gone(env: dict[str, str], project: Path) -> None:
+def wait_for_namespace_gone(env: dict[str, str], cwd: Path) -> None:
     for _ in range(120):
         done = subprocess.run(
-            ["kubectl", "get", "namespace", NAMESPACE], env=env, cwd=project, capture_output=True
+            ["kubectl", "get", "namespace", NAMESPACE], env=env, cwd=cwd, capture_output=True
         )
         if done.returncode != 0:
             return
@@ -197,132 +129,164 @@ def _wait_for_namespace_gone(env: dict[str, str], project: Path) -> None:
     raise RuntimeError(f"namespace {NAMESPACE} still there after 120 s")
 
 
-def skipped(reason: str) -> str:
-    return f"### 3. Real `pulumi` vs. `kubectl` on the local rig\n\nSkipped: {reason}"
+TITLE = "### 3. Real `pulumi` on the local rig vs. a bare Pulumi program and kubectl"
 
 
 def compare(runs: int, scratch: Scratch) -> str:
-    env = rig_env()
-    missing = missing_binaries(env)
-    if missing:
-        return skipped(
-            "the rig's binaries are not built (missing "
-            + ", ".join(Path(m).name for m in missing)
-            + "; `bash rig/build.sh` builds them)."
-        )
-    deadline = time.monotonic() + E2E_WAIT_SECONDS
-    while e2e_runs():
-        if time.monotonic() > deadline:
-            return skipped(f"an end-to-end test run kept the rig busy for {E2E_WAIT_SECONDS} s.")
-        time.sleep(10)
-    started_here = not api_ok(env)
-    # Also on a running rig: start.sh reuses it and makes sure of the nodes, kube-dns and the
-    # Kubernetes provider plugin in the rig's Pulumi home.
-    start = subprocess.run(["bash", str(ROOT / "rig" / "start.sh")], capture_output=True)
-    if start.returncode != 0:
-        tail = (start.stdout + start.stderr).decode()[-1500:]
-        if started_here:
-            subprocess.run(["bash", str(ROOT / "rig" / "stop.sh")], capture_output=True)
-        return skipped(f"`bash rig/start.sh` failed:\n\n```\n{tail}\n```")
-    project = project_copy(scratch)
-    stack = f"bench-{STACK}-{os.getpid()}"
-    config = bench_config()
-    (project / "stacks" / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": config}))
+    try:
+        with own_rig(scratch.path / "rig-state", RIG_CLUSTER) as env:
+            return report(measure(runs, scratch, env))
+    except RuntimeError as err:
+        if "rig/start.sh" not in str(err):
+            raise
+        return f"{TITLE}\n\nSkipped (`bash rig/build.sh` builds the rig):\n\n```\n{err}\n```"
+
+
+def measure(runs: int, scratch: Scratch, env: dict[str, str]) -> list[Round]:
+    project = copy_project(scratch.path / "project")
+    bare = copy_project(scratch.path / "bare", BARE, ("Pulumi.yaml", "__main__.py"))
+    config = {**stack_config(STACK), "cyperf-k8s:namespace": NAMESPACE}
     objects, rollouts = manifests(config)
+    stack_configs = {
+        "project": config,
+        "bare": {**bare_config(objects), "cyperf-bare:level": "manifests"},
+        "provider only": {"cyperf-bare:level": "provider"},
+        "empty": {"cyperf-bare:level": "empty"},
+    }
+    dirs = {"project": project, "bare": bare}
+    (project / "stacks").mkdir()
+    for label, (where, stack) in PROGRAMS.items():
+        config_dir = project / "stacks" if where == "project" else bare
+        config_file = config_dir / f"Pulumi.{stack}.yaml"
+        config_file.write_text(yaml.safe_dump({"config": stack_configs[label]}))
+        run(["pulumi", "stack", "init", stack, "--non-interactive"], env, dirs[where])
     manifest = project / "manifests.yaml"
     manifest.write_text(yaml.safe_dump_all(objects))
     reads = [f"endpoints/{o['metadata']['name']}" for o in objects if o["kind"] == "Service"]
     rounds: list[Round] = []
-    try:
-        run(["pulumi", "stack", "init", stack, "--non-interactive"], env, project)
-        for i in range(runs):
-            result = Round()
-            if i % 2 == 0:
-                pulumi_round(env, project, stack, result)
-                _wait_for_namespace_gone(env, project)
-                result.kubectl = kubectl_round(env, project, manifest, rollouts, reads)
+    for i in range(runs):
+        result = Round()
+        # Rotate the order so drift in machine load hits every tool alike.
+        for tool in TOOLS[i % len(TOOLS) :] + TOOLS[: i % len(TOOLS)]:
+            if tool == "kubectl":
+                result.seconds[tool] = kubectl_steps(env, project, manifest, rollouts, reads)
             else:
-                result.kubectl = kubectl_round(env, project, manifest, rollouts, reads)
-                _wait_for_namespace_gone(env, project)
-                pulumi_round(env, project, stack, result)
-            _wait_for_namespace_gone(env, project)
-            rounds.append(result)
-    finally:
-        subprocess.run(
-            ["pulumi", "destroy", "--yes", "--skip-preview", "--stack", stack, "--non-interactive"],
-            cwd=project,
-            env=env,
-            capture_output=True,
-        )
-        subprocess.run(
-            ["pulumi", "stack", "rm", "--yes", "--force", stack, "--non-interactive"],
-            cwd=project,
-            env=env,
-            capture_output=True,
-        )
-        subprocess.run(
-            ["kubectl", "delete", "-f", str(manifest), "--ignore-not-found", "--wait=true"],
-            cwd=project,
-            env=env,
-            capture_output=True,
-        )
-        if started_here:
-            subprocess.run(["bash", str(ROOT / "rig" / "stop.sh")], capture_output=True)
-    return report(rounds, started_here, len(objects))
+                where, stack = PROGRAMS[tool]
+                result.seconds[tool], output = pulumi_steps(env, dirs[where], stack)
+                result.up_steps[tool] = {
+                    f"{typ.rsplit(':', 1)[-1]} `{name}`": float(seconds)
+                    for typ, name, seconds in CREATED.findall(output)
+                    if typ != "pulumi:pulumi:Stack"
+                }
+            wait_for_namespace_gone(env, project)
+        rounds.append(result)
+    return rounds
 
 
-def report(rounds: list[Round], started_here: bool, objects: int) -> str:
-    rows = []
+def _spread(values: list[float], digits: int = 2, unit: str = "") -> str:
+    return f"{med(values):.{digits}f}{unit} [{min(values):.{digits}f}-{max(values):.{digits}f}]"
+
+
+def report(rounds: list[Round]) -> str:
+    def seconds(tool: str, step: str) -> list[float]:
+        return [r.seconds[tool][step] for r in rounds]
+
+    def ratios(tool: str, step: str, baseline: str) -> str:
+        paired = [r.seconds[tool][step] / r.seconds[baseline][step] for r in rounds]
+        return _spread(paired, 2, "x")
+
     labels = {
-        "up": ("`pulumi up --skip-preview`", "`kubectl apply` + `rollout status` + reads"),
-        "preview": ("`pulumi preview` (no change)", "`kubectl diff` (no change)"),
-        "destroy": ("`pulumi destroy --skip-preview`", "`kubectl delete --wait`"),
+        "up": "`up --skip-preview` / `apply` + `rollout status` + reads",
+        "preview": "`preview` (no change) / `kubectl diff`",
+        "destroy": "`destroy --skip-preview` / `kubectl delete --wait`",
     }
-    for step, (p_label, k_label) in labels.items():
-        p = [r.pulumi[step] for r in rounds]
-        k = [r.kubectl[step] for r in rounds]
-        ratios = [r.pulumi[step] / r.kubectl[step] for r in rounds]
-        rows.append(
+    main_rows = [
+        [
+            labels[step],
+            _spread(seconds("project", step)),
+            _spread(seconds("bare", step)),
+            _spread(seconds("kubectl", step)),
+            ratios("project", step, "bare"),
+            ratios("project", step, "kubectl"),
+            ratios("bare", step, "kubectl"),
+        ]
+        for step in STEPS
+    ]
+    # Each level adds one thing to the one before it (differences of medians).
+    levels = (
+        ("empty", "engine, language host, Python + pulumi SDK, stack snapshot (no resource)"),
+        ("provider only", "+ pulumi_kubernetes import, provider plugin start and configure"),
+        ("bare", "+ 3 official objects: registration and the provider's awaits"),
+        ("project", "+ the project: its imports, settings, namespace, 2 reads, outputs"),
+    )
+    level_rows = []
+    previous = dict.fromkeys(STEPS, 0.0)
+    for tool, what in levels:
+        cells = [f"`{tool}`", what]
+        for step in STEPS:
+            value = med(seconds(tool, step))
+            cells += [f"{value:.2f}", f"{value - previous[step]:+.2f}"]
+            previous[step] = value
+        level_rows.append(cells)
+    step_rows = []
+    for tool in ("project", "bare"):
+        names = {k for r in rounds for k in r.up_steps[tool]}
+        for name in sorted(names, key=lambda k: -med([r.up_steps[tool].get(k, 0) for r in rounds])):
+            step_rows.append(
+                [tool, name, f"{med([r.up_steps[tool].get(name, 0.0) for r in rounds]):.2f}"]
+            )
+
+    def without_service(tool: str) -> float:
+        return med(
             [
-                p_label,
-                f"{med(p):.2f} [{min(p):.2f}-{max(p):.2f}]",
-                k_label,
-                f"{med(k):.2f} [{min(k):.2f}-{max(k):.2f}]",
-                f"{med(ratios):.1f}x [{min(ratios):.1f}-{max(ratios):.1f}]",
+                r.seconds[tool]["up"]
+                - max(
+                    (v for k, v in r.up_steps[tool].items() if k.startswith("Service ")),
+                    default=0.0,
+                )
+                for r in rounds
             ]
         )
-    steps = sorted({k for r in rounds for k in r.up_steps})
-    service_steps = [k for k in steps if k.startswith("Service ")]
-    without_service = [
-        r.pulumi["up"] - max((r.up_steps.get(k, 0.0) for k in service_steps), default=0.0)
-        for r in rounds
-    ]
-    kubectl_up = [r.kubectl["up"] for r in rounds]
-    step_rows = [
-        [step, f"{med([r.up_steps.get(step, 0.0) for r in rounds]):.2f}"]
-        for step in sorted(steps, key=lambda k: -med([r.up_steps.get(k, 0.0) for r in rounds]))
-    ]
+
+    kubectl_up = med(seconds("kubectl", "up"))
     return "\n".join(
         [
-            "### 3. Real `pulumi` vs. `kubectl` on the local rig",
+            TITLE,
             "",
-            f"East-west example stack ({objects} objects: namespace, 2 Deployments of 2 agents, "
-            f"1 Service; namespace `{NAMESPACE}`), {len(rounds)} rounds, alternating which tool "
-            "goes first; KWOK control plane on 127.0.0.1 "
-            f"({'started by this run' if started_here else 'already running, reused'}).",
+            f"East-west example stack (namespace, 2 Deployments of 2 agents, 1 Service; "
+            f"namespace `{NAMESPACE}`) against the bare-Pulumi floor (`bench/bare`: Keysight's "
+            "official example manifests, 2 Deployments + 1 Service, through pulumi-kubernetes) "
+            f"and kubectl; {len(rounds)} rounds, rotating which tool goes first; a KWOK control "
+            "plane of this run's own on 127.0.0.1. Seconds, `median [min-max]`; ratios per round.",
             "",
-            table(["pulumi step", "seconds", "kubectl baseline", "seconds", "ratio"], rows),
+            table(
+                (
+                    "step (pulumi / kubectl) | project s | bare Pulumi s | kubectl s | "
+                    "project / bare Pulumi | project / kubectl | bare Pulumi / kubectl"
+                ),
+                main_rows,
+            ),
+            "",
+            "Where the time of a `pulumi` command goes: each program adds one thing to the one "
+            "above it (medians, s; `+` the difference to the row above):",
+            "",
+            table(
+                ["program", "adds", "up", "+", "preview", "+", "destroy", "+"],
+                level_rows,
+            ),
             "",
             "Creation time per resource as `pulumi up` itself reports it (`created (Ns)`, median "
             "over the rounds):",
             "",
-            table(["resource", "seconds"], step_rows),
+            table(["program", "resource", "seconds"], step_rows),
             "",
-            "The Service's time is the Kubernetes provider's Service await: after the last "
+            "A Service's time is the Kubernetes provider's Service await: after the last "
             "Endpoints update it waits a fixed 10 s for stragglers (pulumi-kubernetes "
-            "`pkg/await/service.go`, `time.Sleep(10 * time.Second)` before `settled`). Without "
-            f"that wait (an estimate: `up` minus the Service step) `pulumi up` would take "
-            f"{med(without_service):.2f} s, {med(without_service) / med(kubectl_up):.1f}x "
-            "kubectl.",
+            "`pkg/await/service.go`, `time.Sleep(10 * time.Second)` before `settled`); both "
+            "Pulumi programs pay it. Without it (an estimate: `up` minus the Service step) "
+            f"`pulumi up` would take {without_service('project'):.2f} s for the project "
+            f"({without_service('project') / kubectl_up:.1f}x kubectl) and "
+            f"{without_service('bare'):.2f} s for the bare program "
+            f"({without_service('bare') / kubectl_up:.1f}x kubectl).",
         ]
     )

@@ -7,45 +7,22 @@ Kubernetes API and never connect to a pod or Service IP.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from rig.local import ROOT as ROOT
+from rig.local import Result as Result
+from rig.local import copy_project, own_rig, run_command
+
 NAMESPACE = "cyperf"
 CLIENT_NODES = {f"rig-client-{i}" for i in (1, 2, 3)}
 SERVER_NODES = {f"rig-server-{i}" for i in (1, 2, 3)}
 PLAIN_NODES = {"rig-node-1", "rig-node-2"}
-PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "requirements.txt", "components")
-
-
-def _rig_env(base: dict[str, str]) -> dict[str, str]:
-    dump = subprocess.run(
-        ["bash", "-c", f"source {ROOT / 'rig' / 'env.sh'} && env -0"],
-        check=True,
-        capture_output=True,
-        env=base,
-    ).stdout.decode()
-    return dict(line.split("=", 1) for line in dump.split("\0") if "=" in line)
-
-
-@dataclass
-class Result:
-    returncode: int
-    stdout: str
-    stderr: str
-    seconds: float
-
-    @property
-    def text(self) -> str:
-        return self.stdout + self.stderr
 
 
 class Rig:
@@ -54,14 +31,7 @@ class Rig:
         self.project = project
 
     def run(self, *args: str, check: bool = True, timeout: float = 600) -> Result:
-        started = time.monotonic()
-        done = subprocess.run(
-            args, cwd=self.project, env=self.env, capture_output=True, text=True, timeout=timeout
-        )
-        result = Result(done.returncode, done.stdout, done.stderr, time.monotonic() - started)
-        if check and done.returncode != 0:
-            raise AssertionError(f"{' '.join(args)} exited {done.returncode}:\n{result.text}")
-        return result
+        return run_command(args, self.env, self.project, check, timeout)
 
     def pulumi(self, *args: str, stack: str, check: bool = True, timeout: float = 600) -> Result:
         return self.run(
@@ -114,24 +84,7 @@ class Rig:
 def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
     # A rig of its own (state, cluster name, Pulumi backend): a developer's running rig or
     # `make demo` is left alone, and every run starts from a fresh cluster.
-    base = {
-        **os.environ,
-        "CYPERF_RIG_STATE": str(tmp_path_factory.mktemp("rig-state")),
-        "CYPERF_RIG_CLUSTER": "cyperf-e2e",
-    }
-    env = _rig_env(base)
-    subprocess.run(["bash", str(ROOT / "rig" / "start.sh")], check=True, env=base)
-    project = tmp_path_factory.mktemp("project")
-    for name in PROJECT_FILES:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, project / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, project / name)
-    shutil.copytree(ROOT / "stacks", project / "stacks")
-    # Pulumi.yaml names `.venv`: the one `make venv` built, with the pinned SDKs.
-    (project / ".venv").symlink_to(ROOT / ".venv")
-    try:
+    with own_rig(tmp_path_factory.mktemp("rig-state"), "cyperf-e2e") as env:
+        project = copy_project(tmp_path_factory.mktemp("project"))
+        shutil.copytree(ROOT / "stacks", project / "stacks")
         yield Rig(env, project)
-    finally:
-        subprocess.run(["bash", str(ROOT / "rig" / "stop.sh")], check=False, env=base)

@@ -163,7 +163,9 @@ def test_nat_per_zone_and_explicit_zones() -> None:
             }
         )
     )
-    assert "aws:index/getAvailabilityZones:getAvailabilityZones" not in run.mocks.invokes
+    assert "aws:index/getAvailabilityZones:getAvailabilityZones" not in [
+        i.token for i in run.mocks.invokes
+    ]
     zones = {s.name: s.inputs["availabilityZone"] for s in run.of_type("aws:ec2/subnet:Subnet")}
     assert zones == {
         f"eks-network-{kind}-{i}": zone

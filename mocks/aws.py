@@ -1,0 +1,115 @@
+"""AWS and pulumi-eks answers, on top of the cluster's.
+
+Remote components (eks.Cluster, eks.ManagedNodeGroup) reach `new_resource` once with no children,
+so the mocks return what the program reads from them: `kubeconfigJson`, `nodeSecurityGroupId`, and
+for a node group its `nodeGroup` as a resource reference to an aws.eks.NodeGroup the mock monitor
+knows (the engine does the same: the SDK rehydrates the reference through `getResource`).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
+
+from mocks.cluster import ClusterMocks, ClusterState, default_cluster_state
+
+ZONES = ["us-east-1a", "us-east-1b", "us-east-1c"]
+EXISTING_VPC_CIDR = "172.31.0.0/16"
+EXISTING_SUBNETS = {
+    "subnet-0aaaaaaaaaaaaaaa1": "172.31.0.0/20",
+    "subnet-0aaaaaaaaaaaaaaa2": "172.31.16.0/20",
+    "subnet-0bbbbbbbbbbbbbbb1": "172.31.32.0/20",
+    "subnet-0bbbbbbbbbbbbbbb2": "172.31.48.0/20",
+}
+NODE_SECURITY_GROUP = "sg-0eks0cluster0sg1"
+KUBECONFIG = {
+    "apiVersion": "v1",
+    "kind": "Config",
+    "clusters": [{"name": "kubernetes", "cluster": {"server": "https://eks.example"}}],
+    "users": [{"name": "aws", "user": {"exec": {"command": "aws"}}}],
+}
+
+
+def eks_cluster_state() -> ClusterState:
+    """The agents' Service has one ready server pod (a Calico overlay address)."""
+    return default_cluster_state(
+        endpoints={
+            "cyperf-agent-service": {
+                "subsets": [{"addresses": [{"ip": "192.168.7.4"}], "ports": [{"port": 80}]}]
+            }
+        }
+    )
+
+
+class EksMocks(ClusterMocks):
+    def __init__(
+        self,
+        vpc_cidrs: list[str] | None = None,
+        cluster_state: ClusterState | None = None,
+        answer_every_read: bool = False,
+    ) -> None:
+        super().__init__(
+            cluster_state if cluster_state is not None else eks_cluster_state(), answer_every_read
+        )
+        self.vpc_cidrs = vpc_cidrs or [EXISTING_VPC_CIDR]
+        self.next_eip = 1
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        resource_id, outputs = super().new_resource(args)
+        if args.resource_id:
+            return resource_id, outputs
+        if args.typ == "eks:index:Cluster":
+            outputs["kubeconfigJson"] = json.dumps(KUBECONFIG)
+            outputs["kubeconfig"] = KUBECONFIG
+            outputs["nodeSecurityGroupId"] = NODE_SECURITY_GROUP
+            outputs["clusterSecurityGroupId"] = NODE_SECURITY_GROUP
+        elif args.typ == "eks:index:ManagedNodeGroup":
+            outputs["nodeGroup"] = self._node_group_reference(args.name)
+        elif args.typ == "aws:ec2/eip:Eip":
+            outputs["publicIp"] = f"203.0.113.{self.next_eip}"
+            outputs["allocationId"] = f"eipalloc-{self.next_eip:017d}"
+            self.next_eip += 1
+        elif args.typ == "aws:iam/role:Role":
+            outputs["arn"] = f"arn:aws:iam::123456789012:role/{args.name}"
+            outputs["name"] = args.name
+        return resource_id, outputs
+
+    def _node_group_reference(self, name: str) -> dict[str, Any]:
+        """A resource reference to the aws.eks.NodeGroup child pulumi-eks would create."""
+        assert self.monitor is not None
+        typ = "aws:eks/nodeGroup:NodeGroup"
+        urn = (
+            f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::cyperf-k8s:eks:NodeGroups$"
+            f"eks:index:ManagedNodeGroup${typ}::{name}"
+        )
+        self.monitor.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(
+            urn, f"{name}-ng-id", {"nodeGroupName": f"{name}-20260101000000000000000001"}
+        )
+        return {rpc._special_sig_key: rpc._special_resource_sig, "urn": urn, "id": f"{name}-ng-id"}
+
+    def answer(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[Any]]:
+        if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            return {"id": "us-east-1", "names": ZONES, "zoneIds": ["use1-az1", "use1-az2"]}, []
+        if args.token == "aws:index/getPartition:getPartition":
+            return {
+                "id": "aws",
+                "partition": "aws",
+                "dnsSuffix": "amazonaws.com",
+                "reverseDnsPrefix": "com.amazonaws",
+            }, []
+        if args.token == "aws:ec2/getVpc:getVpc":
+            return {
+                "id": args.args["id"],
+                "cidrBlock": self.vpc_cidrs[0],
+                "cidrBlockAssociations": [
+                    {"associationId": f"assoc-{i}", "cidrBlock": c, "state": "associated"}
+                    for i, c in enumerate(self.vpc_cidrs)
+                ],
+            }, []
+        if args.token == "aws:ec2/getSubnet:getSubnet":
+            return {"id": args.args["id"], "cidrBlock": EXISTING_SUBNETS[args.args["id"]]}, []
+        return super().answer(args)

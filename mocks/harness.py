@@ -1,0 +1,53 @@
+"""Run a program under the mocks the way the engine would on `pulumi up` (preview=False) and
+wait for every stack export and every output the program hands back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+
+from mocks.cluster import ClusterMocks
+
+Program = Callable[[], pulumi.Output[Any] | None]
+
+
+def run_program(
+    program: Program,
+    config: dict[str, str],
+    mocks: ClusterMocks,
+    monitor: pulumi_mocks.MockMonitor,
+    project: str,
+    stack: str,
+) -> dict[str, Any]:
+    """Run `program` (its `pulumi.export` calls are captured) with `config` as the engine hands it
+    over; returns the resolved exports. Errors from the program propagate; a program that
+    returns normally must have every export resolved."""
+    mocks.monitor = monitor
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_all_config(config)
+    exports: dict[str, Any] = {}
+    resolved: dict[str, Any] = {}
+
+    def capture(name: str, value: Any) -> None:
+        exports[name] = value
+
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
+    def run() -> pulumi.Output[Any]:
+        waits = program()
+        return pulumi.Output.all(waits, pulumi.Output.all(**exports)).apply(
+            lambda both: resolved.update(both[1])
+        )
+
+    original_export = pulumi.export
+    pulumi.export = capture
+    try:
+        run()
+    finally:
+        pulumi.export = original_export
+        pulumi.runtime.set_all_config({})
+    if set(resolved) != set(exports):
+        raise AssertionError(f"not every export resolved: {sorted(set(exports) - set(resolved))}")
+    return resolved
