@@ -318,7 +318,7 @@ def mode_breakdown(args: dict[str, Any]) -> dict[str, Any]:
         load(module)
     sdk = time.perf_counter()
     from components import stack
-    from components.settings import parse_settings, read_stack_config
+    from components.settings.loading import parse_settings, read_stack_config
 
     project = time.perf_counter()
     bench_mocks = mocks.BenchMocks()

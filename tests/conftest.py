@@ -17,7 +17,7 @@ import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 
-from components.settings import PROJECT
+from components.settings.problems import PROJECT
 
 STACK = "test"
 CLUSTER_DNS_IP = "10.96.0.10"

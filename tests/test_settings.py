@@ -12,8 +12,8 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.settings import parse_settings
-from components.validators import SettingsError
+from components.settings.loading import parse_settings
+from components.settings.problems import Problems
 from tests.conftest import config_of, run_stack_expecting_error
 
 
@@ -74,7 +74,7 @@ def test_engine_shaped_values_are_decoded() -> None:
 
 
 def test_secret_kubeconfig_is_never_echoed_in_errors() -> None:
-    with pytest.raises(SettingsError) as err:
+    with pytest.raises(Problems) as err:
         parse_settings({"cyperf-k8s:kubeconfig": '["token-abc123"]'} | config_of(namespace="X"))
     assert "token-abc123" not in str(err.value)
 
@@ -83,7 +83,7 @@ def test_project_config_defaults_match_the_model() -> None:
     """Pulumi.yaml's typed defaults and the model's defaults are one set of facts."""
     import yaml
 
-    from components.settings import StackSettings
+    from components.settings.stack import StackSettings
 
     project = yaml.safe_load(Path("Pulumi.yaml").read_text())
     declared = project["config"]
@@ -343,7 +343,7 @@ def test_the_table_is_big_enough() -> None:
 
 
 def test_all_problems_are_reported_at_once() -> None:
-    with pytest.raises(SettingsError) as err:
+    with pytest.raises(Problems) as err:
         parse_settings(
             config_of(
                 controllerAddress="::1",

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from google.protobuf.json_format import MessageToDict  # type: ignore[import-untyped]
 
-from components.settings import PROJECT
+from components.settings.problems import PROJECT
 from tests.conftest import STACK, ClusterMocks, RecordingMonitor, StackRun, run_stack
 from tests.eks.conftest import EksMocks, EksRecordingMonitor
 from tests.test_schema import ROOT, _state_for, engine_config, stack_config

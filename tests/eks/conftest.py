@@ -18,8 +18,9 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 
 from components.cluster_access import ClusterAccess
-from components.eks_settings import EksStackSettings
-from components.settings import PROJECT, parse_settings
+from components.settings.eks.stack import EksStackSettings
+from components.settings.loading import parse_settings
+from components.settings.problems import PROJECT
 from tests.conftest import (
     STACK,
     ClusterMocks,
