@@ -25,6 +25,7 @@ from components.settings.fields import (
     cpu_millis,
     memory_bytes,
 )
+from components.settings.problems import Problem, raise_any
 
 # Names derived from a group (`cyperf-agent-<group>-deployment`) must stay valid DNS labels.
 MAX_GROUP_NAME = 40
@@ -56,14 +57,22 @@ class Resources(Model):
         problems = []
         if self.limits.memory is None:
             problems.append(
-                "limits.memory must be set (an agent without a memory limit can starve its node)"
+                Problem(
+                    ("limits", "memory"),
+                    "must be set (an agent without a memory limit can starve its node)",
+                    None,
+                )
             )
         elif self.requests.memory and memory_bytes(self.requests.memory) > memory_bytes(
             self.limits.memory
         ):
             problems.append(
-                f"requests.memory {self.requests.memory!r} exceeds limits.memory "
-                f"{self.limits.memory!r}; a request must not exceed its limit"
+                Problem(
+                    ("requests", "memory"),
+                    f"exceeds limits.memory {self.limits.memory!r}; a request must not exceed "
+                    "its limit",
+                    self.requests.memory,
+                )
             )
         if (
             self.requests.cpu
@@ -71,11 +80,13 @@ class Resources(Model):
             and cpu_millis(self.requests.cpu) > cpu_millis(self.limits.cpu)
         ):
             problems.append(
-                f"requests.cpu {self.requests.cpu!r} exceeds limits.cpu {self.limits.cpu!r}; "
-                "a request must not exceed its limit"
+                Problem(
+                    ("requests", "cpu"),
+                    f"exceeds limits.cpu {self.limits.cpu!r}; a request must not exceed its limit",
+                    self.requests.cpu,
+                )
             )
-        if problems:
-            raise ValueError("; ".join(problems))
+        raise_any(problems)
         return self
 
 
@@ -109,12 +120,17 @@ class Toleration(Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> Toleration:
+        problems = []
         if self.key is not None:
-            check_label_key(self.key)
+            try:
+                check_label_key(self.key)
+            except ValueError as err:
+                problems.append(Problem(("key",), str(err), self.key))
         if self.operator == "Exists" and self.value is not None:
-            raise ValueError("operator 'Exists' takes no value")
+            problems.append(Problem(("value",), "operator 'Exists' takes no value", self.value))
         if self.operator == "Equal" and self.key is None:
-            raise ValueError("operator 'Equal' needs a key")
+            problems.append(Problem(("key",), "operator 'Equal' needs a key", None))
+        raise_any(problems)
         return self
 
 
@@ -142,17 +158,26 @@ class ServiceSettings(Model):
         node_ports = [p.node_port for p in self.ports if p.node_port is not None]
         problems = []
         if len(set(names)) != len(names):
-            problems.append(f"ports: names {names} must be unique")
+            problems.append(Problem(("ports",), "port names must be unique", names))
         if len(set(numbers)) != len(numbers):
-            problems.append(f"ports: port numbers {[p.port for p in self.ports]} must be unique")
+            problems.append(
+                Problem(
+                    ("ports",),
+                    "port numbers must be unique per protocol",
+                    [p.port for p in self.ports],
+                )
+            )
         if len(set(node_ports)) != len(node_ports):
-            problems.append(f"ports: node ports {node_ports} must be unique")
+            problems.append(Problem(("ports",), "node ports must be unique", node_ports))
         if node_ports and self.type == "ClusterIP":
             problems.append(
-                f"ports: nodePort {node_ports} needs type NodePort or LoadBalancer, not ClusterIP"
+                Problem(
+                    ("type",),
+                    f"a nodePort ({node_ports}) needs type NodePort or LoadBalancer",
+                    self.type,
+                )
             )
-        if problems:
-            raise ValueError("; ".join(problems))
+        raise_any(problems)
         return self
 
 
@@ -229,13 +254,25 @@ class AgentGroup(Model):
 
     @model_validator(mode="after")
     def _role_rules(self) -> AgentGroup:
+        problems = []
         if self.role == "client" and self.service is not None:
-            raise ValueError("service: only server groups can have a Service")
-        if self.readiness.mode == "http-health-check" and self.role == "client":
-            raise ValueError(
-                "readiness.mode: 'http-health-check' is served by server agents only; "
-                "use 'none' or 'agent-started' for clients"
+            problems.append(
+                Problem(
+                    ("service",),
+                    "only server groups can have a Service; remove it from this client group",
+                    self.service.model_dump(mode="json", by_alias=True, exclude_unset=True),
+                )
             )
+        if self.readiness.mode == "http-health-check" and self.role == "client":
+            problems.append(
+                Problem(
+                    ("readiness", "mode"),
+                    "'http-health-check' is served by server agents only; use 'none' or "
+                    "'agent-started' for clients",
+                    self.readiness.mode,
+                )
+            )
+        raise_any(problems)
         return self
 
     @property
