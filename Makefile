@@ -20,6 +20,8 @@ check: lint typecheck test e2e
 
 ## test: unit tests (Pulumi mocks, no cluster), a few seconds
 test: venv
+	@test -z "$$CYPERF_K8S_UPDATE_SNAPSHOTS" || { echo "make test compares the snapshots in \
+	tests/snapshots and never rewrites them: unset CYPERF_K8S_UPDATE_SNAPSHOTS" >&2; exit 1; }
 	$(PY) -m pytest
 
 lint: venv

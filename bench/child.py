@@ -276,7 +276,7 @@ def mode_breakdown(args: dict[str, Any]) -> dict[str, Any]:
     load_sdk_modules(args)
     clock.mark("sdk_imports")
     from components import stack
-    from components.settings import parse_settings, read_stack_config
+    from components.settings.loading import parse_settings, read_stack_config
 
     clock.mark("project_imports")
 

@@ -221,11 +221,10 @@ def gap_table(results: list[Comparison]) -> str:
     )
 
 
-EKS_SETTINGS = "`components.eks_settings` (EKS models; no existing-cluster use)"
+EKS_SETTINGS = "`components.settings.eks` (EKS models; no existing-cluster use)"
 IMPORT_LABELS = {
-    "components.eks_settings": EKS_SETTINGS,
+    "components.settings.eks": EKS_SETTINGS,
     "components.settings": "`components.settings` (stack settings models)",
-    "components.validators": "`components.validators`",
     "components": "other `components.*` modules",
     "pydantic": "pydantic",
     "pydantic_core": "pydantic_core",
@@ -236,8 +235,13 @@ IMPORT_LABELS = {
 
 
 def import_label(module: str) -> str:
-    top = module.split(".")[0]
-    return IMPORT_LABELS.get(module) or IMPORT_LABELS.get(top) or IMPORT_LABELS[""]
+    """The label of the longest listed package (or module) that holds `module`."""
+    parts = module.split(".")
+    for end in range(len(parts), 0, -1):
+        label = IMPORT_LABELS.get(".".join(parts[:end]))
+        if label:
+            return label
+    return IMPORT_LABELS[""]
 
 
 def import_costs(recording: Path, runs: int, scratch: Scratch) -> dict[str, list[float]]:
@@ -298,7 +302,7 @@ def program_cost(runs: int, scratch: Scratch) -> tuple[str, list[Comparison]]:
     ]
     if eks_settings > 0:
         text.append(
-            "Wall ratio if existing-cluster runs did not import `components.eks_settings` "
+            "Wall ratio if existing-cluster runs did not import `components.settings.eks` "
             "(estimate: each program run minus that module's median import self time, over its "
             "paired floor run; median of the pairs): "
             + ", ".join(
@@ -310,7 +314,7 @@ def program_cost(runs: int, scratch: Scratch) -> tuple[str, list[Comparison]]:
         )
     else:
         text.append(
-            "`components.eks_settings` is not among them: existing-cluster stacks do not load "
+            "`components.settings.eks` is not among them: existing-cluster stacks do not load "
             "the EKS settings models (an EKS stack loads them in `parse_settings`, which shows "
             "under *settings parse* above)."
         )

@@ -56,18 +56,18 @@ def manifests(config: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
     """The objects the stack registers, as plain manifests from components.specs; and the
     Deployments to await."""
     from components import specs
-    from components.settings import parse_settings
+    from components.settings.loading import parse_settings
 
-    settings = parse_settings(engine_config(config))
+    agents = parse_settings(engine_config(config)).agents
     objects: list[dict[str, Any]] = []
-    if settings.create_namespace:
-        objects.append(specs.namespace(settings))
+    if agents.create_namespace:
+        objects.append(specs.namespace(agents))
     rollouts = []
-    for group in settings.agent_groups:
-        objects.append(specs.deployment(group, settings, []))
+    for group in agents.groups:
+        objects.append(specs.deployment(group, agents, []))
         rollouts.append(specs.deployment_name(group))
         if group.service is not None:
-            objects.append(specs.service(group, group.service, settings))
+            objects.append(specs.service(group, group.service, agents))
     return objects, rollouts
 
 

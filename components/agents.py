@@ -8,7 +8,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import pod_security, specs
-from components.settings import StackSettings
+from components.settings.stack import AgentsSettings
 
 
 class CyperfAgents(pulumi.ComponentResource):
@@ -19,17 +19,17 @@ class CyperfAgents(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        settings: StackSettings,
+        agents: AgentsSettings,
         tolerations_by_role: Mapping[str, Sequence[Mapping[str, str]]],
         depends_on: Sequence[pulumi.Resource] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("cyperf-k8s:index:CyperfAgents", name, None, opts)
         namespace_deps: list[pulumi.Resource] = []
-        namespace: pulumi.Input[str] = settings.namespace
-        if settings.create_namespace:
+        namespace: pulumi.Input[str] = agents.namespace
+        if agents.create_namespace:
             # Needs only the API server: it is created while node groups still boot.
-            namespace_spec = specs.namespace(settings)
+            namespace_spec = specs.namespace(agents)
             namespace_deps.append(
                 k8s.core.v1.Namespace(
                     f"{name}-namespace",
@@ -42,11 +42,11 @@ class CyperfAgents(pulumi.ComponentResource):
             # Security level rejects the agents stops the preview before any of them is created.
             existing = k8s.core.v1.Namespace.get(
                 f"{name}-namespace-read",
-                settings.namespace,
+                agents.namespace,
                 opts=pulumi.ResourceOptions(parent=self),
             )
             namespace = existing.metadata.apply(
-                lambda metadata: _admitting(settings.namespace, metadata.labels)
+                lambda metadata: _admitting(agents.namespace, metadata.labels)
             )
         # Each agent object names the cluster resources it needs (node labels, node groups, CNI)
         # itself: a component's own depends_on is not recorded on its children, and the engine
@@ -57,9 +57,9 @@ class CyperfAgents(pulumi.ComponentResource):
 
         self.deployments = {}
         self.services = {}
-        for group in settings.agent_groups:
+        for group in agents.groups:
             tolerations = [dict(t) for t in tolerations_by_role.get(group.role, ())]
-            spec = specs.deployment(group, settings, tolerations)
+            spec = specs.deployment(group, agents, tolerations)
             self.deployments[group.name] = k8s.apps.v1.Deployment(
                 f"{name}-{group.name}",
                 metadata={**spec["metadata"], "namespace": namespace},
@@ -67,7 +67,7 @@ class CyperfAgents(pulumi.ComponentResource):
                 opts=in_namespace,
             )
             if group.service is not None:
-                service_spec = specs.service(group, group.service, settings)
+                service_spec = specs.service(group, group.service, agents)
                 self.services[group.name] = k8s.core.v1.Service(
                     f"{name}-{group.name}-service",
                     metadata={**service_spec["metadata"], "namespace": namespace},

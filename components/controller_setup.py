@@ -8,11 +8,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict
 
-from components import specs
-from components.settings import StackSettings, release_version
-
-# From CyPerf 3.0 on agents reach the controller on 443 only; before, also on 30422 (NATS).
-NATS_PORT_DROPPED_IN = (3,)
+from components import cyperf, specs
+from components.settings.agent_groups import AgentGroup
+from components.settings.stack import AgentsSettings
 
 
 class ServerAddresses(TypedDict):
@@ -96,11 +94,7 @@ def _int(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def controller_ingress_ports(release: str) -> list[int]:
-    return [443] if release_version(release) >= NATS_PORT_DROPPED_IN else [443, 30422]
-
-
-def agent_assignment(settings: StackSettings) -> dict[str, dict[str, Any]]:
+def agent_assignment(groups: Sequence[AgentGroup]) -> dict[str, dict[str, Any]]:
     """Per group: the tags to search for in the controller's Agent Assignment dialog."""
     return {
         group.name: {
@@ -111,19 +105,19 @@ def agent_assignment(settings: StackSettings) -> dict[str, dict[str, Any]]:
                 f"{k}={v}" for k, v in sorted(specs.selector_labels(group).items())
             ),
         }
-        for group in settings.agent_groups
+        for group in groups
     }
 
 
 def controller_setup(
-    settings: StackSettings,
+    agents: AgentsSettings,
     servers: Mapping[str, ServerAddresses],
     services: Mapping[str, ServiceReport],
     dns_server_ip: str | None,
 ) -> dict[str, Any]:
     dut_hosts: dict[str, Any] = {}
     destination_ports: dict[str, Any] = {}
-    for group in settings.server_groups:
+    for group in agents.server_groups:
         addresses = servers.get(group.name)
         choices: dict[str, Any] = {"podIps": addresses["ready"] if addresses else []}
         report = services.get(group.name)
@@ -149,16 +143,16 @@ def controller_setup(
             "targetUrl": group.readiness.path,
             "port": group.readiness.port,
         }
-        for group in settings.server_groups
+        for group in agents.server_groups
         if group.readiness.mode == "http-health-check"
     }
     return {
         "agentController": {
-            "address": settings.controller_address,
-            "isControllerProxy": settings.controller_is_proxy,
-            "ingressPorts": controller_ingress_ports(settings.cyperf_release),
+            "address": agents.controller_address,
+            "isControllerProxy": agents.controller_is_proxy,
+            "ingressPorts": cyperf.controller_ports(agents.release),
         },
-        "agentAssignment": agent_assignment(settings),
+        "agentAssignment": agent_assignment(agents.groups),
         "networkSegmentIpRange": "Automatic IP, automatic prefix length, automatic gateway",
         "dutHost": dut_hosts,
         "dnsResolverNameServer": dns_server_ip,

@@ -9,7 +9,8 @@ import pulumi_kubernetes as k8s
 
 from components import controller_setup, specs
 from components.agents import CyperfAgents
-from components.settings import AgentGroup, StackSettings
+from components.settings.agent_groups import AgentGroup
+from components.settings.stack import AgentsSettings
 
 
 class DutOutputs(pulumi.ComponentResource):
@@ -22,9 +23,10 @@ class DutOutputs(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        settings: StackSettings,
+        agent_settings: AgentsSettings,
         agents: CyperfAgents,
         dns_server_ip: pulumi.Input[str] | None,
+        cluster_dns_service: str,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("cyperf-k8s:index:DutOutputs", name, None, opts)
@@ -40,7 +42,7 @@ class DutOutputs(pulumi.ComponentResource):
                     parent=self, depends_on=[service, agents.deployments[group_name]]
                 ),
             )
-            group = next(g for g in settings.server_groups if g.name == group_name)
+            group = next(g for g in agent_settings.server_groups if g.name == group_name)
             addresses[group_name] = endpoints.subsets.apply(
                 lambda subsets, group=group: _warn_when_incomplete(
                     group, controller_setup.endpoint_addresses(subsets)
@@ -53,7 +55,7 @@ class DutOutputs(pulumi.ComponentResource):
         if dns_server_ip is None:
             dns = k8s.core.v1.Service.get(
                 f"{name}-cluster-dns",
-                settings.cluster_dns_service,
+                cluster_dns_service,
                 opts=pulumi.ResourceOptions(parent=self),
             )
             self.cluster_dns_ip = dns.spec.cluster_ip
@@ -74,7 +76,7 @@ class DutOutputs(pulumi.ComponentResource):
         )
         self.controller_setup = pulumi.Output.all(
             all_addresses, self.server_services, self.cluster_dns_ip
-        ).apply(lambda args: controller_setup.controller_setup(settings, *args))
+        ).apply(lambda args: controller_setup.controller_setup(agent_settings, *args))
         self.register_outputs(
             {
                 "serverPodIps": self.server_pod_ips,

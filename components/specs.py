@@ -9,14 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from components import pod_security
-from components.settings import (
-    AGENT_IMAGE_REPOSITORY,
-    AGENT_IMAGE_REPOSITORY_ARM64,
-    AgentGroup,
-    ServiceSettings,
-    StackSettings,
-)
+from components import cyperf, pod_security
+from components.settings.agent_groups import AgentGroup, ServiceSettings
+from components.settings.stack import AgentsSettings
 
 APP_LABEL = "app"
 APP_VALUE = "cyperf-agent"
@@ -50,10 +45,7 @@ def container_name(group: AgentGroup) -> str:
 
 
 def agent_image(group: AgentGroup, release: str) -> str:
-    repository = (
-        AGENT_IMAGE_REPOSITORY_ARM64 if group.architecture == "arm64" else (AGENT_IMAGE_REPOSITORY)
-    )
-    return f"{repository}:{release}"
+    return cyperf.agent_image(release, group.architecture)
 
 
 def agent_tags(group: AgentGroup) -> dict[str, str]:
@@ -116,11 +108,11 @@ def readiness_probe(group: AgentGroup) -> dict[str, Any] | None:
     return None
 
 
-def agent_container(group: AgentGroup, settings: StackSettings) -> dict[str, Any]:
+def agent_container(group: AgentGroup, agents: AgentsSettings) -> dict[str, Any]:
     container: dict[str, Any] = {
         "name": container_name(group),
-        "image": agent_image(group, settings.cyperf_release),
-        "env": agent_env(group, settings.controller_address),
+        "image": agent_image(group, agents.release),
+        "env": agent_env(group, agents.controller_address),
         "securityContext": {
             "privileged": False,
             # Unset means true: a setuid binary in the image could otherwise gain privileges.
@@ -174,18 +166,18 @@ def deployment_awaits(group: AgentGroup) -> bool:
 
 def deployment(
     group: AgentGroup,
-    settings: StackSettings,
+    agents: AgentsSettings,
     cluster_tolerations: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     annotations = (
-        {AWAIT_TIMEOUT: str(settings.rollout_timeout_seconds)}
+        {AWAIT_TIMEOUT: str(agents.rollout_timeout_seconds)}
         if deployment_awaits(group)
         else {SKIP_AWAIT: "true"}
     )
     pod_spec: dict[str, Any] = {
         # Agents never call the Kubernetes API: no token to steal from a test endpoint.
         "automountServiceAccountToken": False,
-        "containers": [agent_container(group, settings)],
+        "containers": [agent_container(group, agents)],
         "nodeSelector": dict(group.effective_node_selector),
     }
     if group.one_agent_per_node:
@@ -201,7 +193,7 @@ def deployment(
         "kind": "Deployment",
         "metadata": {
             "name": deployment_name(group),
-            "namespace": settings.namespace,
+            "namespace": agents.namespace,
             "labels": selector_labels(group),
             "annotations": annotations,
         },
@@ -209,7 +201,7 @@ def deployment(
             "replicas": group.replicas,
             # A pod that cannot be placed (no eligible node left under one-agent-per-node) fails
             # the rollout after this deadline instead of the provider's ten-minute default.
-            "progressDeadlineSeconds": settings.rollout_timeout_seconds,
+            "progressDeadlineSeconds": agents.rollout_timeout_seconds,
             # RollingUpdate surges a pod before removing one; under one agent per node that pod
             # has no node when replicas equal the eligible nodes, and the update stalls. Recreate
             # never needs a spare node and restarts every agent of the group at once, so an update
@@ -233,14 +225,14 @@ def service_awaits(group: AgentGroup, service: ServiceSettings) -> bool:
     return not (service.type == "LoadBalancer" and service.load_balancer_await_seconds == 0)
 
 
-def service(group: AgentGroup, svc: ServiceSettings, settings: StackSettings) -> dict[str, Any]:
+def service(group: AgentGroup, svc: ServiceSettings, agents: AgentsSettings) -> dict[str, Any]:
     annotations = dict(svc.annotations)
     if not service_awaits(group, svc):
         annotations[SKIP_AWAIT] = "true"
     elif svc.type == "LoadBalancer":
         annotations[AWAIT_TIMEOUT] = str(svc.load_balancer_await_seconds)
     else:
-        annotations[AWAIT_TIMEOUT] = str(settings.rollout_timeout_seconds)
+        annotations[AWAIT_TIMEOUT] = str(agents.rollout_timeout_seconds)
     ports = []
     for port in svc.ports:
         spec: dict[str, Any] = {
@@ -257,7 +249,7 @@ def service(group: AgentGroup, svc: ServiceSettings, settings: StackSettings) ->
         "kind": "Service",
         "metadata": {
             "name": svc.name,
-            "namespace": settings.namespace,
+            "namespace": agents.namespace,
             "labels": {APP_LABEL: APP_VALUE, GROUP_LABEL: group.name},
             "annotations": annotations,
         },
@@ -265,12 +257,12 @@ def service(group: AgentGroup, svc: ServiceSettings, settings: StackSettings) ->
     }
 
 
-def namespace(settings: StackSettings) -> dict[str, Any]:
+def namespace(agents: AgentsSettings) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "Namespace",
         "metadata": {
-            "name": settings.namespace,
+            "name": agents.namespace,
             "labels": {APP_LABEL: APP_VALUE, **pod_security.namespace_labels()},
         },
     }
@@ -282,7 +274,7 @@ def node_label_patch(node: str, role: str) -> dict[str, Any]:
         "kind": "Node",
         "metadata": {
             "name": node,
-            "labels": {"agenttype": role},
+            "labels": {cyperf.ROLE_LABEL: role},
             # Take the label over even when `kubectl label` set it before.
             "annotations": {"pulumi.com/patchForce": "true"},
         },

@@ -8,31 +8,18 @@ from components import specs
 from components.agents import CyperfAgents
 from components.cluster_access import ClusterAccess
 from components.dut_outputs import DutOutputs
-from components.settings import StackSettings, parse_settings, read_stack_config
-from components.validators import SettingsError
+from components.settings.loading import parse_settings, read_stack_config
+from components.settings.problems import Problems
+from components.settings.stack import StackSettings
 
 
 def cluster_access(settings: StackSettings) -> ClusterAccess:
     if settings.cluster == "eks":
         # Only this path loads the AWS and EKS SDKs.
         from components.eks import provision
-
-        return provision(settings)
-
-    from components.existing_cluster import ExistingCluster
-    from components.node_labels import NodeLabels
-
-    cluster = ExistingCluster("cluster", settings)
-    labels: list[pulumi.Resource] = []
-    if settings.node_labels:
-        labels.append(
-            NodeLabels(
-                "node-labels",
-                dict(settings.node_labels),
-                opts=pulumi.ResourceOptions(provider=cluster.provider),
-            )
-        )
-    return ClusterAccess(provider=cluster.provider, agents_depend_on=labels)
+    else:
+        from components.existing import provision
+    return provision(settings)
 
 
 def build(settings: StackSettings) -> None:
@@ -45,16 +32,17 @@ def build(settings: StackSettings) -> None:
     access = cluster_access(settings)
     agents = CyperfAgents(
         "agents",
-        settings,
+        settings.agents,
         access.tolerations_by_role,
         access.agents_depend_on,
         opts=pulumi.ResourceOptions(provider=access.provider),
     )
     dut = DutOutputs(
         "dut",
-        settings,
+        settings.agents,
         agents,
         access.dns_server_ip,
+        settings.cluster_dns_service,
         opts=pulumi.ResourceOptions(provider=access.provider),
     )
     for key, value in sorted(access.outputs.items()):
@@ -75,7 +63,7 @@ def build(settings: StackSettings) -> None:
 def main() -> None:
     try:
         settings = parse_settings(read_stack_config())
-    except SettingsError as err:
+    except Problems as err:
         # RunError: the engine prints the message alone, without a Python traceback.
         raise pulumi.RunError(str(err)) from None
     build(settings)

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from components.settings import PROJECT
+from components.settings.problems import PROJECT
 from mocks.cluster import ClusterMocks, ClusterState, default_cluster_state
 from mocks.harness import run_program
 from mocks.monitor import RecordingMonitor, Registered, plain
@@ -56,9 +56,10 @@ def run_stack(
     config: dict[str, str],
     cluster_state: ClusterState | None = None,
     mocks: ClusterMocks | None = None,
+    monitor_class: type[RecordingMonitor] = RecordingMonitor,
 ) -> StackRun:
     """Run the real program under mocks; every export must resolve."""
-    run, error = _run(config, mocks or ClusterMocks(cluster_state))
+    run, error = _run(config, mocks or ClusterMocks(cluster_state), monitor_class)
     if error is not None:
         raise error
     return run
@@ -68,15 +69,17 @@ def run_stack_expecting_error(
     config: dict[str, str], cluster_state: ClusterState | None = None
 ) -> tuple[BaseException, StackRun]:
     """Run the program with a config it must reject; returns the error and what got registered."""
-    run, error = _run(config, ClusterMocks(cluster_state))
+    run, error = _run(config, ClusterMocks(cluster_state), RecordingMonitor)
     assert error is not None, "the program accepted a config it should reject"
     return error, run
 
 
-def _run(config: dict[str, str], mocks: ClusterMocks) -> tuple[StackRun, BaseException | None]:
+def _run(
+    config: dict[str, str], mocks: ClusterMocks, monitor_class: type[RecordingMonitor]
+) -> tuple[StackRun, BaseException | None]:
     from components import stack
 
-    monitor = RecordingMonitor(mocks)
+    monitor = monitor_class(mocks)
     exports: dict[str, Any] = {}
     error: BaseException | None = None
     try:

@@ -12,8 +12,8 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.settings import parse_settings
-from components.validators import SettingsError
+from components.settings.loading import parse_settings
+from components.settings.problems import Problems
 from tests.conftest import config_of, run_stack_expecting_error
 
 
@@ -74,7 +74,7 @@ def test_engine_shaped_values_are_decoded() -> None:
 
 
 def test_secret_kubeconfig_is_never_echoed_in_errors() -> None:
-    with pytest.raises(SettingsError) as err:
+    with pytest.raises(Problems) as err:
         parse_settings({"cyperf-k8s:kubeconfig": '["token-abc123"]'} | config_of(namespace="X"))
     assert "token-abc123" not in str(err.value)
 
@@ -83,7 +83,7 @@ def test_project_config_defaults_match_the_model() -> None:
     """Pulumi.yaml's typed defaults and the model's defaults are one set of facts."""
     import yaml
 
-    from components.settings import StackSettings
+    from components.settings.stack import StackSettings
 
     project = yaml.safe_load(Path("Pulumi.yaml").read_text())
     declared = project["config"]
@@ -191,7 +191,7 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
     (
         "request above limit",
         {"agentGroups": [server(resources={"requests": {"memory": "8Gi"}})]},
-        "agentGroups[0].resources",
+        "agentGroups[0].resources.requests.memory",
         "must not exceed",
     ),
     (
@@ -201,8 +201,8 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
                 server(resources={"limits": {"cpu": "2"}, "requests": {"memory": "1Gi"}})
             ]
         },
-        "agentGroups[0].resources",
-        "limits.memory must be set",
+        "agentGroups[0].resources.limits.memory",
+        "must be set",
     ),
     (
         "relative readiness path",
@@ -225,13 +225,13 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
     (
         "health check on a client",
         {"agentGroups": [client(readiness={"mode": "http-health-check"})]},
-        "agentGroups[0]",
+        "agentGroups[0].readiness.mode",
         "served by server agents only",
     ),
     (
         "service on a client",
         {"agentGroups": [client(service={})]},
-        "agentGroups[0]",
+        "agentGroups[0].service",
         "only server groups",
     ),
     (
@@ -249,7 +249,7 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
     (
         "node port on a ClusterIP",
         {"agentGroups": [server(service={"ports": [{"nodePort": 30080}]})]},
-        "agentGroups[0].service",
+        "agentGroups[0].service.type",
         "needs type NodePort",
     ),
     (
@@ -261,7 +261,7 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
     (
         "duplicate port names",
         {"agentGroups": [server(service={"ports": [{"port": 80}, {"port": 81}]})]},
-        "agentGroups[0].service",
+        "agentGroups[0].service.ports",
         "must be unique",
     ),
     (
@@ -289,6 +289,18 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
         {"agentGroups": [server(tolerations=[{"key": "dedicated", "effect": "Never"}])]},
         "agentGroups[0].tolerations[0].effect",
         "'NoSchedule'",
+    ),
+    (
+        "toleration Exists with a value",
+        {"agentGroups": [server(tolerations=[{"key": "k", "operator": "Exists", "value": "v"}])]},
+        "agentGroups[0].tolerations[0].value",
+        "takes no value",
+    ),
+    (
+        "toleration Equal without a key",
+        {"agentGroups": [server(tolerations=[{"value": "v"}])]},
+        "agentGroups[0].tolerations[0].key",
+        "needs a key",
     ),
     (
         "arm64 before the aarch64 image",
@@ -343,7 +355,7 @@ def test_the_table_is_big_enough() -> None:
 
 
 def test_all_problems_are_reported_at_once() -> None:
-    with pytest.raises(SettingsError) as err:
+    with pytest.raises(Problems) as err:
         parse_settings(
             config_of(
                 controllerAddress="::1",
@@ -352,3 +364,30 @@ def test_all_problems_are_reported_at_once() -> None:
             )
         )
     assert len(err.value.problems) == 4, err.value.problems
+
+
+def test_problems_of_one_group_are_reported_together() -> None:
+    with pytest.raises(Problems) as err:
+        parse_settings(
+            config_of(
+                agentGroups=[
+                    client(service={}, readiness={"mode": "http-health-check"}),
+                    server(
+                        resources={
+                            "requests": {"memory": "8Gi", "cpu": "4"},
+                            "limits": {"memory": "4Gi", "cpu": "2"},
+                        }
+                    ),
+                ]
+            )
+        )
+    assert err.value.lines == [
+        "cyperf-k8s:agentGroups[0].service: only server groups can have a Service; remove it "
+        "from this client group (got {})",
+        "cyperf-k8s:agentGroups[0].readiness.mode: 'http-health-check' is served by server "
+        "agents only; use 'none' or 'agent-started' for clients (got 'http-health-check')",
+        "cyperf-k8s:agentGroups[1].resources.requests.memory: exceeds limits.memory '4Gi'; a "
+        "request must not exceed its limit (got '8Gi')",
+        "cyperf-k8s:agentGroups[1].resources.requests.cpu: exceeds limits.cpu '2'; a request "
+        "must not exceed its limit (got '4')",
+    ]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from components.cluster_access import ClusterAccess
-    from components.settings import StackSettings
+    from components.settings.stack import StackSettings
 
 
 def provision(settings: StackSettings) -> ClusterAccess:

@@ -12,7 +12,7 @@ import pulumi_kubernetes as k8s
 
 from components.eks import plan
 from components.eks.network import EksNetwork
-from components.eks_settings import EksSettings
+from components.settings.eks.section import EksSettings
 
 
 def _access_entries(entries: dict[str, dict[str, Any]]) -> dict[str, eks_sdk.AccessEntryArgs]:

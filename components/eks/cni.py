@@ -10,7 +10,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.eks import plan
-from components.eks_settings import EksSettings
+from components.settings.eks.section import EksSettings
 
 
 class EksCni(pulumi.ComponentResource):

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_aws as aws
 
-from components.eks_settings import EksSettings
+from components.settings.eks.section import EksSettings
 
 
 class ControllerAccess(pulumi.ComponentResource):

@@ -10,15 +10,12 @@ import pulumi
 import pulumi_aws as aws
 
 from components.eks import plan
-from components.eks_settings import EksSettings
+from components.settings.eks.section import EksSettings
+from components.settings.problems import raise_any
 
 
 def _zone(names: Sequence[str], index: int, wanted: int) -> str:
-    if len(names) < wanted:
-        raise ValueError(
-            f"cyperf-k8s:eks.network.availabilityZoneCount: the region has only {len(names)} "
-            f"available zones {list(names)}, {wanted} were asked for"
-        )
+    raise_any(plan.zone_problems(list(names), wanted))
     return names[index]
 
 
@@ -31,9 +28,7 @@ def _checked_vpc(vpc: Any, eks: EksSettings) -> str:
         {vpc.cidr_block}
         | {a.cidr_block for a in (vpc.cidr_block_associations or []) if a.cidr_block}
     )
-    problems = plan.vpc_overlap_problems(cidrs, eks)
-    if problems:
-        raise ValueError("; ".join(problems))
+    raise_any(plan.vpc_overlap_problems(cidrs, eks))
     return str(vpc.id)
 
 

@@ -14,7 +14,7 @@ import pulumi_eks as eks_sdk
 from components.eks import plan
 from components.eks.cluster import EksCluster
 from components.eks.network import EksNetwork
-from components.eks_settings import EksSettings
+from components.settings.eks.section import EksSettings
 
 
 def node_group_sdk_args(args: dict[str, Any]) -> dict[str, Any]:

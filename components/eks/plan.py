@@ -13,15 +13,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from components.eks_settings import (
-    ROLE_LABEL,
-    ROLES,
-    CniSettings,
-    EksSettings,
-    NetworkSettings,
-    NodeGroupSettings,
-    cluster_dns_ip,
-)
+from components.cyperf import ROLE_LABEL
+from components.settings.eks.cni import CniSettings
+from components.settings.eks.network import NetworkSettings
+from components.settings.eks.node_groups import NodeGroupSettings
+from components.settings.eks.section import EksSettings
+from components.settings.problems import Problem
 
 CALICO_CHART = "tigera-operator"
 CALICO_CHART_REPOSITORY = "https://docs.tigera.io/calico/charts"
@@ -29,10 +26,6 @@ CALICO_NAMESPACE = "tigera-operator"
 CALICO_RELEASE_NAME = "calico"
 CALICO_BLOCK_SIZE = 26
 CLUSTER_ADMIN_POLICY = "cluster-access-policy/AmazonEKSClusterAdminPolicy"
-# CyPerf agents reach the controller on 443; releases before 3.0 also use the NATS broker on 30422.
-CONTROLLER_PORT = 443
-CONTROLLER_NATS_PORT = 30422
-FIRST_RELEASE_WITHOUT_NATS_PORT = (3, 0)
 MAX_CLUSTER_NAME = 100
 NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly")
 VPC_CNI_POLICY = "AmazonEKS_CNI_Policy"
@@ -84,21 +77,39 @@ def private_route_nat(network: NetworkSettings, zone_index: int) -> int | None:
     return nats.index(zone_index) if zone_index in nats else 0
 
 
-def vpc_overlap_problems(vpc_cidrs: list[str], eks: EksSettings) -> list[str]:
+def vpc_overlap_problems(vpc_cidrs: list[str], eks: EksSettings) -> list[Problem]:
     """Overlaps between an existing VPC's CIDR blocks and the service / Calico pod CIDR."""
     problems = []
-    ranges = [("cyperf-k8s:eks.cluster.serviceCidr", eks.cluster.service_cidr)]
+    ranges = [(("eks", "cluster", "serviceCidr"), eks.cluster.service_cidr)]
     if eks.cni.is_calico:
-        ranges.append(("cyperf-k8s:eks.cni.podCidr", eks.cni.pod_cidr))
-    for key, cidr in ranges:
+        ranges.append((("eks", "cni", "podCidr"), eks.cni.pod_cidr))
+    for path, cidr in ranges:
         block = ipaddress.IPv4Network(cidr)
         for vpc_cidr in vpc_cidrs:
             if block.overlaps(ipaddress.IPv4Network(vpc_cidr)):
                 problems.append(
-                    f"{key}: {cidr!r} overlaps the CIDR {vpc_cidr!r} of VPC "
-                    f"{eks.network.vpc_id}; choose a block outside the VPC"
+                    Problem(
+                        path,
+                        f"overlaps the CIDR {vpc_cidr!r} of VPC {eks.network.vpc_id}; choose a "
+                        "block outside the VPC",
+                        cidr,
+                    )
                 )
     return problems
+
+
+def zone_problems(available: list[str], wanted: int) -> list[Problem]:
+    """The region (an AWS lookup) must offer the zones `availabilityZoneCount` asks for."""
+    if len(available) >= wanted:
+        return []
+    return [
+        Problem(
+            ("eks", "network", "availabilityZoneCount"),
+            f"the region has only {len(available)} available zones {available}; ask for at "
+            f"most {len(available)}",
+            wanted,
+        )
+    ]
 
 
 # --- cluster ---------------------------------------------------------------------------------
@@ -295,70 +306,10 @@ def tolerations_by_role(eks: EksSettings) -> dict[str, list[dict[str, str]]]:
     return tolerations
 
 
-# --- controller access -----------------------------------------------------------------------
-
-
-def controller_ports(release_version: tuple[int, ...]) -> list[int]:
-    if release_version[:2] < FIRST_RELEASE_WITHOUT_NATS_PORT:
-        return [CONTROLLER_PORT, CONTROLLER_NATS_PORT]
-    return [CONTROLLER_PORT]
+# --- egress --------------------------------------------------------------------------------------
 
 
 def public_node_subnet_cidrs(network: NetworkSettings) -> list[str]:
     """Node subnet CIDRs of a created VPC (the egress addresses of public nodes' private IPs)."""
     public = network.node_placement == "public"
     return [s.cidr for s in subnet_plan(network) if s.public == public]
-
-
-# --- outputs ---------------------------------------------------------------------------------
-
-
-def dns_ip(eks: EksSettings) -> str:
-    return cluster_dns_ip(eks.cluster.service_cidr)
-
-
-def notes(eks: EksSettings) -> list[str]:
-    """Facts about this cluster the tester needs when configuring the controller and the DUT."""
-    result = [
-        f"Cluster DNS (kube-dns) is {dns_ip(eks)}, the .10 address of the service CIDR "
-        f"{eks.cluster.service_cidr}: the clients' name server for FQDN DUTs.",
-        "The kubeconfig runs `aws eks get-token`: the aws CLI must be on PATH for `pulumi up` "
-        "and kubectl.",
-    ]
-    if eks.cni.is_calico:
-        result.append(
-            f"Calico VXLAN: pod IPs come from {eks.cni.pod_cidr} and are reachable only inside "
-            "the cluster; a DUT outside the cluster (north-south) must use a NodePort or a "
-            "LoadBalancer Service, not pod IPs."
-        )
-    else:
-        result.append(
-            "AWS VPC CNI: pod IPs are VPC addresses, reachable from the VPC and networks routed "
-            "to it."
-        )
-    if eks.network.creates_vpc and eks.network.node_placement == "private":
-        result.append(
-            "Nodes are in private subnets: agents reach the controller from the NAT gateway "
-            "addresses in egressAddresses; NodePorts are reachable only from inside the VPC."
-        )
-    elif eks.network.creates_vpc:
-        result.append(
-            "Nodes are in public subnets with their own public IPs (assigned at launch, not known "
-            "in advance): allow the controller's ingress accordingly; egressAddresses lists the "
-            "node subnets."
-        )
-    else:
-        result.append(
-            f"Existing VPC {eks.network.vpc_id}: egressAddresses lists the node subnets; how they "
-            "reach the internet (NAT, proxy) is the VPC's own routing."
-        )
-    if any(g.dedicated for g in eks.node_groups.by_role().values()):
-        result.append(
-            "Dedicated node groups are tainted agenttype=<role>:NoSchedule; the stack adds the "
-            "matching tolerations to that role's agents."
-        )
-    return result
-
-
-def node_group_roles(eks: EksSettings) -> list[str]:
-    return [role for role in ROLES if role in eks.node_groups.by_role()]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pulumi
 
+from components import cyperf
 from components.cluster_access import ClusterAccess
 from components.eks import plan
 from components.eks.cluster import EksCluster
@@ -11,8 +12,10 @@ from components.eks.cni import EksCni
 from components.eks.controller_access import ControllerAccess
 from components.eks.network import EksNetwork
 from components.eks.node_groups import EksCoreDns, EksNodeGroups
-from components.eks_settings import EksStackSettings
-from components.settings import StackSettings, release_version
+from components.eks.notes import notes
+from components.settings.eks.cluster import cluster_dns_ip
+from components.settings.eks.stack import EksStackSettings
+from components.settings.stack import StackSettings
 
 
 def provision(settings: StackSettings) -> ClusterAccess:
@@ -41,7 +44,7 @@ def provision(settings: StackSettings) -> ClusterAccess:
     controller = ControllerAccess(
         "eks-controller-access",
         eks,
-        plan.controller_ports(release_version(settings.cyperf_release)),
+        cyperf.controller_ports(settings.cyperf_release),
         network.nat_public_ips,
         cluster.node_security_group_id,
         physical_name,
@@ -53,7 +56,7 @@ def provision(settings: StackSettings) -> ClusterAccess:
         provider=cluster.provider,
         agents_depend_on=agents_depend_on,
         tolerations_by_role=plan.tolerations_by_role(eks),
-        dns_server_ip=plan.dns_ip(eks),
+        dns_server_ip=cluster_dns_ip(eks.cluster.service_cidr),
         outputs={
             "clusterName": physical_name,
             "kubeconfig": cluster.kubeconfig,
@@ -61,8 +64,7 @@ def provision(settings: StackSettings) -> ClusterAccess:
             "nodeGroupNames": nodes.names,
             "podCidr": eks.cni.effective_pod_cidr,
             "serviceCidr": eks.cluster.service_cidr,
-            "clusterDnsIp": plan.dns_ip(eks),
             "egressAddresses": network.egress_addresses,
-            "notes": plan.notes(eks),
+            "notes": notes(eks),
         },
     )

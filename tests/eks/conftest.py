@@ -8,8 +8,9 @@ from typing import Any
 import pulumi
 
 from components.cluster_access import ClusterAccess
-from components.eks_settings import EksStackSettings
-from components.settings import PROJECT, parse_settings
+from components.settings.eks.stack import EksStackSettings
+from components.settings.loading import parse_settings
+from components.settings.problems import PROJECT
 from mocks.aws import EXISTING_SUBNETS, KUBECONFIG, NODE_SECURITY_GROUP, ZONES, EksMocks
 from mocks.harness import run_program
 from mocks.monitor import RecordingMonitor, Registered, plain

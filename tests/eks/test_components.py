@@ -14,8 +14,9 @@ import pytest
 import yaml  # type: ignore[import-untyped,unused-ignore]
 
 from components.eks import plan
-from components.eks_settings import EksSettings, EksStackSettings
-from components.settings import parse_settings
+from components.settings.eks.section import EksSettings
+from components.settings.eks.stack import EksStackSettings
+from components.settings.loading import parse_settings
 from tests.eks.conftest import (
     EXISTING_SUBNETS,
     KUBECONFIG,
@@ -218,7 +219,11 @@ def test_existing_vpc() -> None:
 
 
 def test_existing_vpc_overlapping_the_service_cidr_stops_the_cluster() -> None:
-    with pytest.raises(Exception, match=r"eks\.cluster\.serviceCidr: '10\.100\.0\.0/16' overlaps"):
+    with pytest.raises(
+        Exception,
+        match=r"cyperf-k8s:eks\.cluster\.serviceCidr: overlaps the CIDR '10\.100\.0\.0/16' of VPC "
+        r"vpc-0123456789abcdef0; choose a block outside the VPC \(got '10\.100\.0\.0/16'\)",
+    ):
         run_provision(
             eks_config({"network": EXISTING_NETWORK}),
             mocks=EksMocks(vpc_cidrs=["172.31.0.0/16", "10.100.0.0/16"]),
@@ -226,8 +231,13 @@ def test_existing_vpc_overlapping_the_service_cidr_stops_the_cluster() -> None:
 
 
 def test_region_with_too_few_zones_is_named() -> None:
-    with pytest.raises(Exception, match="only 3 available zones"):
+    # The lookup's callback raises; the engine wraps the error, the message stays whole.
+    with pytest.raises(Exception) as caught:
         run_provision(eks_config({"network": {"availabilityZoneCount": 4}}))
+    assert (
+        "  - cyperf-k8s:eks.network.availabilityZoneCount: the region has only 3 available zones "
+        "['us-east-1a', 'us-east-1b', 'us-east-1c']; ask for at most 3 (got 4)\n"
+    ) in str(caught.value) + "\n"
 
 
 # --- CNI, node groups, CoreDNS and their order -------------------------------------------------
@@ -376,13 +386,14 @@ def test_outputs(calico: EksRun) -> None:
         "nodeGroupNames",
         "podCidr",
         "serviceCidr",
-        "clusterDnsIp",
         "egressAddresses",
         "notes",
     }
     assert outputs["clusterName"].startswith("cyperf-test-calico-")
     assert outputs["cni"] == "calico-vxlan" and outputs["podCidr"] == "192.168.0.0/16"
-    assert outputs["serviceCidr"] == "10.100.0.0/16" and outputs["clusterDnsIp"] == "10.100.0.10"
+    assert outputs["serviceCidr"] == "10.100.0.0/16"
+    # The stack exports clusterDnsIp from this (through DutOutputs), for both cluster paths.
+    assert calico.access.dns_server_ip == "10.100.0.10"
     assert calico.access.dns_server_ip == "10.100.0.10"
     assert any("reachable only inside the cluster" in n for n in outputs["notes"])
 

@@ -7,24 +7,25 @@ from typing import Any
 
 import pytest
 
-from components.eks_settings import (
+from components.settings.eks.cluster import cluster_dns_ip
+from components.settings.eks.fields import (
     DEFAULT_CALICO_VERSION,
     DEFAULT_KUBERNETES_VERSION,
     SUPPORTED_KUBERNETES_VERSIONS,
-    EksStackSettings,
-    cluster_dns_ip,
     instance_architecture,
 )
-from components.settings import StackSettings, parse_settings
-from components.validators import SettingsError
+from components.settings.eks.stack import EksStackSettings
+from components.settings.loading import parse_settings
+from components.settings.problems import Problems
+from components.settings.stack import StackSettings
 from tests.conftest import config_of
 from tests.eks.conftest import eks_config, parse_eks
 
 
 def rejected(config: dict[str, str]) -> list[str]:
-    with pytest.raises(SettingsError) as caught:
+    with pytest.raises(Problems) as caught:
         parse_settings(config)
-    return caught.value.problems
+    return caught.value.lines
 
 
 def one_problem(config: dict[str, str]) -> str:
@@ -41,7 +42,10 @@ def test_cluster_eks_without_an_eks_object_gets_the_defaults() -> None:
     assert eks.network.creates_vpc and eks.network.vpc_cidr == "10.0.0.0/16"
     assert eks.network.zone_count == 2 and eks.network.node_placement == "private"
     assert eks.cluster.kubernetes_version == DEFAULT_KUBERNETES_VERSION == "1.34"
-    assert eks.cluster.service_cidr == "10.100.0.0/16" and eks.cluster.dns_ip == "10.100.0.10"
+    assert (
+        eks.cluster.service_cidr == "10.100.0.0/16"
+        and cluster_dns_ip(eks.cluster.service_cidr) == "10.100.0.10"
+    )
     assert eks.cni.type == "aws-vpc-cni" and eks.cni.effective_pod_cidr is None
     assert eks.cni.effective_max_pods is None
     groups = eks.node_groups.by_role()
@@ -105,7 +109,10 @@ def test_camel_case_keys_reach_the_model() -> None:
     ).eks
     assert eks is not None
     assert eks.network.vpc_id == "vpc-0123456789abcdef0" and not eks.network.creates_vpc
-    assert eks.cluster.dns_ip == "172.20.0.10" and eks.cluster.deletion_protection
+    assert (
+        cluster_dns_ip(eks.cluster.service_cidr) == "172.20.0.10"
+        and eks.cluster.deletion_protection
+    )
     server = eks.node_groups.server
     assert server is not None and server.architecture == "arm64" and server.dedicated
     assert eks.controller_ingress_source == "nodeSecurityGroup"
@@ -369,6 +376,7 @@ def test_existing_cluster_keys_are_refused_with_cluster_eks(key: str, value: Any
     assert problem.startswith(f"cyperf-k8s:{key}: does not apply with cluster 'eks'")
     if key == "kubeconfig":
         assert "apiVersion" not in problem  # a secret is never echoed
+        assert problem.endswith("(value hidden: it is a secret)"), problem
 
 
 def test_agent_architecture_must_match_its_node_group() -> None:

@@ -31,9 +31,9 @@ def run_python(code: str) -> str:
 @pytest.mark.parametrize(
     "modules",
     [
-        ["components.settings", "components.cluster_access"],
-        ["components.eks_settings", "components.eks", "components.eks.plan"],
-        ["components.stack", "components.existing_cluster", "components.agents"],
+        ["components.settings.loading", "components.cluster_access", "components.cyperf"],
+        ["components.settings.eks.stack", "components.eks", "components.eks.plan"],
+        ["components.stack", "components.existing", "components.agents"],
     ],
 )
 def test_importing_does_not_load_the_aws_sdks(modules: list[str]) -> None:
@@ -67,7 +67,9 @@ def test_running_the_existing_cluster_path_does_not_load_the_aws_sdks() -> None:
         loaded = sorted(m for m in sys.modules if m.split(".")[0] in {AWS_SDKS!r})
         assert not loaded, loaded
         # Not even the EKS settings models: an existing-cluster stack pays for no EKS code.
-        eks_code = sorted(m for m in sys.modules if m.startswith(("components.eks",)))
+        eks_code = sorted(
+            m for m in sys.modules if m.startswith(("components.eks", "components.settings.eks"))
+        )
         assert not eks_code, eks_code
         print("deployments", sum(r.typ == "kubernetes:apps/v1:Deployment" for r in run.resources))
         """

@@ -9,8 +9,11 @@ from typing import Any
 
 import pytest
 
+from components import cyperf
 from components.eks import plan
-from components.eks_settings import EksSettings
+from components.eks.notes import notes
+from components.settings.eks.section import EksSettings
+from components.settings.problems import render
 from tests.eks.conftest import eks_config, parse_eks
 
 
@@ -87,12 +90,12 @@ def test_existing_vpc_overlaps_are_named() -> None:
     )
     assert plan.vpc_overlap_problems(["172.31.0.0/16"], eks) == []
     problems = plan.vpc_overlap_problems(["172.31.0.0/16", "192.168.64.0/18"], eks)
-    assert problems == [
-        "cyperf-k8s:eks.cni.podCidr: '192.168.0.0/16' overlaps the CIDR '192.168.64.0/18' of VPC "
-        "vpc-0123456789abcdef0; choose a block outside the VPC"
+    assert [render(p) for p in problems] == [
+        "cyperf-k8s:eks.cni.podCidr: overlaps the CIDR '192.168.64.0/18' of VPC "
+        "vpc-0123456789abcdef0; choose a block outside the VPC (got '192.168.0.0/16')"
     ]
-    assert plan.vpc_overlap_problems(["10.100.0.0/16"], eks)[0].startswith(
-        "cyperf-k8s:eks.cluster.serviceCidr: '10.100.0.0/16' overlaps"
+    assert render(plan.vpc_overlap_problems(["10.100.0.0/16"], eks)[0]).startswith(
+        "cyperf-k8s:eks.cluster.serviceCidr: overlaps the CIDR '10.100.0.0/16'"
     )
 
 
@@ -297,14 +300,15 @@ def test_node_role_policies_per_cni() -> None:
 @pytest.mark.parametrize(
     ("release", "ports"),
     [
-        ((1, 0), [443, 30422]),
-        ((2, 6), [443, 30422]),
-        ((3, 0), [443]),
-        ((26, 0, 0), [443]),
+        ("release1.0", [443, 30422]),
+        ("release2.6-update1", [443, 30422]),
+        ("release3.0", [443]),
+        ("release26.0.0", [443]),
+        ("26.0.3.834", [443]),
     ],
 )
-def test_controller_ports_by_release(release: tuple[int, ...], ports: list[int]) -> None:
-    assert plan.controller_ports(release) == ports
+def test_controller_ports_by_release(release: str, ports: list[int]) -> None:
+    assert cyperf.controller_ports(release) == ports
 
 
 def test_controller_ingress_source() -> None:
@@ -326,9 +330,9 @@ def test_controller_ingress_source() -> None:
 
 
 def test_notes_say_calico_pod_ips_stay_inside() -> None:
-    calico = " ".join(plan.notes(eks_of(CALICO)))
+    calico = " ".join(notes(eks_of(CALICO)))
     assert "reachable only inside the cluster" in calico and "NodePort" in calico
-    vpc = " ".join(plan.notes(eks_of()))
+    vpc = " ".join(notes(eks_of()))
     assert "VPC addresses" in vpc and "10.100.0.10" in vpc
 
 

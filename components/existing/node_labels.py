@@ -5,10 +5,13 @@ Server-side apply patches: destroying the stack gives the label back (removes it
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pulumi
 import pulumi_kubernetes as k8s
 
 from components import specs
+from components.cyperf import Role
 
 
 class NodeLabels(pulumi.ComponentResource):
@@ -17,7 +20,7 @@ class NodeLabels(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        node_roles: dict[str, str],
+        node_roles: Mapping[str, Role],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("cyperf-k8s:index:NodeLabels", name, None, opts)

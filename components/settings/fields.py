@@ -1,12 +1,14 @@
-"""Building blocks of the settings model: the strict base model, the error type and the
-field checks shared by every settings section (Kubernetes names, labels, quantities, ports).
+"""Building blocks of every settings section: the strict base model and the reusable field checks
+and annotated types (Kubernetes names, labels, quantities, ports, interfaces, addresses).
+
+Each check raises ValueError saying what is allowed; loading turns it into a located Problem.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -19,26 +21,6 @@ ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
 # CPU: cores ("2", "3.5") or millicores ("500m"); memory: bytes with an optional SI/binary suffix.
 CPU_QUANTITY = re.compile(r"^(\d+(\.\d{1,3})?|\d+m)$")
 MEMORY_QUANTITY = re.compile(r"^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$")
-
-
-class SettingsError(ValueError):
-    """Bad stack config. Each line names a `<project>:<key>` path, the value and what is allowed."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("invalid stack configuration:\n" + "\n".join(f"  - {p}" for p in problems))
-
-
-class CrossCheckProblems(ValueError):
-    """Problems found across several settings by a model validator of `StackSettings`.
-
-    Each is (key path from the config root such as `agentGroups[1].architecture`, what is wrong
-    and what is allowed, the offending value), so the error still names key and value.
-    """
-
-    def __init__(self, problems: list[tuple[str, str, Any]]):
-        self.problems = problems
-        super().__init__("; ".join(f"{key}: {message}" for key, message, _ in problems))
 
 
 # --- reusable field checks; each raises ValueError with "what is allowed" --------------------
@@ -202,3 +184,8 @@ class Model(BaseModel):
         frozen=True,
         str_strip_whitespace=False,
     )
+
+
+def version_numbers(text: str) -> tuple[int, ...]:
+    """The numbers of a dotted version (`1.34` -> (1, 34)), so versions compare as numbers."""
+    return tuple(int(part) for part in re.findall(r"\d+", text))

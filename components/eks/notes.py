@@ -1,0 +1,51 @@
+"""What the tester needs to know about the EKS cluster, as the `notes` stack output."""
+
+from __future__ import annotations
+
+from components.cyperf import ROLE_LABEL
+from components.settings.eks.cluster import cluster_dns_ip
+from components.settings.eks.section import EksSettings
+
+
+def notes(eks: EksSettings) -> list[str]:
+    """Facts about this cluster the tester needs when configuring the controller and the DUT."""
+    dns_ip = cluster_dns_ip(eks.cluster.service_cidr)
+    result = [
+        f"Cluster DNS (kube-dns) is {dns_ip}, the .10 address of the service CIDR "
+        f"{eks.cluster.service_cidr}: the clients' name server for FQDN DUTs.",
+        "The kubeconfig runs `aws eks get-token`: the aws CLI must be on PATH for `pulumi up` "
+        "and kubectl.",
+    ]
+    if eks.cni.is_calico:
+        result.append(
+            f"Calico VXLAN: pod IPs come from {eks.cni.pod_cidr} and are reachable only inside "
+            "the cluster; a DUT outside the cluster (north-south) must use a NodePort or a "
+            "LoadBalancer Service, not pod IPs."
+        )
+    else:
+        result.append(
+            "AWS VPC CNI: pod IPs are VPC addresses, reachable from the VPC and networks routed "
+            "to it."
+        )
+    if eks.network.creates_vpc and eks.network.node_placement == "private":
+        result.append(
+            "Nodes are in private subnets: agents reach the controller from the NAT gateway "
+            "addresses in egressAddresses; NodePorts are reachable only from inside the VPC."
+        )
+    elif eks.network.creates_vpc:
+        result.append(
+            "Nodes are in public subnets with their own public IPs (assigned at launch, not known "
+            "in advance): allow the controller's ingress accordingly; egressAddresses lists the "
+            "node subnets."
+        )
+    else:
+        result.append(
+            f"Existing VPC {eks.network.vpc_id}: egressAddresses lists the node subnets; how they "
+            "reach the internet (NAT, proxy) is the VPC's own routing."
+        )
+    if any(g.dedicated for g in eks.node_groups.by_role().values()):
+        result.append(
+            f"Dedicated node groups are tainted {ROLE_LABEL}=<role>:NoSchedule; the stack adds the "
+            "matching tolerations to that role's agents."
+        )
+    return result

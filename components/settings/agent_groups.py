@@ -1,0 +1,282 @@
+"""An agent group (`agentGroups[i]`): one Deployment of CyPerf agents of one role, and for
+servers the Service in front of them."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from components.cyperf import ROLE_LABEL, Role
+from components.settings.fields import (
+    ENV_NAME,
+    AnnotationMap,
+    Cpu,
+    DnsLabel,
+    Interface,
+    LabelMap,
+    Memory,
+    Model,
+    NodePort,
+    Port,
+    check_interface,
+    check_label_key,
+    cpu_millis,
+    memory_bytes,
+)
+from components.settings.problems import Problem, raise_any
+
+# Names derived from a group (`cyperf-agent-<group>-deployment`) must stay valid DNS labels.
+MAX_GROUP_NAME = 40
+
+# Env variables the agent contract sets from dedicated settings; `env` must not override them.
+RESERVED_ENV = frozenset(
+    {
+        "AGENT_CONTROLLER",
+        "AGENT_TAGS",
+        "AGENT_MANAGEMENT_INTERFACE",
+        "AGENT_TEST_INTERFACE",
+        "AGENT_PROMISC_INTERFACE",
+    }
+)
+
+
+class ResourceQuantities(Model):
+    cpu: Cpu | None = None
+    memory: Memory | None = None
+
+
+class Resources(Model):
+    # The guide's defaults: limit 4Gi, request 2Gi; CPU left to the tester (3.5 suits 8-core nodes).
+    requests: ResourceQuantities = ResourceQuantities(memory="2Gi")
+    limits: ResourceQuantities = ResourceQuantities(memory="4Gi")
+
+    @model_validator(mode="after")
+    def _requests_within_limits(self) -> Resources:
+        problems = []
+        if self.limits.memory is None:
+            problems.append(
+                Problem(
+                    ("limits", "memory"),
+                    "must be set (an agent without a memory limit can starve its node)",
+                    None,
+                )
+            )
+        elif self.requests.memory and memory_bytes(self.requests.memory) > memory_bytes(
+            self.limits.memory
+        ):
+            problems.append(
+                Problem(
+                    ("requests", "memory"),
+                    f"exceeds limits.memory {self.limits.memory!r}; a request must not exceed "
+                    "its limit",
+                    self.requests.memory,
+                )
+            )
+        if (
+            self.requests.cpu
+            and self.limits.cpu
+            and cpu_millis(self.requests.cpu) > cpu_millis(self.limits.cpu)
+        ):
+            problems.append(
+                Problem(
+                    ("requests", "cpu"),
+                    f"exceeds limits.cpu {self.limits.cpu!r}; a request must not exceed its limit",
+                    self.requests.cpu,
+                )
+            )
+        raise_any(problems)
+        return self
+
+
+class Readiness(Model):
+    """How Kubernetes decides an agent pod is ready.
+
+    - `none`: no probe (the official manifests' default).
+    - `agent-started`: `cat /appsec/startup_ready` succeeds once the agent finished starting.
+    - `http-health-check`: the controller's HTTP health check (`/CyPerfHTTPHealthCheck` on 80); it
+      passes only while a test with HTTP health check runs, for scaling servers mid-test.
+    """
+
+    mode: Literal["none", "agent-started", "http-health-check"] = "none"
+    path: str = "/CyPerfHTTPHealthCheck"
+    port: Port = 80
+    period_seconds: int = Field(default=5, ge=1, le=3600)
+
+    @field_validator("path")
+    @classmethod
+    def _absolute_path(cls, value: str) -> str:
+        if not value.startswith("/") or re.search(r"\s", value):
+            raise ValueError("must be an absolute URL path starting with '/', without spaces")
+        return value
+
+
+class Toleration(Model):
+    key: str | None = None
+    operator: Literal["Equal", "Exists"] = "Equal"
+    value: str | None = None
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Toleration:
+        problems = []
+        if self.key is not None:
+            try:
+                check_label_key(self.key)
+            except ValueError as err:
+                problems.append(Problem(("key",), str(err), self.key))
+        if self.operator == "Exists" and self.value is not None:
+            problems.append(Problem(("value",), "operator 'Exists' takes no value", self.value))
+        if self.operator == "Equal" and self.key is None:
+            problems.append(Problem(("key",), "operator 'Equal' needs a key", None))
+        raise_any(problems)
+        return self
+
+
+class ServicePort(Model):
+    name: DnsLabel = "http"
+    port: Port = 80
+    target_port: Port = 80
+    node_port: NodePort | None = None
+    protocol: Literal["TCP", "UDP"] = "TCP"
+
+
+class ServiceSettings(Model):
+    name: DnsLabel = "cyperf-agent-service"
+    type: Literal["ClusterIP", "NodePort", "LoadBalancer"] = "ClusterIP"
+    ports: list[ServicePort] = Field(default_factory=lambda: [ServicePort()], min_length=1)
+    annotations: AnnotationMap = Field(default_factory=dict)
+    # Only a LoadBalancer waits for its address; without a load-balancer controller it never
+    # comes, so the wait is bounded and can be switched off.
+    load_balancer_await_seconds: int = Field(default=600, ge=0, le=3600)
+
+    @model_validator(mode="after")
+    def _ports_consistent(self) -> ServiceSettings:
+        names = [p.name for p in self.ports]
+        numbers = [(p.port, p.protocol) for p in self.ports]
+        node_ports = [p.node_port for p in self.ports if p.node_port is not None]
+        problems = []
+        if len(set(names)) != len(names):
+            problems.append(Problem(("ports",), "port names must be unique", names))
+        if len(set(numbers)) != len(numbers):
+            problems.append(
+                Problem(
+                    ("ports",),
+                    "port numbers must be unique per protocol",
+                    [p.port for p in self.ports],
+                )
+            )
+        if len(set(node_ports)) != len(node_ports):
+            problems.append(Problem(("ports",), "node ports must be unique", node_ports))
+        if node_ports and self.type == "ClusterIP":
+            problems.append(
+                Problem(
+                    ("type",),
+                    f"a nodePort ({node_ports}) needs type NodePort or LoadBalancer",
+                    self.type,
+                )
+            )
+        raise_any(problems)
+        return self
+
+
+class AgentGroup(Model):
+    name: DnsLabel
+    role: Role
+    replicas: int = Field(default=1, ge=0, le=1000)
+    # Rendered as AGENT_TAGS `k=v,k=v` in key order; the controller's Agent Assignment shows them.
+    tags: dict[str, str] = Field(default_factory=dict)
+    management_interface: Interface | None = None
+    test_interface: Interface | None = None
+    promiscuous_interface: str | None = None
+    env: dict[str, str] = Field(default_factory=dict)
+    resources: Resources = Resources()
+    node_selector: LabelMap | None = None
+    one_agent_per_node: bool = True
+    tolerations: list[Toleration] = Field(default_factory=list)
+    readiness: Readiness = Readiness()
+    architecture: Literal["amd64", "arm64"] = "amd64"
+    pod_annotations: AnnotationMap = Field(default_factory=dict)
+    # Server groups only; `null` for servers that need no Service.
+    service: ServiceSettings | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _short_name(cls, value: str) -> str:
+        if len(value) > MAX_GROUP_NAME:
+            raise ValueError(
+                f"must be at most {MAX_GROUP_NAME} characters (it is part of derived object names)"
+            )
+        return value
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, item in value.items():
+            # AGENT_TAGS is a comma-separated list of key=value pairs.
+            for text in (key, item):
+                if not text or re.search(r"[,=\s]", text):
+                    raise ValueError(
+                        f"tag {key!r}: {item!r} is not allowed; keys and values must be "
+                        "non-empty and contain no ',', '=' or whitespace"
+                    )
+        return value
+
+    @field_validator("env")
+    @classmethod
+    def _env(cls, value: dict[str, str]) -> dict[str, str]:
+        for key in value:
+            if not ENV_NAME.match(key):
+                raise ValueError(f"env name {key!r} must match {ENV_NAME.pattern}")
+            if key in RESERVED_ENV:
+                raise ValueError(
+                    f"env name {key!r} is set by the stack; use the dedicated setting "
+                    "(controllerAddress, tags, managementInterface, testInterface, "
+                    "promiscuousInterface)"
+                )
+        return value
+
+    @field_validator("promiscuous_interface")
+    @classmethod
+    def _promiscuous(cls, value: str | None) -> str | None:
+        if value is not None and value != "<all>":
+            check_interface(value)
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _server_service_default(cls, data: Any) -> Any:
+        # Servers get the guide's Service unless `service` is given (or explicitly null).
+        if isinstance(data, dict) and data.get("role") == "server" and "service" not in data:
+            return {**data, "service": {}}
+        return data
+
+    @model_validator(mode="after")
+    def _role_rules(self) -> AgentGroup:
+        problems = []
+        if self.role == "client" and self.service is not None:
+            problems.append(
+                Problem(
+                    ("service",),
+                    "only server groups can have a Service; remove it from this client group",
+                    self.service.model_dump(mode="json", by_alias=True, exclude_unset=True),
+                )
+            )
+        if self.readiness.mode == "http-health-check" and self.role == "client":
+            problems.append(
+                Problem(
+                    ("readiness", "mode"),
+                    "'http-health-check' is served by server agents only; use 'none' or "
+                    "'agent-started' for clients",
+                    self.readiness.mode,
+                )
+            )
+        raise_any(problems)
+        return self
+
+    @property
+    def effective_node_selector(self) -> dict[str, str]:
+        if self.node_selector is None:
+            return {ROLE_LABEL: self.role}
+        return self.node_selector

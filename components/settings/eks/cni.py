@@ -1,0 +1,71 @@
+"""The EKS pod network section (`eks.cni`): the VPC CNI or Calico with a VXLAN overlay."""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+
+from components.settings.eks.fields import (
+    DEFAULT_CALICO_MAX_PODS,
+    DEFAULT_CALICO_VERSION,
+    DEFAULT_POD_CIDR,
+    AddonVersion,
+    CalicoVersion,
+    CniType,
+    PodCidr,
+)
+from components.settings.fields import Model
+from components.settings.problems import Problem, raise_any
+
+_CALICO_ONLY = {"calico_version": "calicoVersion", "pod_cidr": "podCidr"}
+_VPC_CNI_ONLY = {"prefix_delegation": "prefixDelegation", "addon_version": "addonVersion"}
+
+
+class CniSettings(Model):
+    """`aws-vpc-cni`: pods get VPC addresses (routable from the VPC and peered networks).
+    `calico-vxlan`: the VPC CNI is replaced by Calico with a VXLAN overlay (pod IPs only inside)."""
+
+    type: CniType = "aws-vpc-cni"
+    # aws-vpc-cni: assign /28 prefixes to ENIs (more pods per node).
+    prefix_delegation: bool = False
+    # aws-vpc-cni: the vpc-cni add-on version (default: EKS's default for the Kubernetes version).
+    addon_version: AddonVersion | None = None
+    # Pod interface MTU (aws-vpc-cni: AWS_VPC_ENI_MTU; calico: calicoNetwork.mtu). Default: auto.
+    mtu: int | None = Field(default=None, ge=576, le=9001)
+    # calico-vxlan only.
+    calico_version: CalicoVersion = DEFAULT_CALICO_VERSION
+    pod_cidr: PodCidr = DEFAULT_POD_CIDR
+    # Pods per node (kubelet maxPods). calico-vxlan default 110; aws-vpc-cni default: EKS computes
+    # it from the instance's ENIs.
+    max_pods: int | None = Field(default=None, ge=8, le=250)
+
+    @model_validator(mode="after")
+    def _options_match_type(self) -> CniSettings:
+        problems: list[Problem] = []
+        wrong = _VPC_CNI_ONLY if self.type == "calico-vxlan" else _CALICO_ONLY
+        owner = "aws-vpc-cni" if self.type == "calico-vxlan" else "calico-vxlan"
+        for key, alias in wrong.items():
+            if key in self.model_fields_set:
+                problems.append(
+                    Problem(
+                        (alias,),
+                        f"applies only to cni type {owner!r}, not {self.type!r}",
+                        getattr(self, key),
+                    )
+                )
+        raise_any(problems)
+        return self
+
+    @property
+    def is_calico(self) -> bool:
+        return self.type == "calico-vxlan"
+
+    @property
+    def effective_max_pods(self) -> int | None:
+        if self.max_pods is not None:
+            return self.max_pods
+        return DEFAULT_CALICO_MAX_PODS if self.is_calico else None
+
+    @property
+    def effective_pod_cidr(self) -> str | None:
+        """The pod address pool: Calico's pool; with the VPC CNI pods take VPC addresses."""
+        return self.pod_cidr if self.is_calico else None

@@ -1,0 +1,183 @@
+"""EKS facts (supported versions, pinned defaults, AWS id formats) and the field checks and
+annotated types the EKS sections share."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator
+
+# EKS versions in standard or extended support that pulumi-eks 4.4 / pulumi-aws 7.51 can create
+# (the version is a plain string to both SDKs; AWS is the judge). Default: the newest EKS version
+# whose optimized AMIs, add-ons and the pinned Calico release are all published and tested.
+SUPPORTED_KUBERNETES_VERSIONS = ("1.30", "1.31", "1.32", "1.33", "1.34", "1.35")
+DEFAULT_KUBERNETES_VERSION = "1.34"
+# Amazon Linux 2 EKS AMIs end with Kubernetes 1.32.
+LAST_AL2_VERSION = (1, 32)
+DEFAULT_VPC_CIDR = "10.0.0.0/16"
+DEFAULT_SERVICE_CIDR = "10.100.0.0/16"
+DEFAULT_POD_CIDR = "192.168.0.0/16"
+# tigera-operator Helm chart version (= the Calico release it installs).
+DEFAULT_CALICO_VERSION = "v3.30.3"
+# The ENI-based pod limit no longer applies with an overlay; 110 is the kubelet's own default.
+DEFAULT_CALICO_MAX_PODS = 110
+DEFAULT_INSTANCE_TYPE = "c5.2xlarge"
+MAX_USER_TAGS = 40
+# Smallest subnet of a created VPC: 59 usable addresses (nodes, and pods with the VPC CNI).
+MAX_SUBNET_PREFIX = 26
+
+CniType = Literal["aws-vpc-cni", "calico-vxlan"]
+AmiType = Literal[
+    "AL2023_x86_64_STANDARD",
+    "AL2023_ARM_64_STANDARD",
+    "BOTTLEROCKET_x86_64",
+    "BOTTLEROCKET_ARM_64",
+    "AL2_x86_64",
+    "AL2_ARM_64",
+]
+AMI_ARCHITECTURE: dict[str, Literal["amd64", "arm64"]] = {
+    "AL2023_x86_64_STANDARD": "amd64",
+    "AL2023_ARM_64_STANDARD": "arm64",
+    "BOTTLEROCKET_x86_64": "amd64",
+    "BOTTLEROCKET_ARM_64": "arm64",
+    "AL2_x86_64": "amd64",
+    "AL2_ARM_64": "arm64",
+}
+
+_AWS_ID = r"[0-9a-f]{8}(?:[0-9a-f]{9})?"
+VPC_ID = re.compile(rf"^vpc-{_AWS_ID}$")
+SUBNET_ID = re.compile(rf"^subnet-{_AWS_ID}$")
+SECURITY_GROUP_ID = re.compile(rf"^sg-{_AWS_ID}$")
+PRINCIPAL_ARN = re.compile(
+    r"^arn:aws(?:-cn|-us-gov)?:iam::\d{12}:(?:role|user)/[\w+=,.@/-]{1,512}$"
+)
+AVAILABILITY_ZONE = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d[a-z]$")
+INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)?\.[a-z0-9]+$")
+# Graviton families carry a `g` after the generation digit (m7g, c6gn, is4gen); a1 is the first.
+ARM_FAMILY = re.compile(r"^(?:a1|[a-z]+\d+[a-z]*g[a-z]*)$")
+CALICO_VERSION = re.compile(r"^v3\.\d+\.\d+$")
+ADDON_VERSION = re.compile(r"^v\d+\.\d+\.\d+-eksbuild\.\d+$")
+TAG_TEXT = re.compile(r"^[\w\s.:/=+\-@]*$")
+PRIVATE_RANGES = tuple(
+    ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+)
+
+
+def check_ipv4_cidr(value: str) -> str:
+    try:
+        network = ipaddress.IPv4Network(value, strict=False)
+    except ValueError:
+        raise ValueError("must be an IPv4 CIDR block such as '10.0.0.0/16'") from None
+    if "/" not in value:
+        raise ValueError("must be an IPv4 CIDR block with a prefix length, such as '10.0.0.0/16'")
+    if str(network) != value:
+        raise ValueError(
+            f"has host bits set; the network address of this block is '{network}' "
+            "(write the CIDR block as its network address)"
+        )
+    return value
+
+
+def _check_private_cidr(value: str, lowest: int, highest: int, what: str) -> str:
+    check_ipv4_cidr(value)
+    network = ipaddress.IPv4Network(value)
+    if not any(network.subnet_of(r) for r in PRIVATE_RANGES):
+        raise ValueError(
+            f"{what} must lie in a private range (10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16)"
+        )
+    if not lowest <= network.prefixlen <= highest:
+        raise ValueError(f"{what} needs a prefix length from /{lowest} to /{highest}")
+    return value
+
+
+def check_vpc_cidr(value: str) -> str:
+    return _check_private_cidr(value, 16, 24, "a VPC CIDR block")
+
+
+def check_service_cidr(value: str) -> str:
+    # EKS: `kubernetesNetworkConfig.serviceIpv4Cidr` rules.
+    return _check_private_cidr(value, 12, 24, "the Kubernetes service CIDR")
+
+
+def check_pod_cidr(value: str) -> str:
+    # Calico hands out /26 blocks per node from this pool.
+    return _check_private_cidr(value, 8, 24, "the Calico pod CIDR")
+
+
+def _pattern(regex: re.Pattern[str], allowed: str) -> Any:
+    def check(value: str) -> str:
+        if not regex.match(value):
+            raise ValueError(f"must be {allowed}")
+        return value
+
+    return AfterValidator(check)
+
+
+def check_kubernetes_version(value: str) -> str:
+    if value not in SUPPORTED_KUBERNETES_VERSIONS:
+        raise ValueError(
+            f"must be one of the EKS versions {list(SUPPORTED_KUBERNETES_VERSIONS)} "
+            f"(a 'major.minor' string; default {DEFAULT_KUBERNETES_VERSION!r})"
+        )
+    return value
+
+
+def check_tags(value: dict[str, str]) -> dict[str, str]:
+    if len(value) > MAX_USER_TAGS:
+        raise ValueError(f"at most {MAX_USER_TAGS} tags (AWS allows 50 per resource)")
+    for key, item in value.items():
+        if not 1 <= len(key) <= 128 or not TAG_TEXT.match(key):
+            raise ValueError(f"tag key {key!r} must be 1-128 letters, digits, spaces or '_.:/=+-@'")
+        if key.lower().startswith("aws:"):
+            raise ValueError(f"tag key {key!r}: the 'aws:' prefix is reserved by AWS")
+        if len(item) > 256 or not TAG_TEXT.match(item):
+            raise ValueError(
+                f"tag value {item!r} of {key!r} must be at most 256 letters, digits, spaces "
+                "or '_.:/=+-@'"
+            )
+    return value
+
+
+def instance_architecture(instance_type: str) -> Literal["amd64", "arm64"]:
+    family = instance_type.split(".", 1)[0].split("-", 1)[0]
+    return "arm64" if ARM_FAMILY.match(family) else "amd64"
+
+
+VpcCidr = Annotated[str, AfterValidator(check_vpc_cidr)]
+ServiceCidr = Annotated[str, AfterValidator(check_service_cidr)]
+PodCidr = Annotated[str, AfterValidator(check_pod_cidr)]
+Ipv4Cidr = Annotated[str, AfterValidator(check_ipv4_cidr)]
+VpcId = Annotated[str, _pattern(VPC_ID, "a VPC id such as 'vpc-0123456789abcdef0'")]
+SubnetId = Annotated[str, _pattern(SUBNET_ID, "a subnet id such as 'subnet-0123456789abcdef0'")]
+SecurityGroupId = Annotated[
+    str, _pattern(SECURITY_GROUP_ID, "a security group id such as 'sg-0123456789abcdef0'")
+]
+PrincipalArn = Annotated[
+    str,
+    _pattern(
+        PRINCIPAL_ARN,
+        "an IAM role or user ARN such as 'arn:aws:iam::123456789012:role/Admin' "
+        "(EKS access entries take no assumed-role session ARNs)",
+    ),
+]
+AvailabilityZone = Annotated[
+    str, _pattern(AVAILABILITY_ZONE, "an availability zone name such as 'us-east-1a'")
+]
+InstanceType = Annotated[
+    str, _pattern(INSTANCE_TYPE, "an EC2 instance type such as 'c5.2xlarge' or 'm7g.4xlarge'")
+]
+KubernetesVersion = Annotated[str, AfterValidator(check_kubernetes_version)]
+CalicoVersion = Annotated[
+    str, _pattern(CALICO_VERSION, "a pinned Calico release tag such as 'v3.30.3'")
+]
+AddonVersion = Annotated[
+    str, _pattern(ADDON_VERSION, "an EKS add-on version such as 'v1.20.4-eksbuild.1'")
+]
+AwsTags = Annotated[dict[str, str], AfterValidator(check_tags)]
+
+
+def duplicates(values: Sequence[str]) -> list[str]:
+    return sorted({v for v in values if values.count(v) > 1})

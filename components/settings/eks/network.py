@@ -1,0 +1,161 @@
+"""The EKS network section (`eks.network`): a VPC the stack creates or an existing one."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from components.settings.eks.fields import (
+    DEFAULT_VPC_CIDR,
+    MAX_SUBNET_PREFIX,
+    AvailabilityZone,
+    SubnetId,
+    VpcCidr,
+    VpcId,
+    duplicates,
+)
+from components.settings.fields import Model
+from components.settings.problems import Problem, raise_any
+
+_CREATED_VPC_KEYS = ("vpc_cidr", "availability_zone_count", "availability_zones", "nat_gateways")
+_ALIASES = {
+    "vpc_cidr": "vpcCidr",
+    "availability_zone_count": "availabilityZoneCount",
+    "availability_zones": "availabilityZones",
+    "nat_gateways": "natGateways",
+    "public_subnet_ids": "publicSubnetIds",
+    "private_subnet_ids": "privateSubnetIds",
+}
+
+
+class NetworkSettings(Model):
+    """A VPC the stack creates (`vpcCidr`, zones, NAT) or an existing one (`vpcId` + subnets)."""
+
+    vpc_cidr: VpcCidr = DEFAULT_VPC_CIDR
+    availability_zone_count: int = Field(default=2, ge=2, le=6)
+    # Explicit zones (e.g. to avoid one without the instance type); overrides the count.
+    availability_zones: list[AvailabilityZone] | None = None
+    # NAT gateways for private nodes: one shared (cheaper) or one per zone (zone-independent).
+    nat_gateways: Literal["single", "onePerAz"] = "single"
+    vpc_id: VpcId | None = None
+    public_subnet_ids: list[SubnetId] = Field(default_factory=list)
+    private_subnet_ids: list[SubnetId] = Field(default_factory=list)
+    # Where the nodes run: private subnets behind NAT (default) or public subnets with public IPs.
+    node_placement: Literal["private", "public"] = "private"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> NetworkSettings:
+        problems: list[Problem] = []
+        if self.vpc_id is not None:
+            for key in _CREATED_VPC_KEYS:
+                if key in self.model_fields_set:
+                    problems.append(
+                        Problem(
+                            (_ALIASES[key],),
+                            f"applies only to a VPC the stack creates; with vpcId "
+                            f"{self.vpc_id!r} remove it",
+                            getattr(self, key),
+                        )
+                    )
+            placement_key = (
+                "privateSubnetIds" if self.node_placement == "private" else "publicSubnetIds"
+            )
+            placement = self.node_subnet_ids_given
+            if not placement:
+                problems.append(
+                    Problem(
+                        (placement_key,),
+                        f"is required with vpcId and nodePlacement {self.node_placement!r}: "
+                        "list the existing subnets the nodes go in",
+                        placement,
+                    )
+                )
+            every = self.public_subnet_ids + self.private_subnet_ids
+            if placement and len(set(every)) < 2:
+                problems.append(
+                    Problem(
+                        (placement_key,),
+                        "EKS needs subnets in at least two availability zones: give at least "
+                        "two subnets in publicSubnetIds and privateSubnetIds together",
+                        every,
+                    )
+                )
+            for key, ids in (
+                ("publicSubnetIds", self.public_subnet_ids),
+                ("privateSubnetIds", self.private_subnet_ids),
+            ):
+                if duplicates(ids):
+                    problems.append(Problem((key,), f"lists {duplicates(ids)} more than once", ids))
+            both = sorted(set(self.public_subnet_ids) & set(self.private_subnet_ids))
+            if both:
+                problems.append(
+                    Problem(
+                        ("privateSubnetIds",),
+                        f"subnets {both} are listed as both public and private",
+                        self.private_subnet_ids,
+                    )
+                )
+        else:
+            for key in ("public_subnet_ids", "private_subnet_ids"):
+                if getattr(self, key):
+                    problems.append(
+                        Problem(
+                            (_ALIASES[key],),
+                            "needs vpcId (existing subnets belong to an existing VPC); without "
+                            "vpcId the stack creates the VPC and its subnets",
+                            getattr(self, key),
+                        )
+                    )
+            if self.availability_zones is not None:
+                zones = self.availability_zones
+                if len(zones) < 2 or duplicates(zones):
+                    problems.append(
+                        Problem(
+                            ("availabilityZones",),
+                            "must list at least two distinct availability zones",
+                            zones,
+                        )
+                    )
+                if "availability_zone_count" in self.model_fields_set:
+                    problems.append(
+                        Problem(
+                            ("availabilityZoneCount",),
+                            "give either availabilityZones or availabilityZoneCount, not both",
+                            self.availability_zone_count,
+                        )
+                    )
+            subnet_prefix = (
+                ipaddress.IPv4Network(self.vpc_cidr).prefixlen
+                + (2 * self.zone_count - 1).bit_length()
+            )
+            if subnet_prefix > MAX_SUBNET_PREFIX:
+                problems.append(
+                    Problem(
+                        ("vpcCidr",),
+                        f"is too small for {2 * self.zone_count} subnets (a public and a "
+                        f"private one per zone would each be /{subnet_prefix}; at least "
+                        f"/{MAX_SUBNET_PREFIX} is needed for the nodes, and with the VPC CNI "
+                        "for every pod): use a larger block or fewer zones",
+                        self.vpc_cidr,
+                    )
+                )
+        raise_any(problems)
+        return self
+
+    @property
+    def creates_vpc(self) -> bool:
+        return self.vpc_id is None
+
+    @property
+    def zone_count(self) -> int:
+        if self.availability_zones is not None:
+            return len(self.availability_zones)
+        return self.availability_zone_count
+
+    @property
+    def node_subnet_ids_given(self) -> list[str]:
+        if self.node_placement == "private":
+            return list(self.private_subnet_ids)
+        return list(self.public_subnet_ids)

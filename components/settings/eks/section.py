@@ -1,0 +1,113 @@
+"""The `eks` section as a whole, with the checks between its parts (CIDR overlaps, node
+groups and the Kubernetes version, controller access and node placement)."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from components.settings.eks.cluster import ClusterSettings
+from components.settings.eks.cni import CniSettings
+from components.settings.eks.fields import LAST_AL2_VERSION, AwsTags, SecurityGroupId
+from components.settings.eks.network import NetworkSettings
+from components.settings.eks.node_groups import NodeGroupsSettings
+from components.settings.fields import Model, version_numbers
+from components.settings.problems import Problem, raise_any
+
+
+class EksSettings(Model):
+    network: NetworkSettings = NetworkSettings()
+    cluster: ClusterSettings = ClusterSettings()
+    cni: CniSettings = CniSettings()
+    node_groups: NodeGroupsSettings = NodeGroupsSettings()
+    # The CyPerf Controller's security group: the stack adds ingress from the agents to it
+    # (443, and 30422 for CyPerf releases before 3.0).
+    controller_security_group_id: SecurityGroupId | None = None
+    # AWS tags for every AWS resource of the stack (VPC, cluster, node groups, add-ons, rules).
+    tags: AwsTags = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> EksSettings:
+        problems: list[Problem] = []
+        service = ipaddress.IPv4Network(self.cluster.service_cidr)
+        vpc = ipaddress.IPv4Network(self.network.vpc_cidr) if self.network.creates_vpc else None
+        if vpc is not None and service.overlaps(vpc):
+            problems.append(
+                Problem(
+                    ("cluster", "serviceCidr"),
+                    f"overlaps the VPC CIDR {self.network.vpc_cidr!r}; EKS needs a service "
+                    "CIDR outside the VPC",
+                    self.cluster.service_cidr,
+                )
+            )
+        if self.cni.is_calico:
+            pod = ipaddress.IPv4Network(self.cni.pod_cidr)
+            for other, key in ((vpc, "network.vpcCidr"), (service, "cluster.serviceCidr")):
+                if other is not None and pod.overlaps(other):
+                    problems.append(
+                        Problem(
+                            ("cni", "podCidr"),
+                            f"overlaps {key} {str(other)!r}; the Calico pod CIDR must not "
+                            "overlap the VPC or the service CIDR",
+                            self.cni.pod_cidr,
+                        )
+                    )
+        groups = self.node_groups.by_role()
+        if not groups:
+            problems.append(
+                Problem(
+                    ("nodeGroups",),
+                    "at least one of the client and server node groups is needed",
+                    None,
+                )
+            )
+        elif all(g.dedicated for g in groups.values()):
+            role = sorted(groups)[-1]
+            problems.append(
+                Problem(
+                    ("nodeGroups", role, "dedicated"),
+                    "every node group is tainted, so CoreDNS and the other cluster add-ons "
+                    "would have no node to run on; leave at least one group undedicated",
+                    True,
+                )
+            )
+        version = version_numbers(self.cluster.kubernetes_version)
+        for role, group in groups.items():
+            if group.ami_type.startswith("AL2_") and version > LAST_AL2_VERSION:
+                problems.append(
+                    Problem(
+                        ("nodeGroups", role, "amiType"),
+                        f"Amazon Linux 2 AMIs end with Kubernetes 1.32 (kubernetesVersion is "
+                        f"{self.cluster.kubernetes_version!r}); use AL2023_x86_64_STANDARD, "
+                        "AL2023_ARM_64_STANDARD or a BOTTLEROCKET type",
+                        group.ami_type,
+                    )
+                )
+        if (
+            self.controller_security_group_id is not None
+            and self.network.creates_vpc
+            and self.network.node_placement == "public"
+        ):
+            problems.append(
+                Problem(
+                    ("controllerSecurityGroupId",),
+                    "nodes in public subnets of a new VPC reach the controller from their own "
+                    "changing public IPs, which no rule can name; use nodePlacement 'private' "
+                    "(rules from the NAT gateway addresses) or an existing VPC that holds the "
+                    "controller (rules from the node security group)",
+                    self.controller_security_group_id,
+                )
+            )
+        raise_any(problems)
+        return self
+
+    @property
+    def controller_ingress_source(self) -> Literal["natGateways", "nodeSecurityGroup"] | None:
+        """Where the controller's ingress rules allow agents from (None: no rules)."""
+        if self.controller_security_group_id is None:
+            return None
+        if self.network.creates_vpc:
+            return "natGateways"
+        return "nodeSecurityGroup"

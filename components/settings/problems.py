@@ -1,0 +1,76 @@
+"""One way to report bad settings: a `Problem` at a config key path, rendered as
+`cyperf-k8s:<dotted.path[i]>: <what is allowed> (got <value>)`, collected into one `Problems`
+error so a run reports every problem at once.
+
+Checks that span several keys raise `Problems` from a model validator with paths relative to that
+model; loading prefixes the model's own location. Checks that need a cloud lookup raise it from
+the lookup's callback with paths from the config root.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import SecretStr
+
+PROJECT = "cyperf-k8s"
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    # Config key names (camelCase, as in the stack file) and list indexes.
+    path: Path
+    # What is wrong and what is allowed.
+    message: str
+    # The offending value; a SecretStr is never shown.
+    value: Any
+
+
+def config_key(path: Sequence[str | int]) -> str:
+    """`("agentGroups", 1, "architecture")` -> `cyperf-k8s:agentGroups[1].architecture`."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else ("." if text else "") + part
+    return f"{PROJECT}:{text}"
+
+
+def describe(value: Any) -> str:
+    if isinstance(value, SecretStr):
+        return "value hidden: it is a secret"
+    if isinstance(value, (dict, list)):
+        text = json.dumps(value, sort_keys=True)
+        return "got " + (text if len(text) <= 120 else text[:117] + "...")
+    return f"got {value!r}"
+
+
+def render(problem: Problem) -> str:
+    return f"{config_key(problem.path)}: {problem.message} ({describe(problem.value)})"
+
+
+def within(prefix: Path, problems: Iterable[Problem]) -> list[Problem]:
+    """The problems of a nested model, located from the config root."""
+    return [Problem((*prefix, *p.path), p.message, p.value) for p in problems]
+
+
+class Problems(ValueError):
+    """Every problem found, rendered one per line (what `pulumi up` prints)."""
+
+    def __init__(self, problems: Sequence[Problem]):
+        self.problems = list(problems)
+        super().__init__(
+            "invalid stack configuration:\n" + "\n".join(f"  - {line}" for line in self.lines)
+        )
+
+    @property
+    def lines(self) -> list[str]:
+        return [render(p) for p in self.problems]
+
+
+def raise_any(problems: Sequence[Problem]) -> None:
+    if problems:
+        raise Problems(problems)
