@@ -10,6 +10,7 @@ import pulumi_aws as aws
 import pulumi_eks as eks_sdk
 import pulumi_kubernetes as k8s
 
+from components.cluster_access import ENVIRONMENT_INDEPENDENT_PROVIDER_ARGS
 from components.eks import plan
 from components.eks.network import EksNetwork
 from components.settings.eks.section import EksSettings
@@ -85,5 +86,6 @@ class EksCluster(pulumi.ComponentResource):
             # The engine keeps the provider's stored kubeconfig secret too (the policy pack's
             # eks-kubeconfig-secret rule checks this option).
             opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["kubeconfig"]),
+            **ENVIRONMENT_INDEPENDENT_PROVIDER_ARGS,
         )
         self.register_outputs({"clusterName": physical_name, "kubeconfig": self.kubeconfig})

@@ -6,6 +6,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pydantic import SecretStr
 
+from components.cluster_access import AMBIENT_KUBECONFIG, ENVIRONMENT_INDEPENDENT_PROVIDER_ARGS
+
 
 class ExistingCluster(pulumi.ComponentResource):
     provider: k8s.Provider
@@ -18,8 +20,10 @@ class ExistingCluster(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("cyperf-k8s:index:ExistingCluster", name, None, opts)
-        kubeconfig_text = (
-            pulumi.Output.secret(kubeconfig.get_secret_value()) if kubeconfig is not None else None
+        kubeconfig_text: pulumi.Input[str] = (
+            pulumi.Output.secret(kubeconfig.get_secret_value())
+            if kubeconfig is not None
+            else AMBIENT_KUBECONFIG
         )
         self.provider = k8s.Provider(
             f"{name}-kubernetes",
@@ -30,5 +34,6 @@ class ExistingCluster(pulumi.ComponentResource):
             cluster_identifier=kube_context or "kubeconfig-default-context",
             # The engine keeps the provider's stored kubeconfig secret too.
             opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["kubeconfig"]),
+            **ENVIRONMENT_INDEPENDENT_PROVIDER_ARGS,
         )
         self.register_outputs({"context": kube_context})

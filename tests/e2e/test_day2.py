@@ -83,7 +83,7 @@ def test_every_update_replaces_every_agent_with_no_spare_node(rig: Rig) -> None:
         rig.pulumi("config", "set", "--path", "agentGroups[1].replicas", str(replicas), stack=stack)
         rig.up(stack)
         rig.wait_for(
-            lambda n=replicas: len(rig.pods("run=cyperf-agent-server")) == n,  # type: ignore[misc]
+            lambda n=replicas: len(rig.pods("run=cyperf-agent-server")) == n,
             f"{replicas} servers",
         )
         assert_outputs_follow_the_api(rig, stack, replicas)
