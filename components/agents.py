@@ -51,8 +51,11 @@ class CyperfAgents(pulumi.ComponentResource):
         # Each agent object names the cluster resources it needs (node labels, node groups, CNI)
         # itself: a component's own depends_on is not recorded on its children, and the engine
         # orders deletes by recorded dependencies.
+        # Replacing an agent object (a new namespace, a renamed Service, a changed selector)
+        # deletes the old one first: under one agent per node a new Deployment's pods have no
+        # node while the old ones run, and a Service with fixed node ports cannot exist twice.
         in_namespace = pulumi.ResourceOptions(
-            parent=self, depends_on=[*depends_on, *namespace_deps]
+            parent=self, depends_on=[*depends_on, *namespace_deps], delete_before_replace=True
         )
 
         self.deployments = {}

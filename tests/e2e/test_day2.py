@@ -3,6 +3,8 @@ many agents as labelled nodes, and Pod Security Admission for created and existi
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -132,3 +134,29 @@ def test_existing_namespace_that_rejects_agents_fails_at_preview(rig: Rig) -> No
         assert rig.kubectl_json("get", "deployments,services,pods", "-n", "lab")["items"] == []
     finally:
         rig.run("kubectl", "delete", "namespace", "lab", "--wait=false", check=False)
+
+
+def test_two_operators_with_different_kubeconfig_paths_preview_no_changes(
+    rig: Rig, tmp_path: Path
+) -> None:
+    stack = rig.new_stack("two-operators", example_config("north-south"))
+    rig.up(stack)
+    # The second operator keeps the same cluster's kubeconfig elsewhere and has the provider's
+    # environment switches set.
+    other = tmp_path / "operator-b" / "config"
+    other.parent.mkdir()
+    shutil.copy(rig.env["KUBECONFIG"], other)
+    operator_b = Rig(
+        {
+            **rig.env,
+            "KUBECONFIG": str(other),
+            "PULUMI_K8S_DELETE_UNREACHABLE": "true",
+            "PULUMI_K8S_SUPPRESS_DEPRECATION_WARNINGS": "true",
+        },
+        rig.project,
+    )
+    operator_b.pulumi("preview", "--expect-no-changes", stack=stack)
+    operator_b.up(stack)
+    rig.pulumi("preview", "--expect-no-changes", stack=stack)
+    rig.remove_stack(stack)
+    nothing_of_the_stack_left(rig)
