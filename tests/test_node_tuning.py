@@ -14,6 +14,7 @@ import pytest
 
 from components import node_tuning, specs
 from components.node_tuning import node_tuning_daemonset
+from policy.values import selector_matches
 from tests.test_schema import KUBERNETES_VERSION
 
 TOLERATIONS = [{"key": "agenttype", "operator": "Equal", "value": "client", "effect": "NoSchedule"}]
@@ -58,10 +59,14 @@ def test_an_empty_node_selector_is_refused() -> None:
 
 
 def test_its_pods_never_look_like_agents() -> None:
-    """Agents keep one per node with anti-affinity on app=cyperf-agent; a tuning pod carrying
-    that label would keep every agent off its node."""
+    """Agents keep one per node with anti-affinity on app=cyperf-agent; a tuning pod matching
+    it would keep every agent off its node. Nor may an agent selector pick tuning pods."""
     labels = build()["spec"]["template"]["metadata"]["labels"]
-    assert specs.APP_LABEL not in labels or labels[specs.APP_LABEL] != specs.APP_VALUE
+    (term,) = specs.one_agent_per_node_affinity()["podAntiAffinity"][
+        "requiredDuringSchedulingIgnoredDuringExecution"
+    ]
+    assert selector_matches(term["labelSelector"], labels) is False
+    assert selector_matches(term["labelSelector"], {specs.APP_LABEL: specs.APP_VALUE}) is True
     assert specs.RUN_LABEL not in labels and specs.GROUP_LABEL not in labels
     assert labels == {
         "app.kubernetes.io/name": "cyperf-node-tuning",
