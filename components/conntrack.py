@@ -243,7 +243,7 @@ def plan(traffic: RoleTraffic) -> ConntrackPlan:
             PlanWarning(
                 "time-wait-below-tcp",
                 f"{traffic.name}: a TIME_WAIT timeout of {traffic.time_wait_seconds} s is "
-                f"shorter than the endpoints' own {TCP_SOCKET_TIME_WAIT_SECONDS} s; a late "
+                f"shorter than Linux TCP's own {TCP_SOCKET_TIME_WAIT_SECONDS} s; a late "
                 "retransmitted FIN or ACK then no longer matches its connection",
             )
         )
