@@ -1,0 +1,108 @@
+"""Host access: only the node-tuning DaemonSet, by name, and only the access it needs.
+
+Not registered in the pack yet: the wiring phase adds `host_access_policy` to the policy list in
+policy/rules.py once the stack renders the DaemonSet.
+
+The rule reads every workload's pod template. Host network, host PID/IPC, hostPath volumes, host
+ports and privileged containers are refused everywhere except in a DaemonSet named
+`cyperf-node-tuning-<group>`. That DaemonSet may use the host network and exactly one hostPath,
+/proc/sys/net/netfilter. It adds no capability, drops ALL, and neither runs privileged nor
+escalates. Values unknown during preview are skipped, like the other rules.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from pulumi_policy import (
+    EnforcementLevel,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+)
+
+from policy.rules import containers, pod_template
+from policy.values import Unknown, as_dict, as_list, get, to_plain
+
+DAEMONSET: Final = "kubernetes:apps/v1:DaemonSet"
+NODE_TUNING_NAME_PREFIX: Final = "cyperf-node-tuning-"
+NODE_TUNING_HOST_PATH: Final = "/proc/sys/net/netfilter"
+HOST_NAMESPACE_FIELDS: Final = ("hostNetwork", "hostPID", "hostIPC")
+ONLY_NODE_TUNING: Final = (
+    "host access is allowed only to the node-tuning DaemonSet "
+    f"({NODE_TUNING_NAME_PREFIX}<group>: the host network and {NODE_TUNING_HOST_PATH}, "
+    "no capabilities, no privilege escalation)."
+)
+
+
+def is_node_tuning(resource_type: str, props: object) -> bool:
+    name = get(props, "metadata", "name")
+    return (
+        resource_type == DAEMONSET
+        and isinstance(name, str)
+        and name.startswith(NODE_TUNING_NAME_PREFIX)
+    )
+
+
+def _host_paths(spec: object) -> list[tuple[int, object]]:
+    found = []
+    for index, volume in enumerate(as_list(get(spec, "volumes"))):
+        host_path = get(volume, "hostPath")
+        if host_path is not None:
+            found.append((index, get(host_path, "path")))
+    return found
+
+
+def _tuning_container_problems(label: str, security: object) -> list[str]:
+    if isinstance(security, Unknown):
+        return []
+    problems = []
+    capabilities = as_dict(get(security, "capabilities"))
+    added = capabilities.get("add")
+    if not isinstance(added, Unknown) and as_list(added):
+        problems.append(f"{label}: adds capabilities {as_list(added)!r}; the sysctls need none")
+    dropped = capabilities.get("drop")
+    if not isinstance(dropped, Unknown) and "ALL" not in as_list(dropped):
+        problems.append(f"{label}: must drop ALL capabilities")
+    escalation = get(security, "allowPrivilegeEscalation")
+    if not isinstance(escalation, Unknown) and escalation is not False:
+        problems.append(f"{label}: must set allowPrivilegeEscalation: false")
+    return problems
+
+
+def validate_host_access(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    props = to_plain(args.props)
+    template = pod_template(args.resource_type, props)
+    if template is None:
+        return
+    tuning = is_node_tuning(args.resource_type, props)
+    where = f"{template.where}.spec" if template.where else "spec"
+    problems: list[str] = []
+    for field in HOST_NAMESPACE_FIELDS:
+        if get(template.spec, field) is True and not (tuning and field == "hostNetwork"):
+            problems.append(f"{where}.{field} is true")
+    for index, path in _host_paths(template.spec):
+        if not isinstance(path, Unknown) and not (tuning and path == NODE_TUNING_HOST_PATH):
+            problems.append(f"{where}.volumes[{index}] mounts the host path {path!r}")
+    for container in containers(template):
+        security = container.spec.get("securityContext")
+        if get(security, "privileged") is True:
+            problems.append(f"{container.label}: privileged is true")
+        for index, port in enumerate(as_list(container.spec.get("ports"))):
+            if isinstance(get(port, "hostPort"), int | float):
+                problems.append(f"{container.label}: ports[{index}].hostPort is set")
+        if tuning:
+            problems.extend(_tuning_container_problems(container.label, security))
+    for problem in problems:
+        report_violation(f"{problem}; {ONLY_NODE_TUNING}", None)
+
+
+host_access_policy: Final = ResourceValidationPolicy(
+    name="host-access-only-node-tuning",
+    description=(
+        "Only the node-tuning DaemonSet may use host access, and only the host network and "
+        "the host's /proc/sys/net/netfilter, with no capabilities."
+    ),
+    validate=validate_host_access,
+    enforcement_level=EnforcementLevel.MANDATORY,
+)
