@@ -160,3 +160,38 @@ def test_two_operators_with_different_kubeconfig_paths_preview_no_changes(
     rig.pulumi("preview", "--expect-no-changes", stack=stack)
     rig.remove_stack(stack)
     nothing_of_the_stack_left(rig)
+
+
+def test_renamed_service_with_fixed_node_ports_and_a_new_namespace_replace_cleanly(
+    rig: Rig,
+) -> None:
+    stack = rig.new_stack("replacements", example_config("north-south"))
+    rig.up(stack)
+    # A new Service name keeps node ports 30080/30443: the old Service must go first.
+    rig.pulumi("config", "set", "--path", "agentGroups[0].service.name", "dut-backend", stack=stack)
+    rig.up(stack)
+    services = rig.kubectl_json("get", "services", "-n", NAMESPACE)["items"]
+    assert [s["metadata"]["name"] for s in services] == ["dut-backend"]
+    assert {p["nodePort"] for p in services[0]["spec"]["ports"]} == {30080, 30443}
+    assert rig.outputs(stack)["serverServices"]["server"]["name"] == "dut-backend"
+    rig.pulumi("preview", "--expect-no-changes", stack=stack)
+    # A new namespace: every agent object moves, the old namespace goes.
+    rig.pulumi("config", "set", "namespace", "cyperf-b", stack=stack)
+    rig.up(stack)
+    moved = rig.kubectl_json("get", "deployments,services,pods", "-n", "cyperf-b")["items"]
+    assert sorted({m["kind"] for m in moved}) == ["Deployment", "Pod", "Service"]
+    rig.wait_for(
+        lambda: (
+            NAMESPACE
+            not in {n["metadata"]["name"] for n in rig.kubectl_json("get", "namespaces")["items"]}
+        ),
+        "the old namespace to be deleted",
+    )
+    outputs = rig.outputs(stack)
+    assert outputs["namespace"] == "cyperf-b"
+    assert len(outputs["serverPodIps"]["server"]) == 2
+    rig.pulumi("preview", "--expect-no-changes", stack=stack)
+    rig.remove_stack(stack)
+    assert "cyperf-b" not in {
+        n["metadata"]["name"] for n in rig.kubectl_json("get", "namespaces")["items"]
+    }
