@@ -45,7 +45,11 @@ PROGRAMS = {
     "empty": ("bare", "bare-empty"),
 }
 TOOLS = (*PROGRAMS, "kubectl")
-STEPS = ("up", "preview", "destroy")
+STEPS = ("up", "change", "preview", "destroy")
+# The pod-template change of step `change` (issue 9's measure): a new controller address, which
+# every agent must be replaced to pick up.
+CHANGED_CONTROLLER = "198.51.100.7"
+CHANGED_KEY = {"project": "cyperf-k8s:controllerAddress", "bare": "cyperf-bare:controller"}
 
 
 def run(args: Sequence[str], env: dict[str, str], cwd: Path) -> Result:
@@ -93,29 +97,56 @@ class Round:
 CREATED = re.compile(r"^\s*\+\s+(\S+)\s+(\S+)\s+created \(([\d.]+)s\)", re.MULTILINE)
 
 
-def pulumi_steps(env: dict[str, str], cwd: Path, stack: str) -> tuple[dict[str, float], str]:
+def pulumi_steps(
+    env: dict[str, str], cwd: Path, stack: str, changed_key: str | None, original: str | None
+) -> tuple[dict[str, float], str]:
+    """up, a pod-template change (`changed_key` set to CHANGED_CONTROLLER, then `up`; programs
+    without agents run a no-change `up`), a no-change preview, destroy."""
     common = ["--stack", stack, "--non-interactive"]
     up = run(["pulumi", "up", "--yes", "--skip-preview", *common], env, cwd)
+    if changed_key is not None:
+        run(["pulumi", "config", "set", changed_key, CHANGED_CONTROLLER, *common], env, cwd)
+    change = run(["pulumi", "up", "--yes", "--skip-preview", *common], env, cwd)
     preview = run(["pulumi", "preview", "--expect-no-changes", *common], env, cwd)
     destroy = run(["pulumi", "destroy", "--yes", "--skip-preview", *common], env, cwd)
-    return {"up": up.seconds, "preview": preview.seconds, "destroy": destroy.seconds}, up.text
+    if changed_key is not None and original is not None:
+        run(["pulumi", "config", "set", changed_key, original, *common], env, cwd)
+    seconds = {
+        "up": up.seconds,
+        "change": change.seconds,
+        "preview": preview.seconds,
+        "destroy": destroy.seconds,
+    }
+    return seconds, up.text
 
 
 def kubectl_steps(
-    env: dict[str, str], cwd: Path, manifest: Path, rollouts: list[str], reads: list[str]
+    env: dict[str, str],
+    cwd: Path,
+    manifests_of: dict[str, Path],
+    rollouts: list[str],
+    reads: list[str],
 ) -> dict[str, float]:
-    started = time.perf_counter()
-    run(["kubectl", "apply", "-f", str(manifest)], env, cwd)
-    for name in rollouts:
-        status = ["rollout", "status", "-n", NAMESPACE, f"deployment/{name}", "--timeout=300s"]
-        run(["kubectl", *status], env, cwd)
-    # What the stack reads back for its outputs: the servers' Endpoints and the DNS Service.
-    run(["kubectl", "get", "-n", NAMESPACE, *reads, "-o", "json"], env, cwd)
-    run(["kubectl", "get", "-n", "kube-system", "service/kube-dns", "-o", "json"], env, cwd)
-    up = time.perf_counter() - started
-    diff = run(["kubectl", "diff", "-f", str(manifest)], env, cwd)
-    destroy = run(["kubectl", "delete", "-f", str(manifest), "--wait=true"], env, cwd)
-    return {"up": up, "preview": diff.seconds, "destroy": destroy.seconds}
+    """apply + rollout status + reads, the same for the changed manifests, diff, delete."""
+
+    def apply(manifest: Path) -> float:
+        started = time.perf_counter()
+        run(["kubectl", "apply", "-f", str(manifest)], env, cwd)
+        for name in rollouts:
+            status = ["rollout", "status", "-n", NAMESPACE, f"deployment/{name}", "--timeout=300s"]
+            run(["kubectl", *status], env, cwd)
+        # What the stack reads back for its outputs: the servers' Endpoints and the DNS Service.
+        run(["kubectl", "get", "-n", NAMESPACE, *reads, "-o", "json"], env, cwd)
+        run(["kubectl", "get", "-n", "kube-system", "service/kube-dns", "-o", "json"], env, cwd)
+        return time.perf_counter() - started
+
+    up = apply(manifests_of["original"])
+    change = apply(manifests_of["changed"])
+    diff = run(["kubectl", "diff", "-f", str(manifests_of["changed"])], env, cwd)
+    destroy = run(
+        ["kubectl", "delete", "-f", str(manifests_of["changed"]), "--wait=true"], env, cwd
+    )
+    return {"up": up, "change": change, "preview": diff.seconds, "destroy": destroy.seconds}
 
 
 def wait_for_namespace_gone(env: dict[str, str], cwd: Path) -> None:
@@ -160,8 +191,10 @@ def measure(runs: int, scratch: Scratch, env: dict[str, str]) -> list[Round]:
         config_file = config_dir / f"Pulumi.{stack}.yaml"
         config_file.write_text(yaml.safe_dump({"config": stack_configs[label]}))
         run(["pulumi", "stack", "init", stack, "--non-interactive"], env, dirs[where])
-    manifest = project / "manifests.yaml"
-    manifest.write_text(yaml.safe_dump_all(objects))
+    manifests_of = {"original": project / "manifests.yaml", "changed": project / "changed.yaml"}
+    manifests_of["original"].write_text(yaml.safe_dump_all(objects))
+    changed, _ = manifests({**config, CHANGED_KEY["project"]: CHANGED_CONTROLLER})
+    manifests_of["changed"].write_text(yaml.safe_dump_all(changed))
     reads = [f"endpoints/{o['metadata']['name']}" for o in objects if o["kind"] == "Service"]
     rounds: list[Round] = []
     for i in range(runs):
@@ -169,10 +202,12 @@ def measure(runs: int, scratch: Scratch, env: dict[str, str]) -> list[Round]:
         # Rotate the order so drift in machine load hits every tool alike.
         for tool in TOOLS[i % len(TOOLS) :] + TOOLS[: i % len(TOOLS)]:
             if tool == "kubectl":
-                result.seconds[tool] = kubectl_steps(env, project, manifest, rollouts, reads)
+                result.seconds[tool] = kubectl_steps(env, project, manifests_of, rollouts, reads)
             else:
                 where, stack = PROGRAMS[tool]
-                result.seconds[tool], output = pulumi_steps(env, dirs[where], stack)
+                key = CHANGED_KEY.get(tool)
+                original = stack_configs[tool].get(key) if key else None
+                result.seconds[tool], output = pulumi_steps(env, dirs[where], stack, key, original)
                 result.up_steps[tool] = {
                     f"{typ.rsplit(':', 1)[-1]} `{name}`": float(seconds)
                     for typ, name, seconds in CREATED.findall(output)
@@ -197,6 +232,8 @@ def report(rounds: list[Round]) -> str:
 
     labels = {
         "up": "`up --skip-preview` / `apply` + `rollout status` + reads",
+        "change": "pod-template change (new controller address): `up` / `apply` + `rollout "
+        "status` + reads",
         "preview": "`preview` (no change) / `kubectl diff`",
         "destroy": "`destroy --skip-preview` / `kubectl delete --wait`",
     }
@@ -271,7 +308,7 @@ def report(rounds: list[Round]) -> str:
             "above it (medians, s; `+` the difference to the row above):",
             "",
             table(
-                ["program", "adds", "up", "+", "preview", "+", "destroy", "+"],
+                ["program", "adds", "up", "+", "change", "+", "preview", "+", "destroy", "+"],
                 level_rows,
             ),
             "",
