@@ -30,8 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 class Progress:
     """Timestamped progress lines on stderr."""
 
-    def __init__(self, stream: TextIO = sys.stderr, min_interval: float = 0.0) -> None:
-        self._stream = stream
+    def __init__(self, min_interval: float = 0.0) -> None:
         self._start = time.monotonic()
         self._last = -1e9
         self._min_interval = min_interval
@@ -40,7 +39,7 @@ class Progress:
         now = time.monotonic()
         if force or now - self._last >= self._min_interval:
             self._last = now
-            print(f"[{now - self._start:6.1f}s] {message}", file=self._stream, flush=True)
+            print(f"[{now - self._start:6.1f}s] {message}", file=sys.stderr, flush=True)
 
 
 class _Parser(argparse.ArgumentParser):
