@@ -9,7 +9,8 @@ OPS_PY := $(OPS_VENV)/bin/python
 # (the filters: deprecation noise of the two clients' own code, not ours)
 OPS_PYTEST := $(OPS_PY) -m pytest -o addopts= -p no:cacheprovider \
   -W 'ignore::DeprecationWarning:cyperf.dynamic_model_meta' \
-  -W 'ignore::DeprecationWarning:kubernetes.client.*'
+  -W 'ignore::DeprecationWarning:kubernetes.client.rest' \
+  -W 'ignore::DeprecationWarning:kubernetes.client.exceptions'
 # Named one by one: pyproject's mypy `exclude` (for the program's run) skips them in folders.
 OPS_SOURCES = $(sort $(wildcard ops/*.py tests/ops/*.py tests/e2e/test_ops.py))
 STACK ?= east-west
