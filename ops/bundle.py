@@ -137,51 +137,56 @@ def collect(
         "notes": notes,
     }
     logs = 0
-    with tarfile.open(partial, "w:gz") as tar:
+    try:
+        with tarfile.open(partial, "w:gz") as tar:
 
-        def add_json(path: str, data: Any) -> None:
-            body = json.dumps(data, indent=2, sort_keys=True, default=str).encode() + b"\n"
-            _add_bytes(tar, f"{name}/{path}", body, now)
+            def add_json(path: str, data: Any) -> None:
+                body = json.dumps(data, indent=2, sort_keys=True, default=str).encode() + b"\n"
+                _add_bytes(tar, f"{name}/{path}", body, now)
 
-        add_json("stack/outputs.json", stack.outputs_redacted)
-        items: list[LogItem] = []
-        for pod in pods:
-            add_json(f"pods/{pod.name}/pod.json", pod.raw)
-            index["pods"].append(_pod_index(pod))
-            for container in pod.containers:
-                items.append(LogItem(pod.name, container.name, previous=False))
-                if container.has_previous:
-                    items.append(LogItem(pod.name, container.name, previous=True))
-        events = _events(core, stack.namespace, failed)
-        if events is not None:
-            add_json("events.json", events)
-        progress(f"{len(events or [])} events")
-        nodes = _nodes(core, pods, failed)
-        if nodes is not None:
-            add_json("nodes.json", nodes)
-        progress(f"{len(nodes or [])} agent nodes")
-        with tempfile.TemporaryDirectory(prefix="cyperf-logs-") as scratch:
-            for item, spooled, error in _fetch_logs(
-                core, stack.namespace, items, since_seconds, concurrency, Path(scratch)
-            ):
-                if error is not None and item.previous and error.startswith("400 "):
-                    # The kubelet keeps only the last terminated instance and drops it with
-                    # the container: a missing previous log is a fact, not a failure.
-                    notes.append({"item": item.path, "note": error})
-                elif error is not None:
-                    failed.append({"item": item.path, "error": error})
-                else:
-                    assert spooled is not None
-                    info = tarfile.TarInfo(f"{name}/{item.path}")
-                    info.size = spooled.stat().st_size
-                    info.mtime = int(now.timestamp())
-                    info.mode = 0o644
-                    with spooled.open("rb") as source:
-                        tar.addfile(info, source)
-                    spooled.unlink()
-                    logs += 1
-                progress(f"logs {logs + len(failed) + len(notes)}/{len(items)}: {item.path}")
-        add_json("index.json", index)
+            add_json("stack/outputs.json", stack.outputs_redacted)
+            items: list[LogItem] = []
+            for pod in pods:
+                add_json(f"pods/{pod.name}/pod.json", pod.raw)
+                index["pods"].append(_pod_index(pod))
+                for container in pod.containers:
+                    items.append(LogItem(pod.name, container.name, previous=False))
+                    if container.has_previous:
+                        items.append(LogItem(pod.name, container.name, previous=True))
+            events = _events(core, stack.namespace, failed)
+            if events is not None:
+                add_json("events.json", events)
+            progress(f"{len(events or [])} events")
+            nodes = _nodes(core, pods, failed)
+            if nodes is not None:
+                add_json("nodes.json", nodes)
+            progress(f"{len(nodes or [])} agent nodes")
+            with tempfile.TemporaryDirectory(prefix="cyperf-logs-") as scratch:
+                for item, spooled, error in _fetch_logs(
+                    core, stack.namespace, items, since_seconds, concurrency, Path(scratch)
+                ):
+                    if error is not None and item.previous and error.startswith("400 "):
+                        # The kubelet keeps only the last terminated instance and drops it with
+                        # the container: a missing previous log is a fact, not a failure.
+                        notes.append({"item": item.path, "note": error})
+                    elif error is not None:
+                        failed.append({"item": item.path, "error": error})
+                    else:
+                        assert spooled is not None
+                        info = tarfile.TarInfo(f"{name}/{item.path}")
+                        info.size = spooled.stat().st_size
+                        info.mtime = int(now.timestamp())
+                        info.mode = 0o644
+                        with spooled.open("rb") as source:
+                            tar.addfile(info, source)
+                        spooled.unlink()
+                        logs += 1
+                    progress(f"logs {logs + len(failed) + len(notes)}/{len(items)}: {item.path}")
+            add_json("index.json", index)
+    except BaseException:
+        # no half-written bundle is left behind (error, Ctrl-C)
+        partial.unlink(missing_ok=True)
+        raise
     os.replace(partial, final)
     return BundleResult(
         path=final,

@@ -215,3 +215,19 @@ def test_concurrency_bounds(kube: FakeKube, tmp_path: Path) -> None:
     stack = make_stack(kube.url)
     with pytest.raises(UsageError, match=r"--concurrency: 1 to 16 \(got 17\)"):
         collect(stack, core_api(stack), out_dir=tmp_path, concurrency=17)
+
+
+def test_an_interrupted_collection_leaves_no_partial_bundle(
+    kube: FakeKube, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    populate(kube)
+
+    def interrupted(*args: Any) -> Iterator[Any]:
+        raise KeyboardInterrupt
+        yield
+
+    monkeypatch.setattr("ops.bundle._fetch_logs", interrupted)
+    stack = make_stack(kube.url)
+    with pytest.raises(KeyboardInterrupt):
+        collect(stack, core_api(stack), out_dir=tmp_path, now=NOW)
+    assert list(tmp_path.iterdir()) == []

@@ -15,7 +15,7 @@ import ops.stack
 from ops.cli import main
 from tests.ops.conftest import CLIENT_TAGS, SERVER_TAGS, make_stack
 from tests.ops.fake_controller import FakeController, agent_json
-from tests.ops.fake_kube import FakeKube, pod_json
+from tests.ops.fake_kube import FakeKube, LogSource, pod_json
 
 SECRETS = ("kube-token-for-tests", "offline-token-for-tests")
 
@@ -27,6 +27,10 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
     for text in (stdout.getvalue(), err):
         assert not any(secret in text for secret in SECRETS)
     return code, stdout.getvalue(), err
+
+
+def log_of(pod: str) -> LogSource:
+    return lambda: iter([f"log of {pod}\n".encode()])
 
 
 @pytest.fixture
@@ -44,8 +48,8 @@ def deployed(kube: FakeKube, monkeypatch: pytest.MonkeyPatch) -> FakeKube:
         )
     ]
     kube.logs = {
-        (p["metadata"]["name"], p["spec"]["containers"][0]["name"], False): (
-            lambda name=p["metadata"]["name"]: iter([f"log of {name}\n".encode()])
+        (p["metadata"]["name"], p["spec"]["containers"][0]["name"], False): log_of(
+            p["metadata"]["name"]
         )
         for p in kube.pods
     }
