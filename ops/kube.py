@@ -21,7 +21,10 @@ from ops.stack import StackInfo
 def core_api(stack: StackInfo) -> client.CoreV1Api:
     try:
         if stack.kubeconfig is None:
-            api_client = config.new_client_from_config(context=stack.kube_context)
+            # KUBECONFIG read now (the client reads it once, at import), colon lists included
+            api_client = config.new_client_from_config(
+                config_file=os.environ.get("KUBECONFIG") or None, context=stack.kube_context
+            )
         else:
             api_client = config.new_client_from_config_dict(
                 _kubeconfig_dict(stack.kubeconfig.value), context=stack.kube_context
