@@ -128,7 +128,9 @@ def _json(value: Any) -> str:
 
 
 def _cli_reason(err: Exception) -> str:
-    stderr = getattr(err, "stderr", "") or ""
+    """The CLI's last `error:` line. Only its stderr is read: the error's text also holds the
+    command's stdout, which for `--show-secrets` commands may hold secret values."""
+    _, _, stderr = str(err).partition("\n stderr: ")
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
     errors = [line for line in lines if line.lower().startswith("error:")]
     return (errors or lines or ["pulumi failed"])[-1]

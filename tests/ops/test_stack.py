@@ -58,3 +58,15 @@ def test_eks_stack_takes_the_secret_kubeconfig_output_and_ignores_kube_context()
 def test_namespace_falls_back_to_config_when_the_stack_has_no_outputs() -> None:
     info = stack_info("s", {"cyperf-k8s:namespace": ("lab-agents", False)}, {})
     assert info.namespace == "lab-agents" and info.agent_tags == {} and info.kubeconfig is None
+
+
+def test_cli_errors_show_the_clis_error_line_never_its_stdout() -> None:
+    from pulumi.automation._cmd import CommandResult
+    from pulumi.automation.errors import CommandError
+
+    from ops.stack import _cli_reason
+
+    err = CommandError(
+        CommandResult('{"kubeconfig": "s3cr3t"}', "warning: x\nerror: incorrect passphrase\n", 255)
+    )
+    assert _cli_reason(err) == "error: incorrect passphrase"
