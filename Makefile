@@ -1,11 +1,23 @@
 # cyperf-k8s developer commands. `make check` is the one test command (CI runs it).
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# The operations CLI (ops/) has its own virtualenv: Keysight's `cyperf` client pins urllib3 below
+# what the Pulumi program's packages install (see requirements-ops.txt).
+OPS_VENV ?= .venv-ops
+OPS_PY := $(OPS_VENV)/bin/python
+# Its tests run with its interpreter; the program's pytest run skips them (pyproject addopts).
+# (the filters: deprecation noise of the two clients' own code, not ours)
+OPS_PYTEST := $(OPS_PY) -m pytest -o addopts= -p no:cacheprovider \
+  -W 'ignore::DeprecationWarning:cyperf.dynamic_model_meta' \
+  -W 'ignore::DeprecationWarning:kubernetes.client.rest' \
+  -W 'ignore::DeprecationWarning:kubernetes.client.exceptions'
+# Named one by one: pyproject's mypy `exclude` (for the program's run) skips them in folders.
+OPS_SOURCES = $(sort $(wildcard ops/*.py tests/ops/*.py tests/e2e/test_ops.py))
 STACK ?= east-west
 
 include rig/rig.mk
 
-.PHONY: venv check test lint typecheck e2e up preview demo demo-down
+.PHONY: venv ops-venv check test lint typecheck e2e up preview demo demo-down logs verify
 
 # The same virtualenv Pulumi.yaml names, so `pulumi up` reuses it.
 $(VENV)/installed.stamp: requirements.txt requirements-dev.txt
@@ -15,25 +27,35 @@ $(VENV)/installed.stamp: requirements.txt requirements-dev.txt
 
 venv: $(VENV)/installed.stamp
 
+$(OPS_VENV)/installed.stamp: requirements-ops.txt requirements-ops-dev.txt
+	python3 -m venv $(OPS_VENV)
+	$(OPS_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-ops-dev.txt
+	touch $@
+
+ops-venv: $(OPS_VENV)/installed.stamp
+
 ## check: lint, types, unit tests, then end-to-end tests on the local rig (built if missing)
 check: lint typecheck test e2e
 
 ## test: unit tests (Pulumi mocks, no cluster), a few seconds
-test: venv
+test: venv ops-venv
 	@test -z "$$CYPERF_K8S_UPDATE_SNAPSHOTS" || { echo "make test compares the snapshots in \
 	tests/snapshots and never rewrites them: unset CYPERF_K8S_UPDATE_SNAPSHOTS" >&2; exit 1; }
 	$(PY) -m pytest
+	$(OPS_PYTEST) -m 'not e2e' tests/ops
 
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-typecheck: venv
+typecheck: venv ops-venv
 	$(VENV)/bin/mypy .
+	$(OPS_VENV)/bin/mypy $(OPS_SOURCES)
 
 ## e2e: the real Pulumi engine against the local KWOK control plane
-e2e: venv rig
+e2e: venv ops-venv rig
 	$(PY) -m pytest -m e2e -p no:cacheprovider tests/e2e
+	$(OPS_PYTEST) -m e2e tests/e2e/test_ops.py
 
 ## up: deploy stack $(STACK) (stacks/Pulumi.$(STACK).yaml) with the Pulumi CLI on your PATH
 up: venv
@@ -43,6 +65,16 @@ up: venv
 preview: venv
 	pulumi stack select --create $(STACK)
 	pulumi preview --stack $(STACK)
+
+## logs: log bundle cyperf-logs-<stack>-<UTC time>.tar.gz of stack $(STACK); more options in ARGS,
+## e.g. make logs STACK=east-west ARGS="--since 1h --group client"
+logs: ops-venv
+	$(OPS_PY) -m ops logs --stack $(STACK) $(ARGS)
+
+## verify: every agent pod of stack $(STACK) registered with the controller (exit 1 if not);
+## credentials from CYPERF_OFFLINE_TOKEN or secret stack config, e.g. ARGS="--ca-cert ctl.pem"
+verify: ops-venv
+	$(OPS_PY) -m ops verify --stack $(STACK) $(ARGS)
 
 ## demo: start the local rig and `pulumi up` the east-west example there; prints the outputs
 DEMO_STACK := rig-demo

@@ -91,6 +91,9 @@ options:
   kubectlBinary: $CYPERF_RIG_KUBE_BIN/kubectl
   kwokControllerBinary: $CYPERF_RIG_KWOK_BIN/kwok
   cacheDir: $KWOK_WORKDIR/cache
+  # Pod logs from files named by Logs/ClusterLogs objects created at run time (kubectl logs on
+  # fake pods; tests/e2e/test_ops.py). The default stages stay in the kwok config.
+  enableCRDs: [Logs, ClusterLogs]
 componentsPatches:
 - name: kube-apiserver
   extraArgs:

@@ -1,0 +1,110 @@
+"""The stack's agent pods as the cluster reports them (labels from components/specs.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from ops.errors import OpsError, UsageError
+
+AGENT_SELECTOR = "app=cyperf-agent"
+GROUP_LABEL = "cyperf-k8s/agent-group"
+TAGS_ENV = "AGENT_TAGS"
+
+
+@dataclass(frozen=True)
+class Container:
+    name: str
+    init: bool
+    restart_count: int
+    # the kubelet keeps the log of the previous instance of a restarted container
+    has_previous: bool
+
+
+@dataclass(frozen=True)
+class AgentPod:
+    name: str
+    group: str
+    ip: str | None
+    phase: str
+    ready: bool
+    node: str | None
+    node_selector: dict[str, str]
+    containers: tuple[Container, ...]
+    tags_env: str | None  # AGENT_TAGS of the agent container, as deployed
+    raw: dict[str, Any]  # the pod object (JSON form, managedFields dropped)
+
+
+def list_agent_pods(core: Any, namespace: str, groups: Iterable[str] = ()) -> list[AgentPod]:
+    from kubernetes.client.exceptions import ApiException
+    from urllib3.exceptions import HTTPError
+
+    selector = AGENT_SELECTOR
+    wanted = sorted(set(groups))
+    if wanted:
+        selector += f",{GROUP_LABEL} in ({','.join(wanted)})"
+    try:
+        listed = core.list_namespaced_pod(namespace, label_selector=selector, _request_timeout=30)
+    except ApiException as err:
+        raise OpsError(
+            f"cannot list pods in namespace {namespace!r}: {err.status} {err.reason}"
+        ) from None
+    except HTTPError as err:
+        raise OpsError(f"cannot reach the cluster's API server: {type(err).__name__}") from None
+    serialize = core.api_client.sanitize_for_serialization
+    pods = [agent_pod(serialize(item)) for item in listed.items]
+    return sorted(pods, key=lambda p: (p.group, p.name))
+
+
+def agent_pod(raw: dict[str, Any]) -> AgentPod:
+    """AgentPod from a pod object in its JSON form (as the API serves it)."""
+    raw = dict(raw)
+    metadata = dict(raw.get("metadata") or {})
+    metadata.pop("managedFields", None)
+    raw["metadata"] = metadata
+    spec = raw.get("spec") or {}
+    status = raw.get("status") or {}
+    statuses = {
+        s["name"]: s
+        for key in ("initContainerStatuses", "containerStatuses")
+        for s in status.get(key) or []
+    }
+    containers = []
+    tags_env = None
+    for init, key in ((True, "initContainers"), (False, "containers")):
+        for container in spec.get(key) or []:
+            state = statuses.get(container["name"], {})
+            restarts = int(state.get("restartCount") or 0)
+            terminated_before = bool((state.get("lastState") or {}).get("terminated"))
+            containers.append(
+                Container(container["name"], init, restarts, restarts > 0 or terminated_before)
+            )
+            for env in container.get("env") or []:
+                if not init and env.get("name") == TAGS_ENV and tags_env is None:
+                    tags_env = env.get("value")
+    conditions = {c.get("type"): c.get("status") for c in status.get("conditions") or []}
+    return AgentPod(
+        name=metadata["name"],
+        group=(metadata.get("labels") or {}).get(GROUP_LABEL, ""),
+        ip=status.get("podIP"),
+        phase=status.get("phase") or "Unknown",
+        ready=conditions.get("Ready") == "True",
+        node=spec.get("nodeName"),
+        node_selector=dict(spec.get("nodeSelector") or {}),
+        containers=tuple(containers),
+        tags_env=tags_env,
+        raw=raw,
+    )
+
+
+def check_groups(requested: Iterable[str], known: Iterable[str]) -> list[str]:
+    """The requested groups, refused when the stack has no such group."""
+    known_set = set(known)
+    requested_list = sorted(set(requested))
+    unknown = [g for g in requested_list if known_set and g not in known_set]
+    if unknown:
+        raise UsageError(
+            f"--group: one of the stack's agent groups {sorted(known_set)} (got {unknown})"
+        )
+    return requested_list
