@@ -239,7 +239,7 @@ def test_more_agents_than_eligible_nodes_fails_fast_and_clearly(rig: Rig) -> Non
     # The provider names the Deployment and what is missing, after rolloutTimeoutSeconds.
     text = result.text
     assert "'cyperf-agent-server-deployment' timed out waiting to be Ready" in text, text[-3000:]
-    assert "Minimum number of Pods to consider the application live was not attained" in text
+    assert "Minimum number of live Pods was not attained" in text
     assert "Waiting for app ReplicaSet to be available (3/4 Pods available)" in text
     rig.remove_stack(stack)
     nothing_of_the_stack_left(rig)
