@@ -263,6 +263,8 @@ def test_calico_release_inputs(calico: EksRun) -> None:
 
 
 def test_calico_order_cluster_release_nodes_coredns(calico: EksRun) -> None:
+    """Create order: cluster, release, nodes, CoreDNS. On destroy the nodes go before the
+    release, so the release must be deleted with the cluster (next test), never uninstalled."""
     cluster = calico.one(CLUSTER)
     release = calico.one(RELEASE)
     assert cluster.urn in release.dependencies
@@ -278,6 +280,33 @@ def test_calico_order_cluster_release_nodes_coredns(calico: EksRun) -> None:
     assert coredns.inputs["clusterName"] == calico.outputs["clusterName"]
     assert coredns.inputs["resolveConflictsOnCreate"] == "OVERWRITE"
     assert {g.urn for g in groups} <= set(coredns.dependencies)
+
+
+def test_calico_release_is_deleted_with_the_cluster(calico: EksRun) -> None:
+    """Destroy (and a CNI switch, which deletes the old cluster in the same `up`) skips the
+    release's Helm uninstall, whose pre-delete hook Job would wait forever for a node."""
+    cluster = calico.one(CLUSTER)
+    release = calico.one(RELEASE)
+    assert cluster.urn.endswith("::eks-calico-vxlan")
+    assert release.deleted_with == cluster.urn
+    # Anything whose delete does real work stays deleted on its own: node groups, the add-on,
+    # the controller rules, the network.
+    others = [r for r in calico.resources if r.typ != RELEASE]
+    assert len(others) > 10
+    assert [r.name for r in others if r.deleted_with] == []
+
+
+def test_load_balancer_services_are_deleted_on_their_own() -> None:
+    """Deleting a LoadBalancer Service is what removes its NLB; skipped, the NLB's ENIs would
+    block the subnet and VPC deletes."""
+    run = run_eks_stack(stack_file_config("Pulumi.eks-north-south.yaml"))
+    services = [
+        r
+        for r in run.of_type("kubernetes:core/v1:Service")
+        if r.inputs["spec"]["type"] == "LoadBalancer"
+    ]
+    assert len(services) == 1
+    assert services[0].deleted_with == ""
 
 
 def test_calico_agents_wait_for_nodes_coredns_and_controller_rules(calico: EksRun) -> None:
