@@ -255,9 +255,7 @@ def max_pods_args(ami_type: str, max_pods: int | None) -> dict[str, Any]:
                 {"content_type": NODEADM_CONTENT_TYPE, "content": json.dumps(node_config)}
             ]
         }
-    if ami_type.startswith("BOTTLEROCKET_"):
-        return {"bottlerocket_settings": {"settings": {"kubernetes": {"max-pods": max_pods}}}}
-    return {"kubelet_extra_args": f"--max-pods={max_pods}"}
+    return {"bottlerocket_settings": {"settings": {"kubernetes": {"max-pods": max_pods}}}}
 
 
 def node_taints(role: str, group: NodeGroupSettings) -> list[dict[str, str]]:

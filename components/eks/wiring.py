@@ -13,6 +13,7 @@ from components.eks.controller_access import ControllerAccess
 from components.eks.network import EksNetwork
 from components.eks.node_groups import EksCoreDns, EksNodeGroups
 from components.eks.notes import notes
+from components.settings.eks import versions
 from components.settings.eks.cluster import cluster_dns_ip
 from components.settings.eks.stack import EksStackSettings
 from components.settings.stack import StackSettings
@@ -22,6 +23,12 @@ def provision(settings: StackSettings) -> ClusterAccess:
     if not isinstance(settings, EksStackSettings):
         raise TypeError("components.eks.provision needs the settings of a `cluster: eks` stack")
     eks = settings.eks
+    # At preview too: extended support bills every cluster hour at a higher rate.
+    version_warning = versions.extended_support_warning(
+        eks.cluster.kubernetes_version, versions.today()
+    )
+    if version_warning is not None:
+        pulumi.log.warn(version_warning)
     physical_name = plan.cluster_physical_name(pulumi.get_stack(), eks)
 
     network = EksNetwork("eks-network", eks)

@@ -87,7 +87,7 @@ def test_vpc_cni_cluster_inputs(vpc_cni: EksRun) -> None:
         "resolveConflictsOnUpdate": "OVERWRITE",
     }
     assert inputs["corednsAddonOptions"]["enabled"] is False
-    assert inputs["version"] == "1.34"
+    assert inputs["version"] == "1.35"
     assert inputs["kubernetesServiceIpAddressRange"] == "10.100.0.0/16"
     assert inputs["endpointPublicAccess"] is True and inputs["endpointPrivateAccess"] is True
     assert inputs["publicAccessCidrs"] == ["0.0.0.0/0"]
@@ -104,6 +104,23 @@ def test_calico_cluster_inputs(calico: EksRun) -> None:
     assert cluster.inputs["bootstrapSelfManagedAddons"] is False
     assert cluster.inputs["useDefaultVpcCni"] is True
     assert "vpcCniOptions" not in cluster.inputs
+
+
+def test_extended_support_version_warns_at_preview(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pulumi
+
+    warnings: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *a, **k: warnings.append(message))
+    run = run_provision(eks_config({"cluster": {"kubernetesVersion": "1.33"}}))
+    assert run.one(CLUSTER).inputs["version"] == "1.33"
+    assert [w for w in warnings if "kubernetesVersion" in w] == [
+        "cyperf-k8s:eks.cluster.kubernetesVersion: 1.33 left EKS standard support on 2026-07-29 "
+        "and is in extended support until 2027-07-29 (billed at the extended-support cluster "
+        "rate); use a version in standard support such as '1.35'"
+    ]
+    warnings.clear()
+    run_provision(eks_config())
+    assert [w for w in warnings if "kubernetesVersion" in w] == []
 
 
 def test_remote_components_have_no_children(calico: EksRun) -> None:
@@ -252,7 +269,7 @@ def test_vpc_cni_has_no_helm_release_and_no_coredns_addon(vpc_cni: EksRun) -> No
 def test_calico_release_inputs(calico: EksRun) -> None:
     release = calico.one(RELEASE).inputs
     assert release["chart"] == "tigera-operator"
-    assert release["version"] == "v3.30.3"
+    assert release["version"] == "v3.32.1"
     assert release["repositoryOpts"] == {"repo": plan.CALICO_CHART_REPOSITORY}
     assert release["namespace"] == "tigera-operator" and release["createNamespace"] is True
     assert release["skipAwait"] is True

@@ -105,7 +105,7 @@ def test_existing_vpc_overlaps_are_named() -> None:
 def test_vpc_cni_cluster_args() -> None:
     args = plan.cluster_args(eks_of({"cni": {"prefixDelegation": True, "mtu": 9001}}), "c1")
     assert args["name"] == "c1"
-    assert args["version"] == "1.34"
+    assert args["version"] == "1.35"
     assert args["authentication_mode"] == "API"
     assert args["skip_default_node_group"] is True
     assert args["bootstrap_self_managed_addons"] is True
@@ -263,7 +263,6 @@ def test_node_group_args_calico_raise_max_pods_and_taint() -> None:
 @pytest.mark.parametrize(
     ("ami_type", "expected"),
     [
-        ("AL2_x86_64", {"kubelet_extra_args": "--max-pods=64"}),
         (
             "BOTTLEROCKET_ARM_64",
             {"bottlerocket_settings": {"settings": {"kubernetes": {"max-pods": 64}}}},

@@ -6,13 +6,13 @@ from pydantic import Field, model_validator
 
 from components.settings.eks.fields import (
     DEFAULT_CALICO_MAX_PODS,
-    DEFAULT_CALICO_VERSION,
     DEFAULT_POD_CIDR,
     AddonVersion,
     CalicoVersion,
     CniType,
     PodCidr,
 )
+from components.settings.eks.versions import DEFAULT_CALICO_VERSION
 from components.settings.fields import Model
 from components.settings.problems import Problem, raise_any
 

@@ -10,10 +10,10 @@ from pydantic import Field, model_validator
 
 from components.settings.eks.cluster import ClusterSettings
 from components.settings.eks.cni import CniSettings
-from components.settings.eks.fields import LAST_AL2_VERSION, AwsTags, SecurityGroupId
+from components.settings.eks.fields import AwsTags, SecurityGroupId
 from components.settings.eks.network import NetworkSettings
 from components.settings.eks.node_groups import NodeGroupsSettings
-from components.settings.fields import Model, version_numbers
+from components.settings.fields import Model
 from components.settings.problems import Problem, raise_any
 
 
@@ -73,18 +73,6 @@ class EksSettings(Model):
                     True,
                 )
             )
-        version = version_numbers(self.cluster.kubernetes_version)
-        for role, group in groups.items():
-            if group.ami_type.startswith("AL2_") and version > LAST_AL2_VERSION:
-                problems.append(
-                    Problem(
-                        ("nodeGroups", role, "amiType"),
-                        f"Amazon Linux 2 AMIs end with Kubernetes 1.32 (kubernetesVersion is "
-                        f"{self.cluster.kubernetes_version!r}); use AL2023_x86_64_STANDARD, "
-                        "AL2023_ARM_64_STANDARD or a BOTTLEROCKET type",
-                        group.ami_type,
-                    )
-                )
         if (
             self.controller_security_group_id is not None
             and self.network.creates_vpc
