@@ -26,6 +26,8 @@ EXISTING_SUBNETS = {
     "subnet-0bbbbbbbbbbbbbbb2": "172.31.48.0/20",
 }
 NODE_SECURITY_GROUP = "sg-0eks0cluster0sg1"
+# The identity running Pulumi: an SSO role session (the session ARN drops the role's path).
+CALLER_ARN = "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0123abcd/alice"
 KUBECONFIG = {
     "apiVersion": "v1",
     "kind": "Config",
@@ -51,12 +53,14 @@ class EksMocks(ClusterMocks):
         vpc_cidrs: list[str] | None = None,
         cluster_state: ClusterState | None = None,
         answer_every_read: bool = False,
+        caller_arn: str = CALLER_ARN,
     ) -> None:
         super().__init__(
             cluster_state if cluster_state is not None else eks_cluster_state(), answer_every_read
         )
         self.vpc_cidrs = vpc_cidrs or [EXISTING_VPC_CIDR]
         self.next_eip = 1
+        self.caller_arn = caller_arn
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         resource_id, outputs = super().new_resource(args)
@@ -94,6 +98,14 @@ class EksMocks(ClusterMocks):
     def answer(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[Any]]:
         if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
             return {"id": "us-east-1", "names": ZONES, "zoneIds": ["use1-az1", "use1-az2"]}, []
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            account = self.caller_arn.split(":")[4]
+            return {
+                "id": account,
+                "accountId": account,
+                "arn": self.caller_arn,
+                "userId": "AROA1",
+            }, []
         if args.token == "aws:index/getPartition:getPartition":
             return {
                 "id": "aws",

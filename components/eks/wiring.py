@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pulumi
+import pulumi_aws as aws
 
 from components import cyperf
 from components.cluster_access import ClusterAccess
-from components.eks import plan
+from components.eks import admins, plan
 from components.eks.cluster import EksCluster
 from components.eks.cni import EksCni
 from components.eks.controller_access import ControllerAccess
@@ -16,6 +17,7 @@ from components.eks.notes import notes
 from components.settings.eks import versions
 from components.settings.eks.cluster import cluster_dns_ip
 from components.settings.eks.stack import EksStackSettings
+from components.settings.problems import raise_any
 from components.settings.stack import StackSettings
 
 
@@ -29,6 +31,10 @@ def provision(settings: StackSettings) -> ClusterAccess:
     )
     if version_warning is not None:
         pulumi.log.warn(version_warning)
+    if eks.cluster.admin_principal_arns:
+        # Before any resource: the invoke answers with the identity the AWS provider uses.
+        caller = aws.get_caller_identity()
+        raise_any(admins.creator_admin_problems(caller.arn, eks))
     physical_name = plan.cluster_physical_name(pulumi.get_stack(), eks)
 
     network = EksNetwork("eks-network", eks)

@@ -123,6 +123,35 @@ def test_extended_support_version_warns_at_preview(monkeypatch: pytest.MonkeyPat
     assert [w for w in warnings if "kubernetesVersion" in w] == []
 
 
+def test_deploying_identity_in_admin_principal_arns_stops_before_any_resource() -> None:
+    """The SSO session ARN names the role without its path; the list names it with one."""
+    config = eks_config(
+        {
+            "cluster": {
+                "adminPrincipalArns": [
+                    "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/"
+                    "AWSReservedSSO_Admin_0123abcd"
+                ]
+            }
+        }
+    )
+    mocks = EksMocks()
+    with pytest.raises(Exception) as caught:
+        run_provision(config, mocks)
+    assert (
+        "cyperf-k8s:eks.cluster.adminPrincipalArns[0]: names the identity running Pulumi "
+        "(arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0123abcd/alice)"
+    ) in str(caught.value)
+    assert mocks.monitor is not None
+    assert [r.typ for r in mocks.monitor.registered] == []  # type: ignore[attr-defined]
+    assert "aws:index/getCallerIdentity:getCallerIdentity" in [i.token for i in mocks.invokes]
+    # Another principal is fine.
+    other = run_provision(
+        eks_config({"cluster": {"adminPrincipalArns": ["arn:aws:iam::123456789012:role/QA"]}})
+    )
+    assert len(other.of_type(CLUSTER)) == 1
+
+
 def test_remote_components_have_no_children(calico: EksRun) -> None:
     remote = {r.urn for r in calico.resources if r.typ in (CLUSTER, NODE_GROUP)}
     assert len(remote) == 3
