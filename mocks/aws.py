@@ -17,7 +17,14 @@ from pulumi.runtime import rpc
 
 from mocks.cluster import ClusterMocks, ClusterState, default_cluster_state
 
-ZONES = ["us-east-1a", "us-east-1b", "us-east-1c"]
+# Zone name -> zone ID of the mock account (names map to physical zones per account).
+ZONE_IDS = {
+    "us-east-1a": "use1-az1",
+    "us-east-1b": "use1-az2",
+    "us-east-1c": "use1-az4",
+    "us-east-1d": "use1-az6",
+}
+ZONES = list(ZONE_IDS)
 EXISTING_VPC_CIDR = "172.31.0.0/16"
 EXISTING_SUBNETS = {
     "subnet-0aaaaaaaaaaaaaaa1": "172.31.0.0/20",
@@ -54,6 +61,7 @@ class EksMocks(ClusterMocks):
         cluster_state: ClusterState | None = None,
         answer_every_read: bool = False,
         caller_arn: str = CALLER_ARN,
+        zone_ids: dict[str, str] | None = None,
     ) -> None:
         super().__init__(
             cluster_state if cluster_state is not None else eks_cluster_state(), answer_every_read
@@ -61,6 +69,7 @@ class EksMocks(ClusterMocks):
         self.vpc_cidrs = vpc_cidrs or [EXISTING_VPC_CIDR]
         self.next_eip = 1
         self.caller_arn = caller_arn
+        self.zone_ids = zone_ids if zone_ids is not None else dict(ZONE_IDS)
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         resource_id, outputs = super().new_resource(args)
@@ -97,7 +106,14 @@ class EksMocks(ClusterMocks):
 
     def answer(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[Any]]:
         if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
-            return {"id": "us-east-1", "names": ZONES, "zoneIds": ["use1-az1", "use1-az2"]}, []
+            # Like the AWS API: names in name order, excludeZoneIds honoured.
+            excluded = set(args.args.get("excludeZoneIds") or [])
+            zones = sorted((n, i) for n, i in self.zone_ids.items() if i not in excluded)
+            return {
+                "id": "us-east-1",
+                "names": [n for n, _ in zones],
+                "zoneIds": [i for _, i in zones],
+            }, []
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             account = self.caller_arn.split(":")[4]
             return {

@@ -3,24 +3,31 @@ an existing VPC and its subnets, checked against the service and pod CIDRs."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from components.eks import plan
+from components.eks import zones as zones_of_region
+from components.settings.eks.fields import UNSUPPORTED_EKS_ZONE_IDS
 from components.settings.eks.section import EksSettings
 from components.settings.problems import raise_any
 
 
-def _zone(names: Sequence[str], index: int, wanted: int) -> str:
-    raise_any(plan.zone_problems(list(names), wanted))
-    return names[index]
-
-
-def _zone_output(names: pulumi.Output[list[str]], index: int, wanted: int) -> pulumi.Output[str]:
-    return names.apply(lambda found: _zone(found, index, wanted))
+def _zone_names(eks: EksSettings) -> list[str]:
+    """The created VPC's zones. A plain (blocking) lookup, made before the component registers:
+    a zone EKS refuses stops the program before any resource exists."""
+    network = eks.network
+    explicit = network.availability_zones is not None or network.availability_zone_ids is not None
+    found = aws.get_availability_zones(
+        state="available",
+        exclude_zone_ids=None if explicit else list(UNSUPPORTED_EKS_ZONE_IDS),
+        filters=[
+            aws.GetAvailabilityZonesFilterArgs(name="opt-in-status", values=["opt-in-not-required"])
+        ],
+    )
+    return zones_of_region.chosen_zones(list(found.names), list(found.zone_ids), network)
 
 
 def _checked_vpc(vpc: Any, eks: EksSettings) -> str:
@@ -45,10 +52,11 @@ class EksNetwork(pulumi.ComponentResource):
     def __init__(
         self, name: str, eks: EksSettings, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        zone_names = _zone_names(eks) if eks.network.creates_vpc else []
         super().__init__("cyperf-k8s:eks:Network", name, None, opts)
         self.nat_public_ips = []
         if eks.network.creates_vpc:
-            self._create(name, eks)
+            self._create(name, eks, zone_names)
         else:
             self._existing(name, eks)
         self.register_outputs(
@@ -60,28 +68,12 @@ class EksNetwork(pulumi.ComponentResource):
             }
         )
 
-    def _create(self, name: str, eks: EksSettings) -> None:
+    def _create(self, name: str, eks: EksSettings, zone_names: list[str]) -> None:
         network = eks.network
         child = pulumi.ResourceOptions(parent=self)
 
         def tags(resource: str, extra: dict[str, str] | None = None) -> dict[str, str]:
             return {**eks.tags, **(extra or {}), "Name": f"{name}-{resource}"}
-
-        zone_names: list[pulumi.Input[str]]
-        if network.availability_zones is not None:
-            zone_names = list(network.availability_zones)
-        else:
-            zones = aws.get_availability_zones_output(
-                state="available",
-                filters=[
-                    aws.GetAvailabilityZonesFilterArgs(
-                        name="opt-in-status", values=["opt-in-not-required"]
-                    )
-                ],
-                opts=pulumi.InvokeOutputOptions(parent=self),
-            )
-            count = network.zone_count
-            zone_names = [_zone_output(zones.names, i, count) for i in range(count)]
 
         vpc = aws.ec2.Vpc(
             f"{name}-vpc",

@@ -98,20 +98,6 @@ def vpc_overlap_problems(vpc_cidrs: list[str], eks: EksSettings) -> list[Problem
     return problems
 
 
-def zone_problems(available: list[str], wanted: int) -> list[Problem]:
-    """The region (an AWS lookup) must offer the zones `availabilityZoneCount` asks for."""
-    if len(available) >= wanted:
-        return []
-    return [
-        Problem(
-            ("eks", "network", "availabilityZoneCount"),
-            f"the region has only {len(available)} available zones {available}; ask for at "
-            f"most {len(available)}",
-            wanted,
-        )
-    ]
-
-
 # --- cluster ---------------------------------------------------------------------------------
 
 

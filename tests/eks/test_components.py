@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml  # type: ignore[import-untyped,unused-ignore]
@@ -34,6 +35,7 @@ CLUSTER = "eks:index:Cluster"
 NODE_GROUP = "eks:index:ManagedNodeGroup"
 ADDON = "aws:eks/addon:Addon"
 RELEASE = "kubernetes:helm.sh/v3:Release"
+ZONE_LOOKUP = "aws:index/getAvailabilityZones:getAvailabilityZones"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 ROOT = Path(__file__).resolve().parents[2]
 EXISTING_NETWORK = {
@@ -210,9 +212,13 @@ def test_nat_per_zone_and_explicit_zones() -> None:
             }
         )
     )
-    assert "aws:index/getAvailabilityZones:getAvailabilityZones" not in [
-        i.token for i in run.mocks.invokes
+    [lookup] = [
+        i
+        for i in run.mocks.invokes
+        if i.token == "aws:index/getAvailabilityZones:getAvailabilityZones"
     ]
+    # Explicit zones are checked against the unfiltered lookup (to name a refused zone's ID).
+    assert "excludeZoneIds" not in lookup.args
     zones = {s.name: s.inputs["availabilityZone"] for s in run.of_type("aws:ec2/subnet:Subnet")}
     assert zones == {
         f"eks-network-{kind}-{i}": zone
@@ -229,6 +235,71 @@ def test_nat_per_zone_and_explicit_zones() -> None:
         "203.0.113.2/32",
         "203.0.113.3/32",
     ]
+
+
+ZONES_WITH_USE1_AZ3 = {"us-east-1a": "use1-az3", "us-east-1b": "use1-az1", "us-east-1c": "use1-az2"}
+
+
+def _subnet_zones(run: EksRun) -> dict[str, str]:
+    subnets = run.of_type("aws:ec2/subnet:Subnet")
+    assert len(subnets) == 4
+    return {s.name: s.inputs["availabilityZone"] for s in subnets}
+
+
+def test_zones_skip_the_ones_eks_refuses() -> None:
+    """EKS cannot place cluster subnets in use1-az3 (EKS subnet requirements); the account's
+    first zone name maps to it here, so the stack takes the next two."""
+    run = run_provision(eks_config(), EksMocks(zone_ids=ZONES_WITH_USE1_AZ3))
+    [lookup] = [
+        i
+        for i in run.mocks.invokes
+        if i.token == "aws:index/getAvailabilityZones:getAvailabilityZones"
+    ]
+    assert lookup.args["excludeZoneIds"] == ["use1-az3", "usw1-az2", "cac1-az3"]
+    zones = _subnet_zones(run)
+    assert zones["eks-network-public-0"] == zones["eks-network-private-0"] == "us-east-1b"
+    assert zones["eks-network-public-1"] == zones["eks-network-private-1"] == "us-east-1c"
+
+
+def test_zones_pinned_by_zone_id() -> None:
+    mocks = EksMocks(zone_ids=ZONES_WITH_USE1_AZ3)
+    run = run_provision(
+        eks_config({"network": {"availabilityZoneIds": ["use1-az2", "use1-az1"]}}), mocks
+    )
+    zones = _subnet_zones(run)
+    assert zones["eks-network-public-0"] == "us-east-1c"
+    assert zones["eks-network-private-1"] == "us-east-1b"
+
+
+@pytest.mark.parametrize(
+    ("network", "message"),
+    [
+        (
+            {"availabilityZones": ["us-east-1a", "us-east-1b"]},
+            "cyperf-k8s:eks.network.availabilityZones[0]: is zone ID use1-az3 in this account, "
+            "where EKS cannot place cluster subnets (EKS subnet requirements); choose another "
+            "zone (got 'us-east-1a')",
+        ),
+        (
+            {"availabilityZoneIds": ["use1-az1", "use1-az9"]},
+            "cyperf-k8s:eks.network.availabilityZoneIds[1]: is not an available zone of the "
+            "region (zone IDs: ['use1-az1', 'use1-az2', 'use1-az3']) (got 'use1-az9')",
+        ),
+        (
+            {"availabilityZoneCount": 3},
+            "cyperf-k8s:eks.network.availabilityZoneCount: the region has only 2 available zones "
+            "where EKS can place cluster subnets ['us-east-1b', 'us-east-1c']; ask for at most 2 "
+            "(got 3)",
+        ),
+    ],
+)
+def test_refused_zones_stop_before_any_resource(network: dict[str, Any], message: str) -> None:
+    mocks = EksMocks(zone_ids=ZONES_WITH_USE1_AZ3)
+    with pytest.raises(Exception) as caught:
+        run_provision(eks_config({"network": network}), mocks)
+    assert message in str(caught.value)
+    assert mocks.monitor is not None
+    assert mocks.monitor.registered == []  # type: ignore[attr-defined]
 
 
 def test_public_nodes_have_no_nat() -> None:
@@ -274,16 +345,6 @@ def test_existing_vpc_overlapping_the_service_cidr_stops_the_cluster() -> None:
             eks_config({"network": EXISTING_NETWORK}),
             mocks=EksMocks(vpc_cidrs=["172.31.0.0/16", "10.100.0.0/16"]),
         )
-
-
-def test_region_with_too_few_zones_is_named() -> None:
-    # The lookup's callback raises; the engine wraps the error, the message stays whole.
-    with pytest.raises(Exception) as caught:
-        run_provision(eks_config({"network": {"availabilityZoneCount": 4}}))
-    assert (
-        "  - cyperf-k8s:eks.network.availabilityZoneCount: the region has only 3 available zones "
-        "['us-east-1a', 'us-east-1b', 'us-east-1c']; ask for at most 3 (got 4)\n"
-    ) in str(caught.value) + "\n"
 
 
 # --- CNI, node groups, CoreDNS and their order -------------------------------------------------

@@ -139,6 +139,52 @@ def test_camel_case_keys_reach_the_model() -> None:
             "eks.network.availabilityZones[1]",
             "us-east-1a",
         ),
+        (
+            {
+                "network": {
+                    "availabilityZones": ["us-east-1a", "us-east-1b"],
+                    "availabilityZoneCount": 2,
+                }
+            },
+            "eks.network.availabilityZoneCount",
+            "give only one of availabilityZones, availabilityZoneIds and availabilityZoneCount",
+        ),
+        (
+            {
+                "network": {
+                    "availabilityZones": ["us-east-1a", "us-east-1b"],
+                    "availabilityZoneIds": ["use1-az1", "use1-az2"],
+                }
+            },
+            "eks.network.availabilityZoneIds",
+            "give only one of",
+        ),
+        (
+            {"network": {"availabilityZoneIds": ["use1-az1", "us-east-1b"]}},
+            "eks.network.availabilityZoneIds[1]",
+            "an availability zone ID such as 'use1-az1'",
+        ),
+        (
+            {"network": {"availabilityZoneIds": ["use1-az1", "use1-az1"]}},
+            "eks.network.availabilityZoneIds",
+            "at least two distinct",
+        ),
+        (
+            {"network": {"availabilityZoneIds": ["use1-az3", "use1-az1"]}},
+            "eks.network.availabilityZoneIds[0]",
+            "EKS cannot place cluster subnets in zones ['use1-az3', 'usw1-az2', 'cac1-az3']",
+        ),
+        (
+            {
+                "network": {
+                    "vpcId": "vpc-0123456789abcdef0",
+                    "privateSubnetIds": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
+                    "availabilityZoneIds": ["use1-az1", "use1-az2"],
+                }
+            },
+            "eks.network.availabilityZoneIds",
+            "applies only to a VPC the stack creates",
+        ),
         ({"network": {"vpcId": "vpc-12"}}, "eks.network.vpcId", "vpc-0123456789abcdef0"),
         (
             {"network": {"vpcId": "vpc-0123456789abcdef0"}},

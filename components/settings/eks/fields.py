@@ -46,6 +46,11 @@ PRINCIPAL_ARN = re.compile(
     r"^arn:aws(?:-cn|-us-gov)?:iam::\d{12}:(?:role|user)/[\w+=,.@/-]{1,512}$"
 )
 AVAILABILITY_ZONE = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d[a-z]$")
+AVAILABILITY_ZONE_ID = re.compile(r"^[a-z]{2,4}\d-az\d+$")
+# Zone IDs where EKS cannot place cluster subnets (awsdocs amazon-eks-user-guide
+# networking/network-reqs.adoc, subnet requirements; EKS answers
+# UnsupportedAvailabilityZoneException). IDs, not names: names map to zones per account.
+UNSUPPORTED_EKS_ZONE_IDS = ("use1-az3", "usw1-az2", "cac1-az3")
 INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)?\.[a-z0-9]+$")
 # Graviton families carry a `g` after the generation digit (m7g, c6gn, is4gen); a1 is the first.
 ARM_FAMILY = re.compile(r"^(?:a1|[a-z]+\d+[a-z]*g[a-z]*)$")
@@ -151,6 +156,9 @@ PrincipalArn = Annotated[
 ]
 AvailabilityZone = Annotated[
     str, _pattern(AVAILABILITY_ZONE, "an availability zone name such as 'us-east-1a'")
+]
+AvailabilityZoneId = Annotated[
+    str, _pattern(AVAILABILITY_ZONE_ID, "an availability zone ID such as 'use1-az1'")
 ]
 InstanceType = Annotated[
     str, _pattern(INSTANCE_TYPE, "an EC2 instance type such as 'c5.2xlarge' or 'm7g.4xlarge'")
