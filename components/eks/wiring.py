@@ -11,6 +11,7 @@ from components.eks import admins, plan
 from components.eks.cluster import EksCluster
 from components.eks.cni import EksCni
 from components.eks.controller_access import ControllerAccess
+from components.eks.kubeconfig import aws_credentials
 from components.eks.network import EksNetwork
 from components.eks.node_groups import EksCoreDns, EksNodeGroups
 from components.eks.notes import notes
@@ -31,6 +32,8 @@ def provision(settings: StackSettings) -> ClusterAccess:
     )
     if version_warning is not None:
         pulumi.log.warn(version_warning)
+    aws_config = pulumi.Config("aws")
+    credentials = aws_credentials(aws_config.get("profile"), aws_config.get_object("assumeRoles"))
     if eks.cluster.admin_principal_arns:
         # Before any resource: the invoke answers with the identity the AWS provider uses.
         caller = aws.get_caller_identity()
@@ -38,7 +41,7 @@ def provision(settings: StackSettings) -> ClusterAccess:
     physical_name = plan.cluster_physical_name(pulumi.get_stack(), eks)
 
     network = EksNetwork("eks-network", eks)
-    cluster = EksCluster("eks-cluster", eks, network, physical_name)
+    cluster = EksCluster("eks-cluster", eks, network, physical_name, credentials)
     # Calico is installed before any node exists: a node without a CNI stays NotReady.
     cni = EksCni("eks-cni", eks, cluster.provider, cluster.cluster, after=[cluster.cluster])
     # Private nodes need their NAT routes to pull images; all nodes need the CNI first.
