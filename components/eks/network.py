@@ -30,6 +30,25 @@ def _zone_names(eks: EksSettings) -> list[str]:
     return zones_of_region.chosen_zones(list(found.names), list(found.zone_ids), network)
 
 
+def _existing_subnets(eks: EksSettings) -> list[zones_of_region.ExistingSubnet]:
+    """The existing subnets, looked up (blocking) before the component registers and checked."""
+    network = eks.network
+    subnets = []
+    for subnet_id in dict.fromkeys(network.public_subnet_ids + network.private_subnet_ids):
+        found = aws.ec2.get_subnet(id=subnet_id)
+        subnets.append(
+            zones_of_region.ExistingSubnet(
+                subnet_id,
+                found.vpc_id,
+                found.availability_zone_id,
+                bool(found.map_public_ip_on_launch),
+                found.cidr_block,
+            )
+        )
+    raise_any(zones_of_region.existing_subnet_problems(subnets, network))
+    return subnets
+
+
 def _checked_vpc(vpc: Any, eks: EksSettings) -> str:
     cidrs = sorted(
         {vpc.cidr_block}
@@ -53,12 +72,13 @@ class EksNetwork(pulumi.ComponentResource):
         self, name: str, eks: EksSettings, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         zone_names = _zone_names(eks) if eks.network.creates_vpc else []
+        existing = [] if eks.network.creates_vpc else _existing_subnets(eks)
         super().__init__("cyperf-k8s:eks:Network", name, None, opts)
         self.nat_public_ips = []
         if eks.network.creates_vpc:
             self._create(name, eks, zone_names)
         else:
-            self._existing(name, eks)
+            self._existing(name, eks, existing)
         self.register_outputs(
             {
                 "vpcId": self.vpc_id,
@@ -161,7 +181,9 @@ class EksNetwork(pulumi.ComponentResource):
         else:
             self.egress_addresses = pulumi.Output.from_input(plan.public_node_subnet_cidrs(network))
 
-    def _existing(self, name: str, eks: EksSettings) -> None:
+    def _existing(
+        self, name: str, eks: EksSettings, subnets: list[zones_of_region.ExistingSubnet]
+    ) -> None:
         network = eks.network
         invoke = pulumi.InvokeOutputOptions(parent=self)
         vpc = aws.ec2.get_vpc_output(id=network.vpc_id, opts=invoke)
@@ -170,9 +192,7 @@ class EksNetwork(pulumi.ComponentResource):
         self.public_subnet_ids = [pulumi.Output.from_input(s) for s in network.public_subnet_ids]
         self.private_subnet_ids = [pulumi.Output.from_input(s) for s in network.private_subnet_ids]
         self.node_subnet_ids = [pulumi.Output.from_input(s) for s in network.node_subnet_ids_given]
-        self.egress_addresses = pulumi.Output.all(
-            *[
-                aws.ec2.get_subnet_output(id=subnet, opts=invoke).cidr_block
-                for subnet in network.node_subnet_ids_given
-            ]
+        cidrs = {s.id: s.cidr for s in subnets}
+        self.egress_addresses = pulumi.Output.from_input(
+            [cidrs[s] for s in network.node_subnet_ids_given]
         )

@@ -1,6 +1,9 @@
-"""Which availability zones a created VPC uses (pure: the region's zones in, names out)."""
+"""Which availability zones a created VPC uses, and whether an existing VPC's subnets suit EKS
+(pure: AWS lookups in, zone names or problems out)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from components.settings.eks.fields import UNSUPPORTED_EKS_ZONE_IDS
 from components.settings.eks.network import NetworkSettings
@@ -63,3 +66,74 @@ def chosen_zones(names: list[str], zone_ids: list[str], network: NetworkSettings
             ]
         )
     return usable[:wanted]
+
+
+@dataclass(frozen=True)
+class ExistingSubnet:
+    # From aws.ec2.get_subnet.
+    id: str
+    vpc_id: str
+    zone_id: str
+    map_public_ip_on_launch: bool
+    cidr: str
+
+
+def existing_subnet_problems(
+    subnets: list[ExistingSubnet], network: NetworkSettings
+) -> list[Problem]:
+    """EKS subnet requirements (awsdocs amazon-eks-user-guide networking/network-reqs.adoc):
+    subnets in at least two availability zones, none in a zone EKS refuses, and for nodes in
+    public subnets, public IPv4 addresses assigned on launch (managed node groups need it)."""
+    by_id = {s.id: s for s in subnets}
+    problems: list[Problem] = []
+    path = ("eks", "network")
+    lists = (
+        ("publicSubnetIds", network.public_subnet_ids),
+        ("privateSubnetIds", network.private_subnet_ids),
+    )
+    for key, ids in lists:
+        for index, subnet_id in enumerate(ids):
+            subnet = by_id[subnet_id]
+            if subnet.vpc_id != network.vpc_id:
+                problems.append(
+                    Problem(
+                        (*path, key, index),
+                        f"belongs to {subnet.vpc_id}, not to vpcId {network.vpc_id}",
+                        subnet_id,
+                    )
+                )
+            if subnet.zone_id in UNSUPPORTED_EKS_ZONE_IDS:
+                problems.append(
+                    Problem(
+                        (*path, key, index),
+                        f"is in zone ID {subnet.zone_id}, where EKS cannot place cluster subnets "
+                        "(EKS subnet requirements); use a subnet in another zone",
+                        subnet_id,
+                    )
+                )
+            if (
+                key == "publicSubnetIds"
+                and network.node_placement == "public"
+                and not subnet.map_public_ip_on_launch
+            ):
+                problems.append(
+                    Problem(
+                        (*path, key, index),
+                        "does not assign public IPv4 addresses on launch, which nodes in public "
+                        "subnets need (EKS subnet requirements); enable it on the subnet "
+                        "(MapPublicIpOnLaunch) or use nodePlacement 'private'",
+                        subnet_id,
+                    )
+                )
+    zones = sorted({s.zone_id for s in subnets})
+    if len(zones) < 2:
+        key = "privateSubnetIds" if network.node_placement == "private" else "publicSubnetIds"
+        problems.append(
+            Problem(
+                (*path, key),
+                f"the subnets given are all in zone {zones}; EKS needs subnets in at least two "
+                "availability zones",
+                network.public_subnet_ids + network.private_subnet_ids,
+            )
+        )
+    return problems

@@ -38,10 +38,11 @@ RELEASE = "kubernetes:helm.sh/v3:Release"
 ZONE_LOOKUP = "aws:index/getAvailabilityZones:getAvailabilityZones"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 ROOT = Path(__file__).resolve().parents[2]
+EXISTING_PRIVATE = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"]
 EXISTING_NETWORK = {
     "vpcId": "vpc-0123456789abcdef0",
     "publicSubnetIds": ["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"],
-    "privateSubnetIds": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
+    "privateSubnetIds": EXISTING_PRIVATE,
 }
 
 
@@ -333,6 +334,48 @@ def test_existing_vpc() -> None:
     assert rule.inputs["securityGroupId"] == "sg-0a1b2c3d"
     assert (rule.inputs["fromPort"], rule.inputs["toPort"]) == (443.0, 443.0)
     assert "cidrIpv4" not in rule.inputs
+
+
+@pytest.mark.parametrize(
+    ("network", "changes", "message"),
+    [
+        (
+            {"vpcId": EXISTING_NETWORK["vpcId"], "privateSubnetIds": EXISTING_PRIVATE},
+            {"subnet-0aaaaaaaaaaaaaaa2": {"availabilityZoneId": "use1-az1"}},
+            "cyperf-k8s:eks.network.privateSubnetIds: the subnets given are all in zone "
+            "['use1-az1']; EKS needs subnets in at least two availability zones",
+        ),
+        (
+            {**EXISTING_NETWORK, "nodePlacement": "public"},
+            {"subnet-0bbbbbbbbbbbbbbb2": {"mapPublicIpOnLaunch": False}},
+            "cyperf-k8s:eks.network.publicSubnetIds[1]: does not assign public IPv4 addresses on "
+            "launch, which nodes in public subnets need",
+        ),
+        (
+            EXISTING_NETWORK,
+            {"subnet-0aaaaaaaaaaaaaaa1": {"vpcId": "vpc-0fffffffffffffff0"}},
+            "cyperf-k8s:eks.network.privateSubnetIds[0]: belongs to vpc-0fffffffffffffff0, not to "
+            "vpcId vpc-0123456789abcdef0",
+        ),
+        (
+            EXISTING_NETWORK,
+            {"subnet-0bbbbbbbbbbbbbbb1": {"availabilityZoneId": "use1-az3"}},
+            "cyperf-k8s:eks.network.publicSubnetIds[0]: is in zone ID use1-az3, where EKS cannot "
+            "place cluster subnets",
+        ),
+    ],
+)
+def test_existing_subnets_eks_cannot_use_stop_before_any_resource(
+    network: dict[str, Any], changes: dict[str, dict[str, Any]], message: str
+) -> None:
+    mocks = EksMocks(subnet_changes=changes)
+    with pytest.raises(Exception) as caught:
+        run_provision(eks_config({"network": network}), mocks)
+    assert message in str(caught.value)
+    assert mocks.monitor is not None
+    assert mocks.monitor.registered == []  # type: ignore[attr-defined]
+    # The same network with the subnets as they should be goes through.
+    assert len(run_provision(eks_config({"network": network})).of_type(CLUSTER)) == 1
 
 
 def test_existing_vpc_overlapping_the_service_cidr_stops_the_cluster() -> None:

@@ -374,6 +374,23 @@ def test_camel_case_keys_reach_the_model() -> None:
         ({"tags": {"aws:owner": "me"}}, "eks.tags", "reserved"),
         ({"tags": {"owner": "a,b;c"}}, "eks.tags", "tag value"),
         ({"clusterr": {}}, "eks.clusterr", "not a known setting"),
+        (
+            {"cni": {"type": "calico-vxlan", "mtu": 9001}},
+            "eks.cni.mtu",
+            "at most 8951 with Calico VXLAN (AWS jumbo frames 9001 minus the 50-byte VXLAN header)",
+        ),
+        ({"cni": {"mtu": 575}}, "eks.cni.mtu", "576"),
+        (
+            {
+                "cni": {"type": "calico-vxlan"},
+                "nodeGroups": {
+                    "client": {"desiredSize": 0, "minSize": 0},
+                    "server": {"desiredSize": 0, "minSize": 0},
+                },
+            },
+            "eks.nodeGroups.server.desiredSize",
+            "CoreDNS add-on is created after the node groups and needs a node",
+        ),
     ],
 )
 def test_bad_eks_settings_are_rejected_naming_the_key(
@@ -385,6 +402,45 @@ def test_bad_eks_settings_are_rejected_naming_the_key(
     assert problem.startswith(f"cyperf-k8s:{key}: "), problem
     assert fragment in problem, problem
     assert "(got " in problem, problem
+
+
+def test_calico_mtu_limit_and_nodes_at_zero_are_fine_otherwise() -> None:
+    assert parse_eks(eks_config({"cni": {"type": "calico-vxlan", "mtu": 8951}})).eks.cni.mtu == 8951
+    # The VPC CNI has no VXLAN header, and its CoreDNS is EKS's own (no add-on to wait for).
+    assert parse_eks(eks_config({"cni": {"mtu": 9001}})).eks.cni.mtu == 9001
+    zero = {"desiredSize": 0, "minSize": 0}
+    one_up = {"cni": {"type": "calico-vxlan"}, "nodeGroups": {"client": zero}}
+    no_agents = [{"name": "c", "role": "client", "replicas": 0}]
+    assert (
+        parse_eks(eks_config(one_up, agentGroups=no_agents))
+        .eks.node_groups.by_role()["client"]
+        .desired_size
+        == 0
+    )
+    vpc_cni = {"nodeGroups": {"client": zero, "server": zero}}
+    assert parse_eks(eks_config(vpc_cni, agentGroups=no_agents)).eks.cni.type == "aws-vpc-cni"
+
+
+@pytest.mark.parametrize(
+    ("eks", "address", "key"),
+    [
+        ({"cni": {"type": "calico-vxlan"}}, "192.168.1.10", "eks.cni.podCidr"),
+        ({}, "10.100.3.4", "eks.cluster.serviceCidr"),
+        ({"cni": {"type": "calico-vxlan"}}, "10.100.0.1", "eks.cluster.serviceCidr"),
+    ],
+)
+def test_controller_address_outside_pod_and_service_cidrs(
+    eks: dict[str, Any], address: str, key: str
+) -> None:
+    problem = one_problem(eks_config(eks, controllerAddress=address))
+    assert problem.startswith(
+        f"cyperf-k8s:{key}: contains controllerAddress {address}: agents would never reach the "
+        "controller; choose a block without it (got "
+    ), problem
+    # The VPC CNI's pods take VPC addresses: a controller in 192.168.0.0/16 is fine there, and
+    # a DNS name cannot be judged.
+    assert parse_eks(eks_config({}, controllerAddress="192.168.1.10"))
+    assert parse_eks(eks_config(eks, controllerAddress="controller.example.com"))
 
 
 def test_node_groups_need_at_least_one_role() -> None:

@@ -73,6 +73,17 @@ class EksSettings(Model):
                     True,
                 )
             )
+        if self.cni.is_calico and groups and all(g.desired_size == 0 for g in groups.values()):
+            role = sorted(groups)[-1]
+            problems.append(
+                Problem(
+                    ("nodeGroups", role, "desiredSize"),
+                    "with Calico the CoreDNS add-on is created after the node groups and needs a "
+                    "node: with every group at desiredSize 0 it stays DEGRADED and `pulumi up` "
+                    "fails after the add-on's 20-minute wait; give at least one group a node",
+                    0,
+                )
+            )
         if (
             self.controller_security_group_id is not None
             and self.network.creates_vpc

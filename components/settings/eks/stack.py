@@ -3,6 +3,8 @@ node groups (placement, architecture, one agent per node)."""
 
 from __future__ import annotations
 
+import ipaddress
+
 from pydantic import Field, model_validator
 
 from components.settings.agent_groups import AgentGroup
@@ -17,6 +19,30 @@ def _targets(group: AgentGroup, eks: EksSettings) -> list[str]:
         role
         for role, node_group in eks.node_groups.by_role().items()
         if all(node_group.node_labels(role).get(k) == v for k, v in selector.items())
+    ]
+
+
+def _controller_address_problems(settings: EksStackSettings) -> list[Problem]:
+    """An IPv4 controller address inside the service or Calico pod CIDR would be routed inside
+    the cluster, never to the controller (Calico: the pod range "cannot overlap with any other IP
+    ranges in your network", tigera/docs system requirements)."""
+    try:
+        address = ipaddress.IPv4Address(settings.controller_address or "")
+    except ValueError:
+        return []
+    eks = settings.eks
+    ranges = [(("eks", "cluster", "serviceCidr"), eks.cluster.service_cidr)]
+    if eks.cni.is_calico:
+        ranges.append((("eks", "cni", "podCidr"), eks.cni.pod_cidr))
+    return [
+        Problem(
+            path,
+            f"contains controllerAddress {settings.controller_address}: agents would never reach "
+            "the controller; choose a block without it",
+            cidr,
+        )
+        for path, cidr in ranges
+        if address in ipaddress.IPv4Network(cidr)
     ]
 
 
@@ -39,6 +65,7 @@ def eks_cross_checks(settings: EksStackSettings) -> list[Problem]:
                     value,
                 )
             )
+    problems += _controller_address_problems(settings)
     node_groups = eks.node_groups.by_role()
     one_per_node_demand: dict[str, list[tuple[str, int]]] = {}
     for index, group in enumerate(settings.agent_groups):
