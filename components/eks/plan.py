@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.cyperf import ROLE_LABEL
+from components.eks import images
 from components.settings.eks.cni import CniSettings
 from components.settings.eks.network import NetworkSettings
 from components.settings.eks.node_groups import NodeGroupSettings
@@ -260,7 +261,7 @@ def node_group_args(role: str, group: NodeGroupSettings, eks: EksSettings) -> di
             "max_size": group.max_size,
         },
         "capacity_type": group.capacity_type,
-        "ami_type": group.ami_type,
+        **images.image_args(group),
         "disk_size": group.disk_size,
         "labels": group.node_labels(role),
         "taints": node_taints(role, group),

@@ -563,6 +563,7 @@ def test_outputs(calico: EksRun) -> None:
         "kubeconfig",
         "cni",
         "nodeGroupNames",
+        "nodeImages",
         "podCidr",
         "serviceCidr",
         "egressAddresses",
@@ -575,6 +576,61 @@ def test_outputs(calico: EksRun) -> None:
     assert calico.access.dns_server_ip == "10.100.0.10"
     assert calico.access.dns_server_ip == "10.100.0.10"
     assert any("reachable only inside the cluster" in n for n in outputs["notes"])
+    assert outputs["nodeImages"] == {
+        "client": {"unpinned": "latest EKS-optimized AL2023_x86_64_STANDARD AMI"},
+        "server": {"unpinned": "latest EKS-optimized AL2023_x86_64_STANDARD AMI"},
+    }
+
+
+def test_pinned_ami_on_the_calico_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Custom user data (Calico's maxPods): pulumi-eks would read the SSM "recommended" AMI on
+    every run; a pinned amiId goes in instead, with its OS and without amiType."""
+    import pulumi
+
+    warnings: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *a, **k: warnings.append(message))
+    pins = {"client": "ami-0123456789abcdef0", "server": "ami-0fedcba9876543210"}
+    config = eks_config(
+        {
+            "cni": {"type": "calico-vxlan"},
+            "nodeGroups": {
+                "client": {"amiId": pins["client"]},
+                "server": {"amiId": pins["server"], "amiType": "BOTTLEROCKET_x86_64"},
+            },
+        }
+    )
+    run = run_provision(config)
+    groups = {g.name: g.inputs for g in run.of_type(NODE_GROUP)}
+    assert len(groups) == 2
+    assert groups["eks-nodes-client"]["amiId"] == pins["client"]
+    assert groups["eks-nodes-client"]["operatingSystem"] == "AL2023"
+    assert groups["eks-nodes-server"]["operatingSystem"] == "Bottlerocket"
+    assert all("amiType" not in g and "releaseVersion" not in g for g in groups.values())
+    assert run.outputs["nodeImages"] == {role: {"amiId": ami} for role, ami in pins.items()}
+    assert [w for w in warnings if "nodeGroups" in w] == []
+    # A new pin is a new input (a deliberate change); the same config, the same inputs.
+    again = {g.name: g.inputs for g in run_provision(config).of_type(NODE_GROUP)}
+    assert again == groups
+
+
+def test_pinned_release_version_on_the_eks_managed_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pulumi
+
+    warnings: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *a, **k: warnings.append(message))
+    config = eks_config({"nodeGroups": {"client": {"amiReleaseVersion": "1.35.0-20260120"}}})
+    run = run_provision(config)
+    groups = {g.name: g.inputs for g in run.of_type(NODE_GROUP)}
+    assert groups["eks-nodes-client"]["releaseVersion"] == "1.35.0-20260120"
+    assert groups["eks-nodes-client"]["amiType"] == "AL2023_x86_64_STANDARD"
+    assert "releaseVersion" not in groups["eks-nodes-server"]
+    assert [w for w in warnings if "nodeGroups" in w] == [
+        "cyperf-k8s:eks.nodeGroups.server.amiReleaseVersion is not set: the server nodes follow "
+        "the latest EKS-optimized AL2023_x86_64_STANDARD AMI, so an AWS AMI release rolls every "
+        "node (and kills running agents) on the next `pulumi up`; pin it (current value: aws ssm "
+        "get-parameter --name /aws/service/eks/optimized-ami/1.35/amazon-linux-2023/<arch>/"
+        "standard/recommended/release_version, or the bottlerocket parameters)"
+    ]
 
 
 # --- CNI switching -----------------------------------------------------------------------------

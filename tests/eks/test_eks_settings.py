@@ -375,6 +375,29 @@ def test_camel_case_keys_reach_the_model() -> None:
         ({"tags": {"owner": "a,b;c"}}, "eks.tags", "tag value"),
         ({"clusterr": {}}, "eks.clusterr", "not a known setting"),
         (
+            {
+                "cni": {"type": "calico-vxlan"},
+                "nodeGroups": {"client": {"amiReleaseVersion": "1.35.0-20260120"}},
+            },
+            "eks.nodeGroups.client.amiReleaseVersion",
+            "pulumi-eks drops releaseVersion; pin amiId instead",
+        ),
+        (
+            {"nodeGroups": {"server": {"amiId": "ami-0123456789abcdef0"}}},
+            "eks.nodeGroups.server.amiId",
+            "here EKS picks the AMI: pin amiReleaseVersion instead",
+        ),
+        (
+            {"nodeGroups": {"server": {"amiId": "ami-123"}}},
+            "eks.nodeGroups.server.amiId",
+            "an AMI id such as",
+        ),
+        (
+            {"nodeGroups": {"server": {"amiReleaseVersion": "v20260120"}}},
+            "eks.nodeGroups.server.amiReleaseVersion",
+            "'1.35.0-20260120'",
+        ),
+        (
             {"cni": {"type": "calico-vxlan", "mtu": 9001}},
             "eks.cni.mtu",
             "at most 8951 with Calico VXLAN (AWS jumbo frames 9001 minus the 50-byte VXLAN header)",

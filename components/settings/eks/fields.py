@@ -51,6 +51,10 @@ AVAILABILITY_ZONE_ID = re.compile(r"^[a-z]{2,4}\d-az\d+$")
 # networking/network-reqs.adoc, subnet requirements; EKS answers
 # UnsupportedAvailabilityZoneException). IDs, not names: names map to zones per account.
 UNSUPPORTED_EKS_ZONE_IDS = ("use1-az3", "usw1-az2", "cac1-az3")
+AMI_ID = re.compile(rf"^ami-{_AWS_ID}$")
+# EKS node group release versions: `<kubernetes patch>-<YYYYMMDD>` (AL2023) or
+# `<bottlerocket version>-<commit>` (Bottlerocket).
+AMI_RELEASE_VERSION = re.compile(r"^\d+\.\d+\.\d+-[0-9a-f]{8}$")
 INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)?\.[a-z0-9]+$")
 # Graviton families carry a `g` after the generation digit (m7g, c6gn, is4gen); a1 is the first.
 ARM_FAMILY = re.compile(r"^(?:a1|[a-z]+\d+[a-z]*g[a-z]*)$")
@@ -159,6 +163,15 @@ AvailabilityZone = Annotated[
 ]
 AvailabilityZoneId = Annotated[
     str, _pattern(AVAILABILITY_ZONE_ID, "an availability zone ID such as 'use1-az1'")
+]
+AmiId = Annotated[str, _pattern(AMI_ID, "an AMI id such as 'ami-0123456789abcdef0'")]
+AmiReleaseVersion = Annotated[
+    str,
+    _pattern(
+        AMI_RELEASE_VERSION,
+        "an EKS node group release version such as '1.35.0-20260120' (AL2023) or "
+        "'1.50.0-0f1e2d3c' (Bottlerocket)",
+    ),
 ]
 InstanceType = Annotated[
     str, _pattern(INSTANCE_TYPE, "an EC2 instance type such as 'c5.2xlarge' or 'm7g.4xlarge'")

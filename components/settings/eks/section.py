@@ -84,6 +84,7 @@ class EksSettings(Model):
                     0,
                 )
             )
+        problems += self._node_image_problems()
         if (
             self.controller_security_group_id is not None
             and self.network.creates_vpc
@@ -101,6 +102,37 @@ class EksSettings(Model):
             )
         raise_any(problems)
         return self
+
+    @property
+    def custom_user_data(self) -> bool:
+        """The stack writes the nodes' user data (kubelet maxPods): pulumi-eks then builds a launch
+        template with an AMI id and drops amiType, version and releaseVersion
+        (nodejs/eks/nodes/nodegroup.ts, createManagedNodeGroup)."""
+        return self.cni.effective_max_pods is not None
+
+    def _node_image_problems(self) -> list[Problem]:
+        problems = []
+        for role, group in self.node_groups.by_role().items():
+            if self.custom_user_data and group.ami_release_version is not None:
+                problems.append(
+                    Problem(
+                        ("nodeGroups", role, "amiReleaseVersion"),
+                        "does not apply where the stack writes the nodes' user data (Calico, or "
+                        "cni.maxPods): the launch template carries an AMI id and pulumi-eks "
+                        "drops releaseVersion; pin amiId instead",
+                        group.ami_release_version,
+                    )
+                )
+            if not self.custom_user_data and group.ami_id is not None:
+                problems.append(
+                    Problem(
+                        ("nodeGroups", role, "amiId"),
+                        "applies only where the stack writes the nodes' user data (Calico, or "
+                        "cni.maxPods); here EKS picks the AMI: pin amiReleaseVersion instead",
+                        group.ami_id,
+                    )
+                )
+        return problems
 
     @property
     def controller_ingress_source(self) -> Literal["natGateways", "nodeSecurityGroup"] | None:
