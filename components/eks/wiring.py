@@ -7,7 +7,7 @@ import pulumi_aws as aws
 
 from components import cyperf
 from components.cluster_access import ClusterAccess
-from components.eks import admins, images, plan
+from components.eks import admins, capacity, images, plan
 from components.eks.cluster import EksCluster
 from components.eks.cni import EksCni
 from components.eks.controller_access import ControllerAccess
@@ -32,7 +32,7 @@ def provision(settings: StackSettings) -> ClusterAccess:
     )
     if version_warning is not None:
         pulumi.log.warn(version_warning)
-    for warning in images.unpinned_warnings(eks):
+    for warning in [*images.unpinned_warnings(eks), *capacity.unlisted_instance_warnings(eks)]:
         pulumi.log.warn(warning)
     aws_config = pulumi.Config("aws")
     credentials = aws_credentials(aws_config.get("profile"), aws_config.get_object("assumeRoles"))

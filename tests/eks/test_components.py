@@ -613,6 +613,19 @@ def test_pinned_ami_on_the_calico_path(monkeypatch: pytest.MonkeyPatch) -> None:
     assert again == groups
 
 
+def test_instance_types_outside_the_eni_table_warn(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pulumi
+
+    warnings: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *a, **k: warnings.append(message))
+    run_provision(eks_config({"nodeGroups": {"server": {"instanceTypes": ["c6in.8xlarge"]}}}))
+    assert [w for w in warnings if "ENI table" in w] == [
+        "cyperf-k8s:eks.nodeGroups.server.instanceTypes: c6in.8xlarge is not in the stack's ENI "
+        "table, so maxPods and the subnet size were not checked against its VPC CNI pod capacity "
+        "(see awslabs/amazon-eks-ami eni-max-pods.txt)"
+    ]
+
+
 def test_pinned_release_version_on_the_eks_managed_path(monkeypatch: pytest.MonkeyPatch) -> None:
     import pulumi
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from components.settings.eks import versions
+from components.settings.eks import instances, versions
 from components.settings.eks.cluster import cluster_dns_ip
 from components.settings.eks.fields import instance_architecture
 from components.settings.eks.stack import EksStackSettings
@@ -375,6 +375,18 @@ def test_camel_case_keys_reach_the_model() -> None:
         ({"tags": {"owner": "a,b;c"}}, "eks.tags", "tag value"),
         ({"clusterr": {}}, "eks.clusterr", "not a known setting"),
         (
+            {"cni": {"maxPods": 110}},
+            "eks.cni.maxPods",
+            "at most 58 with the VPC CNI without prefixDelegation: the ENIs of ['c5.2xlarge'] "
+            "hold {'c5.2xlarge': 58} pod addresses",
+        ),
+        (
+            {"network": {"vpcCidr": "10.0.0.0/24"}},
+            "eks.network.vpcCidr",
+            "gives /26 subnets: with the VPC CNI up to 2 node(s) per subnet (maxSize over 2 "
+            "zones) hold about 30 VPC addresses each",
+        ),
+        (
             {
                 "cni": {"type": "calico-vxlan"},
                 "nodeGroups": {"client": {"amiReleaseVersion": "1.35.0-20260120"}},
@@ -464,6 +476,27 @@ def test_controller_address_outside_pod_and_service_cidrs(
     # a DNS name cannot be judged.
     assert parse_eks(eks_config({}, controllerAddress="192.168.1.10"))
     assert parse_eks(eks_config(eks, controllerAddress="controller.example.com"))
+
+
+@pytest.mark.parametrize(
+    ("instance_type", "max_pods"),
+    [("c5.large", 29), ("c5.2xlarge", 58), ("c5n.4xlarge", 234), ("m6g.xlarge", 58)],
+)
+def test_eni_table_matches_eni_max_pods(instance_type: str, max_pods: int) -> None:
+    """The values awslabs/amazon-eks-ami eni-max-pods.txt publishes."""
+    assert instances.vpc_cni_max_pods(instance_type) == max_pods
+    assert instances.vpc_cni_max_pods("x9z.huge") is None
+
+
+def test_pod_capacity_within_limits_is_accepted() -> None:
+    assert parse_eks(eks_config({"cni": {"maxPods": 58}})).eks.cni.max_pods == 58
+    prefixes = {"cni": {"maxPods": 110, "prefixDelegation": True}}
+    assert parse_eks(eks_config(prefixes)).eks.cni.max_pods == 110
+    # Calico pods take overlay addresses; a /23 VPC gives /25 subnets, room for 2 nodes each.
+    small = {"network": {"vpcCidr": "10.0.0.0/24"}}
+    assert parse_eks(eks_config({**small, "cni": {"type": "calico-vxlan"}}))
+    assert parse_eks(eks_config({"network": {"vpcCidr": "10.0.0.0/23"}}))
+    assert parse_eks(eks_config({**small, "cni": {"prefixDelegation": True}}))
 
 
 def test_node_groups_need_at_least_one_role() -> None:

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from components.settings.eks import instances
 from components.settings.eks.cluster import ClusterSettings
 from components.settings.eks.cni import CniSettings
 from components.settings.eks.fields import AwsTags, SecurityGroupId
@@ -85,6 +86,7 @@ class EksSettings(Model):
                 )
             )
         problems += self._node_image_problems()
+        problems += self._pod_capacity_problems()
         if (
             self.controller_security_group_id is not None
             and self.network.creates_vpc
@@ -109,6 +111,54 @@ class EksSettings(Model):
         template with an AMI id and drops amiType, version and releaseVersion
         (nodejs/eks/nodes/nodegroup.ts, createManagedNodeGroup)."""
         return self.cni.effective_max_pods is not None
+
+    def _pod_capacity_problems(self) -> list[Problem]:
+        """The VPC CNI gives every pod a VPC address from the node's ENIs."""
+        if self.cni.is_calico:
+            return []
+        problems = []
+        groups = self.node_groups.by_role()
+        types = sorted({t for g in groups.values() for t in g.instance_types})
+        if self.cni.max_pods is not None and not self.cni.prefix_delegation:
+            over = {
+                t: limit
+                for t in types
+                if (limit := instances.vpc_cni_max_pods(t)) is not None
+                and limit < self.cni.max_pods
+            }
+            if over:
+                problems.append(
+                    Problem(
+                        ("cni", "maxPods"),
+                        f"at most {min(over.values())} with the VPC CNI without prefixDelegation: "
+                        f"the ENIs of {sorted(over)} hold {over} pod addresses; lower maxPods, "
+                        "turn on prefixDelegation or use larger instance types",
+                        self.cni.max_pods,
+                    )
+                )
+        per_node = [a for t in types if (a := instances.addresses_per_node(t)) is not None]
+        if self.network.creates_vpc and per_node and not self.cni.prefix_delegation:
+            network = self.network
+            prefix = (
+                ipaddress.IPv4Network(network.vpc_cidr).prefixlen
+                + (2 * network.zone_count - 1).bit_length()
+            )
+            nodes = instances.nodes_per_subnet(
+                sum(g.max_size for g in groups.values()), network.zone_count
+            )
+            if not instances.subnet_fits(prefix, nodes, max(per_node)):
+                problems.append(
+                    Problem(
+                        ("network", "vpcCidr"),
+                        f"gives /{prefix} subnets: with the VPC CNI up to {nodes} node(s) per "
+                        f"subnet (maxSize over {network.zone_count} zones) hold about "
+                        f"{max(per_node)} VPC addresses each (two ENIs, WARM_ENI_TARGET=1), "
+                        f"more than a /{prefix} has; use a larger vpcCidr, more zones, or "
+                        "prefixDelegation",
+                        network.vpc_cidr,
+                    )
+                )
+        return problems
 
     def _node_image_problems(self) -> list[Problem]:
         problems = []
