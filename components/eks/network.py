@@ -65,7 +65,8 @@ class EksNetwork(pulumi.ComponentResource):
     node_subnet_ids: list[pulumi.Output[str]]
     # Public IPs of the NAT gateways (empty unless the stack made private nodes' NAT).
     nat_public_ips: list[pulumi.Output[str]]
-    # What the controller sees agents come from: NAT IPs as /32, else the node subnet CIDRs.
+    # What the controller sees agents come from: NAT IPs as /32; the node subnet CIDRs of an
+    # existing VPC (right for a privately reached controller); nothing for public nodes.
     egress_addresses: pulumi.Output[list[str]]
 
     def __init__(
@@ -179,7 +180,8 @@ class EksNetwork(pulumi.ComponentResource):
                 *[ip.apply(lambda a: f"{a}/32") for ip in self.nat_public_ips]
             )
         else:
-            self.egress_addresses = pulumi.Output.from_input(plan.public_node_subnet_cidrs(network))
+            # Public nodes leave with their own public IPs, assigned at launch: nothing to list.
+            self.egress_addresses = pulumi.Output.from_input([])
 
     def _existing(
         self, name: str, eks: EksSettings, subnets: list[zones_of_region.ExistingSubnet]

@@ -265,7 +265,8 @@ def node_group_args(role: str, group: NodeGroupSettings, eks: EksSettings) -> di
         "disk_size": group.disk_size,
         "labels": group.node_labels(role),
         "taints": node_taints(role, group),
-        # IMDSv2 only (hop limit 2): pods cannot use the node's metadata credentials over v1.
+        # IMDSv2 only. pulumi-eks's template sets the hop limit to 2 (nodegroup.ts), so pods can
+        # still read the node role's credentials (README "IMDS, honestly").
         "enable_imd_sv2": True,
         "tags": {**eks.tags, "cyperf-k8s/role": role},
     }
@@ -289,12 +290,3 @@ def tolerations_by_role(eks: EksSettings) -> dict[str, list[dict[str, str]]]:
                 for taint in taints
             ]
     return tolerations
-
-
-# --- egress --------------------------------------------------------------------------------------
-
-
-def public_node_subnet_cidrs(network: NetworkSettings) -> list[str]:
-    """Node subnet CIDRs of a created VPC (the egress addresses of public nodes' private IPs)."""
-    public = network.node_placement == "public"
-    return [s.cidr for s in subnet_plan(network) if s.public == public]

@@ -14,7 +14,7 @@ from components.eks.controller_access import ControllerAccess
 from components.eks.kubeconfig import aws_credentials
 from components.eks.network import EksNetwork
 from components.eks.node_groups import EksCoreDns, EksNodeGroups
-from components.eks.notes import notes
+from components.eks.notes import controller_rule_warnings, notes
 from components.settings.eks import versions
 from components.settings.eks.cluster import cluster_dns_ip
 from components.settings.eks.stack import EksStackSettings
@@ -32,7 +32,11 @@ def provision(settings: StackSettings) -> ClusterAccess:
     )
     if version_warning is not None:
         pulumi.log.warn(version_warning)
-    for warning in [*images.unpinned_warnings(eks), *capacity.unlisted_instance_warnings(eks)]:
+    for warning in [
+        *images.unpinned_warnings(eks),
+        *capacity.unlisted_instance_warnings(eks),
+        *controller_rule_warnings(eks, settings.controller_address),
+    ]:
         pulumi.log.warn(warning)
     aws_config = pulumi.Config("aws")
     credentials = aws_credentials(aws_config.get("profile"), aws_config.get_object("assumeRoles"))

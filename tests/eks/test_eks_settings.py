@@ -499,6 +499,29 @@ def test_pod_capacity_within_limits_is_accepted() -> None:
     assert parse_eks(eks_config({**small, "cni": {"prefixDelegation": True}}))
 
 
+EXISTING_WITH_RULES = {
+    "network": {
+        "vpcId": "vpc-0123456789abcdef0",
+        "privateSubnetIds": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
+    },
+    "controllerSecurityGroupId": "sg-0123456789abcdef0",
+}
+
+
+def test_existing_vpc_rules_cannot_match_a_public_controller() -> None:
+    problem = one_problem(eks_config(EXISTING_WITH_RULES, controllerAddress="203.0.113.10"))
+    assert problem.startswith(
+        "cyperf-k8s:eks.controllerSecurityGroupId: with an existing VPC the stack allows the "
+        "agents by the node security group, which matches private addresses only, but "
+        "controllerAddress 203.0.113.10 is public"
+    ), problem
+    # A private controller address is what a node security group rule matches; a created VPC
+    # uses the NAT addresses instead.
+    assert parse_eks(eks_config(EXISTING_WITH_RULES, controllerAddress="172.31.200.9"))
+    created = {"controllerSecurityGroupId": "sg-0123456789abcdef0"}
+    assert parse_eks(eks_config(created, controllerAddress="203.0.113.10"))
+
+
 def test_node_groups_need_at_least_one_role() -> None:
     problem = one_problem(eks_config({"nodeGroups": {"client": None, "server": None}}))
     assert problem.startswith("cyperf-k8s:eks.nodeGroups: at least one")

@@ -11,7 +11,7 @@ import pytest
 
 from components import cyperf
 from components.eks import admins, plan
-from components.eks.notes import notes
+from components.eks.notes import controller_rule_warnings, notes
 from components.settings.eks.section import EksSettings
 from components.settings.problems import render
 from tests.eks.conftest import eks_config, parse_eks
@@ -335,11 +335,6 @@ def test_notes_say_calico_pod_ips_stay_inside() -> None:
     assert "VPC addresses" in vpc and "10.100.0.10" in vpc
 
 
-def test_public_node_subnets_are_the_egress_of_public_nodes() -> None:
-    network = eks_of({"network": {"nodePlacement": "public"}}).network
-    assert plan.public_node_subnet_cidrs(network) == ["10.0.0.0/18", "10.0.64.0/18"]
-
-
 @pytest.mark.parametrize(
     ("arn", "identity"),
     [
@@ -389,3 +384,18 @@ def test_creator_admin_problems_match_the_session_to_the_role_with_a_path() -> N
         ("eks", "cluster", "adminPrincipalArns", 4)
     ]
     assert admins.creator_admin_problems("arn:aws:iam::123456789012:root", eks) == []
+
+
+def test_controller_dns_name_with_node_security_group_rules_warns() -> None:
+    existing = {
+        "network": {
+            "vpcId": "vpc-0123456789abcdef0",
+            "privateSubnetIds": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
+        },
+        "controllerSecurityGroupId": "sg-0123456789abcdef0",
+    }
+    [warning] = controller_rule_warnings(eks_of(existing), "controller.example.com")
+    assert warning.startswith("cyperf-k8s:eks.controllerSecurityGroupId: the ingress rules")
+    assert "controller.example.com resolves to a private address" in warning
+    assert controller_rule_warnings(eks_of(existing), "172.31.9.9") == []
+    assert controller_rule_warnings(eks_of(), "controller.example.com") == []

@@ -8,6 +8,7 @@ import ipaddress
 from pydantic import Field, model_validator
 
 from components.settings.agent_groups import AgentGroup
+from components.settings.eks.fields import PRIVATE_RANGES
 from components.settings.eks.section import EksSettings
 from components.settings.problems import Problem, raise_any
 from components.settings.stack import StackSettings
@@ -46,6 +47,38 @@ def _controller_address_problems(settings: EksStackSettings) -> list[Problem]:
     ]
 
 
+SHARED_ADDRESS_SPACE = ipaddress.IPv4Network("100.64.0.0/10")
+
+
+def _controller_rule_problems(settings: EksStackSettings) -> list[Problem]:
+    """In an existing VPC the controller rules reference the node security group, which matches
+    only the private addresses of the nodes' interfaces (AWS VPC security group rules: a source
+    security group "is allowed based on the private IP addresses ... and not the public IP or
+    Elastic IP addresses"). Agents reaching a public controller address leave through a NAT or
+    with their own public IPs, which such a rule never matches."""
+    eks = settings.eks
+    if eks.controller_ingress_source != "nodeSecurityGroup":
+        return []
+    try:
+        address = ipaddress.IPv4Address(settings.controller_address or "")
+    except ValueError:
+        return []
+    # VPC address space: RFC 1918 and the shared 100.64.0.0/10 (VPC secondary CIDRs).
+    if any(address in network for network in (*PRIVATE_RANGES, SHARED_ADDRESS_SPACE)):
+        return []
+    return [
+        Problem(
+            ("eks", "controllerSecurityGroupId"),
+            f"with an existing VPC the stack allows the agents by the node security group, "
+            f"which matches private addresses only, but controllerAddress "
+            f"{settings.controller_address} is public (agents reach it through NAT or their own "
+            "public IPs); use the controller's private address, or leave this key out and allow "
+            "the VPC's NAT addresses in the controller's security group yourself",
+            eks.controller_security_group_id,
+        )
+    ]
+
+
 def eks_cross_checks(settings: EksStackSettings) -> list[Problem]:
     """Checks between the EKS section and the rest of the stack settings (paths from the
     config root)."""
@@ -66,6 +99,7 @@ def eks_cross_checks(settings: EksStackSettings) -> list[Problem]:
                 )
             )
     problems += _controller_address_problems(settings)
+    problems += _controller_rule_problems(settings)
     node_groups = eks.node_groups.by_role()
     one_per_node_demand: dict[str, list[tuple[str, int]]] = {}
     for index, group in enumerate(settings.agent_groups):
