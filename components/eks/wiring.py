@@ -26,13 +26,12 @@ def provision(settings: StackSettings) -> ClusterAccess:
     if not isinstance(settings, EksStackSettings):
         raise TypeError("components.eks.provision needs the settings of a `cluster: eks` stack")
     eks = settings.eks
-    # At preview too: extended support bills every cluster hour at a higher rate.
+    # Shown at preview too: extended support is billed extra, an unpinned AMI rolls the nodes.
     version_warning = versions.extended_support_warning(
         eks.cluster.kubernetes_version, versions.today()
     )
-    if version_warning is not None:
-        pulumi.log.warn(version_warning)
     for warning in [
+        *([version_warning] if version_warning is not None else []),
         *images.unpinned_warnings(eks),
         *capacity.unlisted_instance_warnings(eks),
         *controller_rule_warnings(eks, settings.controller_address),

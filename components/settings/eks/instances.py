@@ -45,7 +45,7 @@ def addresses_per_node(instance_type: str) -> int | None:
 
 
 def subnet_fits(prefix: int, nodes: int, per_node: int) -> bool:
-    usable = 2 ** (32 - prefix) - SUBNET_RESERVED
+    usable = (1 << (32 - prefix)) - SUBNET_RESERVED
     return nodes * per_node + CONTROL_PLANE_ENIS <= usable
 
 
