@@ -17,15 +17,39 @@ from pulumi.runtime import rpc
 
 from mocks.cluster import ClusterMocks, ClusterState, default_cluster_state
 
-ZONES = ["us-east-1a", "us-east-1b", "us-east-1c"]
+# Zone name -> zone ID of the mock account (names map to physical zones per account).
+ZONE_IDS = {
+    "us-east-1a": "use1-az1",
+    "us-east-1b": "use1-az2",
+    "us-east-1c": "use1-az4",
+    "us-east-1d": "use1-az6",
+}
+ZONES = list(ZONE_IDS)
 EXISTING_VPC_CIDR = "172.31.0.0/16"
+EXISTING_VPC_ID = "vpc-0123456789abcdef0"
 EXISTING_SUBNETS = {
     "subnet-0aaaaaaaaaaaaaaa1": "172.31.0.0/20",
     "subnet-0aaaaaaaaaaaaaaa2": "172.31.16.0/20",
     "subnet-0bbbbbbbbbbbbbbb1": "172.31.32.0/20",
     "subnet-0bbbbbbbbbbbbbbb2": "172.31.48.0/20",
 }
+
+
+def existing_subnet(subnet_id: str) -> dict[str, Any]:
+    """getSubnet's answer: `...1` subnets in use1-az1, `...2` in use1-az2; the `b` subnets are
+    public (public IPs on launch)."""
+    return {
+        "id": subnet_id,
+        "cidrBlock": EXISTING_SUBNETS[subnet_id],
+        "vpcId": EXISTING_VPC_ID,
+        "availabilityZoneId": f"use1-az{subnet_id[-1]}",
+        "mapPublicIpOnLaunch": subnet_id.startswith("subnet-0b"),
+    }
+
+
 NODE_SECURITY_GROUP = "sg-0eks0cluster0sg1"
+# The identity running Pulumi: an SSO role session (the session ARN drops the role's path).
+CALLER_ARN = "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0123abcd/alice"
 KUBECONFIG = {
     "apiVersion": "v1",
     "kind": "Config",
@@ -51,12 +75,19 @@ class EksMocks(ClusterMocks):
         vpc_cidrs: list[str] | None = None,
         cluster_state: ClusterState | None = None,
         answer_every_read: bool = False,
+        caller_arn: str = CALLER_ARN,
+        zone_ids: dict[str, str] | None = None,
+        subnet_changes: dict[str, dict[str, Any]] | None = None,
     ) -> None:
+        """`subnet_changes`: per existing subnet id, fields that differ from existing_subnet()."""
         super().__init__(
             cluster_state if cluster_state is not None else eks_cluster_state(), answer_every_read
         )
         self.vpc_cidrs = vpc_cidrs or [EXISTING_VPC_CIDR]
         self.next_eip = 1
+        self.caller_arn = caller_arn
+        self.zone_ids = zone_ids if zone_ids is not None else dict(ZONE_IDS)
+        self.subnet_changes = subnet_changes or {}
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         resource_id, outputs = super().new_resource(args)
@@ -93,7 +124,22 @@ class EksMocks(ClusterMocks):
 
     def answer(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[Any]]:
         if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
-            return {"id": "us-east-1", "names": ZONES, "zoneIds": ["use1-az1", "use1-az2"]}, []
+            # Like the AWS API: names in name order, excludeZoneIds honoured.
+            excluded = set(args.args.get("excludeZoneIds") or [])
+            zones = sorted((n, i) for n, i in self.zone_ids.items() if i not in excluded)
+            return {
+                "id": "us-east-1",
+                "names": [n for n, _ in zones],
+                "zoneIds": [i for _, i in zones],
+            }, []
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            account = self.caller_arn.split(":")[4]
+            return {
+                "id": account,
+                "accountId": account,
+                "arn": self.caller_arn,
+                "userId": "AROA1",
+            }, []
         if args.token == "aws:index/getPartition:getPartition":
             return {
                 "id": "aws",
@@ -111,5 +157,6 @@ class EksMocks(ClusterMocks):
                 ],
             }, []
         if args.token == "aws:ec2/getSubnet:getSubnet":
-            return {"id": args.args["id"], "cidrBlock": EXISTING_SUBNETS[args.args["id"]]}, []
+            subnet_id = args.args["id"]
+            return {**existing_subnet(subnet_id), **self.subnet_changes.get(subnet_id, {})}, []
         return super().answer(args)

@@ -32,6 +32,9 @@ class Registered:
     additional_secret_outputs: list[str] = field(default_factory=list)
     alias_types: list[str] = field(default_factory=list)
     version: str = ""
+    # The `deleted_with` option: the URN whose deletion also removes this resource (the engine
+    # then skips this resource's own delete).
+    deleted_with: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "secret_inputs": sorted(self.secret_inputs)}
@@ -103,6 +106,7 @@ class RecordingMonitor(ReferenceSafeMonitor):
                 additional_secret_outputs=list(request.additionalSecretOutputs),
                 alias_types=sorted({a.spec.type for a in request.aliases if a.spec.type}),
                 version=request.version,
+                deleted_with=request.deletedWith,
             )
         )
 

@@ -109,7 +109,8 @@ def test_invokes_are_recorded_and_unknown_ones_refused() -> None:
             "aws:index/getAvailabilityZones:getAvailabilityZones", {}
         )
         pulumi.export(
-            "done", zones.apply(lambda z: z["names"] == ["us-east-1a", "us-east-1b", "us-east-1c"])
+            "done",
+            zones.apply(lambda z: z["names"][:3] == ["us-east-1a", "us-east-1b", "us-east-1c"]),
         )
 
     _run(mocks, body)

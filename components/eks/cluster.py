@@ -12,6 +12,7 @@ import pulumi_kubernetes as k8s
 
 from components.cluster_access import ENVIRONMENT_INDEPENDENT_PROVIDER_ARGS
 from components.eks import plan
+from components.eks.kubeconfig import AwsCredentials, kubeconfig_with_credentials
 from components.eks.network import EksNetwork
 from components.settings.eks.section import EksSettings
 
@@ -62,8 +63,10 @@ class EksCluster(pulumi.ComponentResource):
         eks: EksSettings,
         network: EksNetwork,
         physical_name: str,
+        credentials: AwsCredentials,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """`credentials`: the stack config's AWS profile / role, for `aws eks get-token`."""
         super().__init__("cyperf-k8s:eks:Cluster", name, None, opts)
         self.cluster_name = physical_name
         args = cluster_sdk_args(plan.cluster_args(eks, physical_name))
@@ -72,10 +75,22 @@ class EksCluster(pulumi.ComponentResource):
             vpc_id=network.vpc_id,
             public_subnet_ids=network.public_subnet_ids or None,
             private_subnet_ids=network.private_subnet_ids or None,
+            # The component's own Kubernetes provider uses them too.
+            provider_credential_opts=(
+                eks_sdk.KubeconfigOptionsArgs(
+                    profile_name=credentials.profile, role_arn=credentials.role_arn
+                )
+                if credentials.any
+                else None
+            ),
             opts=pulumi.ResourceOptions(parent=self),
             **args,
         )
-        self.kubeconfig = pulumi.Output.secret(self.cluster.kubeconfig_json)
+        self.kubeconfig = pulumi.Output.secret(
+            self.cluster.kubeconfig_json.apply(
+                lambda text: kubeconfig_with_credentials(text, credentials)
+            )
+        )
         self.node_security_group_id = self.cluster.node_security_group_id
         self.provider = k8s.Provider(
             f"{name}-kubernetes",

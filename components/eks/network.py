@@ -3,24 +3,50 @@ an existing VPC and its subnets, checked against the service and pod CIDRs."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from components.eks import plan
+from components.eks import zones as zones_of_region
+from components.settings.eks.fields import UNSUPPORTED_EKS_ZONE_IDS
 from components.settings.eks.section import EksSettings
 from components.settings.problems import raise_any
 
 
-def _zone(names: Sequence[str], index: int, wanted: int) -> str:
-    raise_any(plan.zone_problems(list(names), wanted))
-    return names[index]
+def _zone_names(eks: EksSettings) -> list[str]:
+    """The created VPC's zones. A plain (blocking) lookup, made before the component registers:
+    a zone EKS refuses stops the program before any resource exists."""
+    network = eks.network
+    explicit = network.availability_zones is not None or network.availability_zone_ids is not None
+    found = aws.get_availability_zones(
+        state="available",
+        exclude_zone_ids=None if explicit else list(UNSUPPORTED_EKS_ZONE_IDS),
+        filters=[
+            aws.GetAvailabilityZonesFilterArgs(name="opt-in-status", values=["opt-in-not-required"])
+        ],
+    )
+    return zones_of_region.chosen_zones(list(found.names), list(found.zone_ids), network)
 
 
-def _zone_output(names: pulumi.Output[list[str]], index: int, wanted: int) -> pulumi.Output[str]:
-    return names.apply(lambda found: _zone(found, index, wanted))
+def _existing_subnets(eks: EksSettings) -> list[zones_of_region.ExistingSubnet]:
+    """The existing subnets, looked up (blocking) before the component registers and checked."""
+    network = eks.network
+    subnets = []
+    for subnet_id in dict.fromkeys(network.public_subnet_ids + network.private_subnet_ids):
+        found = aws.ec2.get_subnet(id=subnet_id)
+        subnets.append(
+            zones_of_region.ExistingSubnet(
+                subnet_id,
+                found.vpc_id,
+                found.availability_zone_id,
+                bool(found.map_public_ip_on_launch),
+                found.cidr_block,
+            )
+        )
+    raise_any(zones_of_region.existing_subnet_problems(subnets, network))
+    return subnets
 
 
 def _checked_vpc(vpc: Any, eks: EksSettings) -> str:
@@ -39,18 +65,21 @@ class EksNetwork(pulumi.ComponentResource):
     node_subnet_ids: list[pulumi.Output[str]]
     # Public IPs of the NAT gateways (empty unless the stack made private nodes' NAT).
     nat_public_ips: list[pulumi.Output[str]]
-    # What the controller sees agents come from: NAT IPs as /32, else the node subnet CIDRs.
+    # What the controller sees agents come from: NAT IPs as /32; the node subnet CIDRs of an
+    # existing VPC (right for a privately reached controller); nothing for public nodes.
     egress_addresses: pulumi.Output[list[str]]
 
     def __init__(
         self, name: str, eks: EksSettings, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        zone_names = _zone_names(eks) if eks.network.creates_vpc else []
+        existing = [] if eks.network.creates_vpc else _existing_subnets(eks)
         super().__init__("cyperf-k8s:eks:Network", name, None, opts)
         self.nat_public_ips = []
         if eks.network.creates_vpc:
-            self._create(name, eks)
+            self._create(name, eks, zone_names)
         else:
-            self._existing(name, eks)
+            self._existing(name, eks, existing)
         self.register_outputs(
             {
                 "vpcId": self.vpc_id,
@@ -60,28 +89,12 @@ class EksNetwork(pulumi.ComponentResource):
             }
         )
 
-    def _create(self, name: str, eks: EksSettings) -> None:
+    def _create(self, name: str, eks: EksSettings, zone_names: list[str]) -> None:
         network = eks.network
         child = pulumi.ResourceOptions(parent=self)
 
         def tags(resource: str, extra: dict[str, str] | None = None) -> dict[str, str]:
             return {**eks.tags, **(extra or {}), "Name": f"{name}-{resource}"}
-
-        zone_names: list[pulumi.Input[str]]
-        if network.availability_zones is not None:
-            zone_names = list(network.availability_zones)
-        else:
-            zones = aws.get_availability_zones_output(
-                state="available",
-                filters=[
-                    aws.GetAvailabilityZonesFilterArgs(
-                        name="opt-in-status", values=["opt-in-not-required"]
-                    )
-                ],
-                opts=pulumi.InvokeOutputOptions(parent=self),
-            )
-            count = network.zone_count
-            zone_names = [_zone_output(zones.names, i, count) for i in range(count)]
 
         vpc = aws.ec2.Vpc(
             f"{name}-vpc",
@@ -167,9 +180,12 @@ class EksNetwork(pulumi.ComponentResource):
                 *[ip.apply(lambda a: f"{a}/32") for ip in self.nat_public_ips]
             )
         else:
-            self.egress_addresses = pulumi.Output.from_input(plan.public_node_subnet_cidrs(network))
+            # Public nodes leave with their own public IPs, assigned at launch: nothing to list.
+            self.egress_addresses = pulumi.Output.from_input([])
 
-    def _existing(self, name: str, eks: EksSettings) -> None:
+    def _existing(
+        self, name: str, eks: EksSettings, subnets: list[zones_of_region.ExistingSubnet]
+    ) -> None:
         network = eks.network
         invoke = pulumi.InvokeOutputOptions(parent=self)
         vpc = aws.ec2.get_vpc_output(id=network.vpc_id, opts=invoke)
@@ -178,9 +194,7 @@ class EksNetwork(pulumi.ComponentResource):
         self.public_subnet_ids = [pulumi.Output.from_input(s) for s in network.public_subnet_ids]
         self.private_subnet_ids = [pulumi.Output.from_input(s) for s in network.private_subnet_ids]
         self.node_subnet_ids = [pulumi.Output.from_input(s) for s in network.node_subnet_ids_given]
-        self.egress_addresses = pulumi.Output.all(
-            *[
-                aws.ec2.get_subnet_output(id=subnet, opts=invoke).cidr_block
-                for subnet in network.node_subnet_ids_given
-            ]
+        cidrs = {s.id: s.cidr for s in subnets}
+        self.egress_addresses = pulumi.Output.from_input(
+            [cidrs[s] for s in network.node_subnet_ids_given]
         )

@@ -22,6 +22,8 @@ def node_group_sdk_args(args: dict[str, Any]) -> dict[str, Any]:
     converted = dict(args)
     converted["scaling_config"] = aws.eks.NodeGroupScalingConfigArgs(**args["scaling_config"])
     converted["taints"] = [aws.eks.NodeGroupTaintArgs(**taint) for taint in args["taints"]]
+    if "operating_system" in args:
+        converted["operating_system"] = eks_sdk.OperatingSystem(args["operating_system"])
     if "nodeadm_extra_options" in args:
         converted["nodeadm_extra_options"] = [
             eks_sdk.NodeadmOptionsArgs(**option) for option in args["nodeadm_extra_options"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from components.cyperf import ROLE_LABEL
 from components.settings.eks.cluster import cluster_dns_ip
 from components.settings.eks.section import EksSettings
@@ -35,13 +37,18 @@ def notes(eks: EksSettings) -> list[str]:
     elif eks.network.creates_vpc:
         result.append(
             "Nodes are in public subnets with their own public IPs (assigned at launch, not known "
-            "in advance): allow the controller's ingress accordingly; egressAddresses lists the "
-            "node subnets."
+            "in advance): allow the controller's ingress accordingly; egressAddresses is empty."
         )
     else:
         result.append(
-            f"Existing VPC {eks.network.vpc_id}: egressAddresses lists the node subnets; how they "
-            "reach the internet (NAT, proxy) is the VPC's own routing."
+            f"Existing VPC {eks.network.vpc_id}: egressAddresses lists the node subnets, which is "
+            "what the controller sees only when it is reached on a private address (same or "
+            "peered VPC); through a NAT or proxy it sees the VPC's NAT addresses instead."
+        )
+    if not eks.network.creates_vpc and eks.controller_security_group_id is not None:
+        result.append(
+            "The controller's ingress rules reference the node security group: they match agents "
+            "only when the controller address is private to the VPC (or a peered VPC)."
         )
     if any(g.dedicated for g in eks.node_groups.by_role().values()):
         result.append(
@@ -49,3 +56,19 @@ def notes(eks: EksSettings) -> list[str]:
             "matching tolerations to that role's agents."
         )
     return result
+
+
+def controller_rule_warnings(eks: EksSettings, controller_address: str | None) -> list[str]:
+    """A controller DNS name with node-security-group rules: whether they match is unknowable."""
+    if eks.controller_ingress_source != "nodeSecurityGroup" or controller_address is None:
+        return []
+    try:
+        ipaddress.IPv4Address(controller_address)
+    except ValueError:
+        return [
+            f"cyperf-k8s:eks.controllerSecurityGroupId: the ingress rules reference the node "
+            f"security group, which matches only private addresses; they let the agents in only "
+            f"if {controller_address} resolves to a private address in the VPC or a peered one "
+            "(through NAT the controller sees the NAT addresses)"
+        ]
+    return []

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.cyperf import ROLE_LABEL
+from components.eks import images
 from components.settings.eks.cni import CniSettings
 from components.settings.eks.network import NetworkSettings
 from components.settings.eks.node_groups import NodeGroupSettings
@@ -96,20 +97,6 @@ def vpc_overlap_problems(vpc_cidrs: list[str], eks: EksSettings) -> list[Problem
                     )
                 )
     return problems
-
-
-def zone_problems(available: list[str], wanted: int) -> list[Problem]:
-    """The region (an AWS lookup) must offer the zones `availabilityZoneCount` asks for."""
-    if len(available) >= wanted:
-        return []
-    return [
-        Problem(
-            ("eks", "network", "availabilityZoneCount"),
-            f"the region has only {len(available)} available zones {available}; ask for at "
-            f"most {len(available)}",
-            wanted,
-        )
-    ]
 
 
 # --- cluster ---------------------------------------------------------------------------------
@@ -255,9 +242,7 @@ def max_pods_args(ami_type: str, max_pods: int | None) -> dict[str, Any]:
                 {"content_type": NODEADM_CONTENT_TYPE, "content": json.dumps(node_config)}
             ]
         }
-    if ami_type.startswith("BOTTLEROCKET_"):
-        return {"bottlerocket_settings": {"settings": {"kubernetes": {"max-pods": max_pods}}}}
-    return {"kubelet_extra_args": f"--max-pods={max_pods}"}
+    return {"bottlerocket_settings": {"settings": {"kubernetes": {"max-pods": max_pods}}}}
 
 
 def node_taints(role: str, group: NodeGroupSettings) -> list[dict[str, str]]:
@@ -276,11 +261,12 @@ def node_group_args(role: str, group: NodeGroupSettings, eks: EksSettings) -> di
             "max_size": group.max_size,
         },
         "capacity_type": group.capacity_type,
-        "ami_type": group.ami_type,
+        **images.image_args(group),
         "disk_size": group.disk_size,
         "labels": group.node_labels(role),
         "taints": node_taints(role, group),
-        # IMDSv2 only (hop limit 2): pods cannot use the node's metadata credentials over v1.
+        # IMDSv2 only. pulumi-eks's template sets the hop limit to 2 (nodegroup.ts), so pods can
+        # still read the node role's credentials (README "IMDS, honestly").
         "enable_imd_sv2": True,
         "tags": {**eks.tags, "cyperf-k8s/role": role},
     }
@@ -304,12 +290,3 @@ def tolerations_by_role(eks: EksSettings) -> dict[str, list[dict[str, str]]]:
                 for taint in taints
             ]
     return tolerations
-
-
-# --- egress --------------------------------------------------------------------------------------
-
-
-def public_node_subnet_cidrs(network: NetworkSettings) -> list[str]:
-    """Node subnet CIDRs of a created VPC (the egress addresses of public nodes' private IPs)."""
-    public = network.node_placement == "public"
-    return [s.cidr for s in subnet_plan(network) if s.public == public]

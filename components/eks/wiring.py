@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import pulumi
+import pulumi_aws as aws
 
 from components import cyperf
 from components.cluster_access import ClusterAccess
-from components.eks import plan
+from components.eks import admins, capacity, images, plan
 from components.eks.cluster import EksCluster
 from components.eks.cni import EksCni
 from components.eks.controller_access import ControllerAccess
+from components.eks.kubeconfig import aws_credentials
 from components.eks.network import EksNetwork
 from components.eks.node_groups import EksCoreDns, EksNodeGroups
-from components.eks.notes import notes
+from components.eks.notes import controller_rule_warnings, notes
+from components.settings.eks import versions
 from components.settings.eks.cluster import cluster_dns_ip
 from components.settings.eks.stack import EksStackSettings
+from components.settings.problems import raise_any
 from components.settings.stack import StackSettings
 
 
@@ -22,12 +26,29 @@ def provision(settings: StackSettings) -> ClusterAccess:
     if not isinstance(settings, EksStackSettings):
         raise TypeError("components.eks.provision needs the settings of a `cluster: eks` stack")
     eks = settings.eks
+    # Shown at preview too: extended support is billed extra, an unpinned AMI rolls the nodes.
+    version_warning = versions.extended_support_warning(
+        eks.cluster.kubernetes_version, versions.today()
+    )
+    for warning in [
+        *([version_warning] if version_warning is not None else []),
+        *images.unpinned_warnings(eks),
+        *capacity.unlisted_instance_warnings(eks),
+        *controller_rule_warnings(eks, settings.controller_address),
+    ]:
+        pulumi.log.warn(warning)
+    aws_config = pulumi.Config("aws")
+    credentials = aws_credentials(aws_config.get("profile"), aws_config.get_object("assumeRoles"))
+    if eks.cluster.admin_principal_arns:
+        # Before any resource: the invoke answers with the identity the AWS provider uses.
+        caller = aws.get_caller_identity()
+        raise_any(admins.creator_admin_problems(caller.arn, eks))
     physical_name = plan.cluster_physical_name(pulumi.get_stack(), eks)
 
     network = EksNetwork("eks-network", eks)
-    cluster = EksCluster("eks-cluster", eks, network, physical_name)
+    cluster = EksCluster("eks-cluster", eks, network, physical_name, credentials)
     # Calico is installed before any node exists: a node without a CNI stays NotReady.
-    cni = EksCni("eks-cni", eks, cluster.provider, after=[cluster.cluster])
+    cni = EksCni("eks-cni", eks, cluster.provider, cluster.cluster, after=[cluster.cluster])
     # Private nodes need their NAT routes to pull images; all nodes need the CNI first.
     nodes = EksNodeGroups(
         "eks-nodes",
@@ -62,6 +83,7 @@ def provision(settings: StackSettings) -> ClusterAccess:
             "kubeconfig": cluster.kubeconfig,
             "cni": eks.cni.type,
             "nodeGroupNames": nodes.names,
+            "nodeImages": images.node_images(eks),
             "podCidr": eks.cni.effective_pod_cidr,
             "serviceCidr": eks.cluster.service_cidr,
             "egressAddresses": network.egress_addresses,

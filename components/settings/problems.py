@@ -29,14 +29,16 @@ class Problem:
     message: str
     # The offending value; a SecretStr is never shown.
     value: Any
+    # The config namespace of the key: the project's, or a provider's (`aws` for aws:profile).
+    namespace: str = PROJECT
 
 
-def config_key(path: Sequence[str | int]) -> str:
+def config_key(path: Sequence[str | int], namespace: str = PROJECT) -> str:
     """`("agentGroups", 1, "architecture")` -> `cyperf-k8s:agentGroups[1].architecture`."""
     text = ""
     for part in path:
         text += f"[{part}]" if isinstance(part, int) else ("." if text else "") + part
-    return f"{PROJECT}:{text}"
+    return f"{namespace}:{text}"
 
 
 def describe(value: Any) -> str:
@@ -49,12 +51,13 @@ def describe(value: Any) -> str:
 
 
 def render(problem: Problem) -> str:
-    return f"{config_key(problem.path)}: {problem.message} ({describe(problem.value)})"
+    key = config_key(problem.path, problem.namespace)
+    return f"{key}: {problem.message} ({describe(problem.value)})"
 
 
 def within(prefix: Path, problems: Iterable[Problem]) -> list[Problem]:
     """The problems of a nested model, located from the config root."""
-    return [Problem((*prefix, *p.path), p.message, p.value) for p in problems]
+    return [Problem((*prefix, *p.path), p.message, p.value, p.namespace) for p in problems]
 
 
 class Problems(ValueError):

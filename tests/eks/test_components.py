@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml  # type: ignore[import-untyped,unused-ignore]
@@ -34,12 +35,14 @@ CLUSTER = "eks:index:Cluster"
 NODE_GROUP = "eks:index:ManagedNodeGroup"
 ADDON = "aws:eks/addon:Addon"
 RELEASE = "kubernetes:helm.sh/v3:Release"
+ZONE_LOOKUP = "aws:index/getAvailabilityZones:getAvailabilityZones"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 ROOT = Path(__file__).resolve().parents[2]
+EXISTING_PRIVATE = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"]
 EXISTING_NETWORK = {
     "vpcId": "vpc-0123456789abcdef0",
     "publicSubnetIds": ["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"],
-    "privateSubnetIds": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
+    "privateSubnetIds": EXISTING_PRIVATE,
 }
 
 
@@ -87,7 +90,7 @@ def test_vpc_cni_cluster_inputs(vpc_cni: EksRun) -> None:
         "resolveConflictsOnUpdate": "OVERWRITE",
     }
     assert inputs["corednsAddonOptions"]["enabled"] is False
-    assert inputs["version"] == "1.34"
+    assert inputs["version"] == "1.35"
     assert inputs["kubernetesServiceIpAddressRange"] == "10.100.0.0/16"
     assert inputs["endpointPublicAccess"] is True and inputs["endpointPrivateAccess"] is True
     assert inputs["publicAccessCidrs"] == ["0.0.0.0/0"]
@@ -104,6 +107,52 @@ def test_calico_cluster_inputs(calico: EksRun) -> None:
     assert cluster.inputs["bootstrapSelfManagedAddons"] is False
     assert cluster.inputs["useDefaultVpcCni"] is True
     assert "vpcCniOptions" not in cluster.inputs
+
+
+def test_extended_support_version_warns_at_preview(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pulumi
+
+    warnings: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *a, **k: warnings.append(message))
+    run = run_provision(eks_config({"cluster": {"kubernetesVersion": "1.33"}}))
+    assert run.one(CLUSTER).inputs["version"] == "1.33"
+    assert [w for w in warnings if "kubernetesVersion" in w] == [
+        "cyperf-k8s:eks.cluster.kubernetesVersion: 1.33 left EKS standard support on 2026-07-29 "
+        "and is in extended support until 2027-07-29 (billed at the extended-support cluster "
+        "rate); use a version in standard support such as '1.35'"
+    ]
+    warnings.clear()
+    run_provision(eks_config())
+    assert [w for w in warnings if "kubernetesVersion" in w] == []
+
+
+def test_deploying_identity_in_admin_principal_arns_stops_before_any_resource() -> None:
+    """The SSO session ARN names the role without its path; the list names it with one."""
+    config = eks_config(
+        {
+            "cluster": {
+                "adminPrincipalArns": [
+                    "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/"
+                    "AWSReservedSSO_Admin_0123abcd"
+                ]
+            }
+        }
+    )
+    mocks = EksMocks()
+    with pytest.raises(Exception) as caught:
+        run_provision(config, mocks)
+    assert (
+        "cyperf-k8s:eks.cluster.adminPrincipalArns[0]: names the identity running Pulumi "
+        "(arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0123abcd/alice)"
+    ) in str(caught.value)
+    assert mocks.monitor is not None
+    assert [r.typ for r in mocks.monitor.registered] == []  # type: ignore[attr-defined]
+    assert "aws:index/getCallerIdentity:getCallerIdentity" in [i.token for i in mocks.invokes]
+    # Another principal is fine.
+    other = run_provision(
+        eks_config({"cluster": {"adminPrincipalArns": ["arn:aws:iam::123456789012:role/QA"]}})
+    )
+    assert len(other.of_type(CLUSTER)) == 1
 
 
 def test_remote_components_have_no_children(calico: EksRun) -> None:
@@ -164,9 +213,13 @@ def test_nat_per_zone_and_explicit_zones() -> None:
             }
         )
     )
-    assert "aws:index/getAvailabilityZones:getAvailabilityZones" not in [
-        i.token for i in run.mocks.invokes
+    [lookup] = [
+        i
+        for i in run.mocks.invokes
+        if i.token == "aws:index/getAvailabilityZones:getAvailabilityZones"
     ]
+    # Explicit zones are checked against the unfiltered lookup (to name a refused zone's ID).
+    assert "excludeZoneIds" not in lookup.args
     zones = {s.name: s.inputs["availabilityZone"] for s in run.of_type("aws:ec2/subnet:Subnet")}
     assert zones == {
         f"eks-network-{kind}-{i}": zone
@@ -185,6 +238,71 @@ def test_nat_per_zone_and_explicit_zones() -> None:
     ]
 
 
+ZONES_WITH_USE1_AZ3 = {"us-east-1a": "use1-az3", "us-east-1b": "use1-az1", "us-east-1c": "use1-az2"}
+
+
+def _subnet_zones(run: EksRun) -> dict[str, str]:
+    subnets = run.of_type("aws:ec2/subnet:Subnet")
+    assert len(subnets) == 4
+    return {s.name: s.inputs["availabilityZone"] for s in subnets}
+
+
+def test_zones_skip_the_ones_eks_refuses() -> None:
+    """EKS cannot place cluster subnets in use1-az3 (EKS subnet requirements); the account's
+    first zone name maps to it here, so the stack takes the next two."""
+    run = run_provision(eks_config(), EksMocks(zone_ids=ZONES_WITH_USE1_AZ3))
+    [lookup] = [
+        i
+        for i in run.mocks.invokes
+        if i.token == "aws:index/getAvailabilityZones:getAvailabilityZones"
+    ]
+    assert lookup.args["excludeZoneIds"] == ["use1-az3", "usw1-az2", "cac1-az3"]
+    zones = _subnet_zones(run)
+    assert zones["eks-network-public-0"] == zones["eks-network-private-0"] == "us-east-1b"
+    assert zones["eks-network-public-1"] == zones["eks-network-private-1"] == "us-east-1c"
+
+
+def test_zones_pinned_by_zone_id() -> None:
+    mocks = EksMocks(zone_ids=ZONES_WITH_USE1_AZ3)
+    run = run_provision(
+        eks_config({"network": {"availabilityZoneIds": ["use1-az2", "use1-az1"]}}), mocks
+    )
+    zones = _subnet_zones(run)
+    assert zones["eks-network-public-0"] == "us-east-1c"
+    assert zones["eks-network-private-1"] == "us-east-1b"
+
+
+@pytest.mark.parametrize(
+    ("network", "message"),
+    [
+        (
+            {"availabilityZones": ["us-east-1a", "us-east-1b"]},
+            "cyperf-k8s:eks.network.availabilityZones[0]: is zone ID use1-az3 in this account, "
+            "where EKS cannot place cluster subnets (EKS subnet requirements); choose another "
+            "zone (got 'us-east-1a')",
+        ),
+        (
+            {"availabilityZoneIds": ["use1-az1", "use1-az9"]},
+            "cyperf-k8s:eks.network.availabilityZoneIds[1]: is not an available zone of the "
+            "region (zone IDs: ['use1-az1', 'use1-az2', 'use1-az3']) (got 'use1-az9')",
+        ),
+        (
+            {"availabilityZoneCount": 3},
+            "cyperf-k8s:eks.network.availabilityZoneCount: the region has only 2 available zones "
+            "where EKS can place cluster subnets ['us-east-1b', 'us-east-1c']; ask for at most 2 "
+            "(got 3)",
+        ),
+    ],
+)
+def test_refused_zones_stop_before_any_resource(network: dict[str, Any], message: str) -> None:
+    mocks = EksMocks(zone_ids=ZONES_WITH_USE1_AZ3)
+    with pytest.raises(Exception) as caught:
+        run_provision(eks_config({"network": network}), mocks)
+    assert message in str(caught.value)
+    assert mocks.monitor is not None
+    assert mocks.monitor.registered == []  # type: ignore[attr-defined]
+
+
 def test_public_nodes_have_no_nat() -> None:
     run = run_provision(eks_config({"network": {"nodePlacement": "public"}}))
     assert run.of_type("aws:ec2/natGateway:NatGateway") == []
@@ -193,7 +311,9 @@ def test_public_nodes_have_no_nat() -> None:
     assert len(groups) == 2
     for group in groups:
         assert group.inputs["subnetIds"] == ["eks-network-public-0-id", "eks-network-public-1-id"]
-    assert run.outputs["egressAddresses"] == ["10.0.0.0/18", "10.0.64.0/18"]
+    # The controller sees the nodes' public IPs, not their subnets: nothing can be listed.
+    assert run.outputs["egressAddresses"] == []
+    assert any("egressAddresses is empty" in n for n in run.outputs["notes"])
 
 
 def test_existing_vpc() -> None:
@@ -218,6 +338,48 @@ def test_existing_vpc() -> None:
     assert "cidrIpv4" not in rule.inputs
 
 
+@pytest.mark.parametrize(
+    ("network", "changes", "message"),
+    [
+        (
+            {"vpcId": EXISTING_NETWORK["vpcId"], "privateSubnetIds": EXISTING_PRIVATE},
+            {"subnet-0aaaaaaaaaaaaaaa2": {"availabilityZoneId": "use1-az1"}},
+            "cyperf-k8s:eks.network.privateSubnetIds: the subnets given are all in zone "
+            "['use1-az1']; EKS needs subnets in at least two availability zones",
+        ),
+        (
+            {**EXISTING_NETWORK, "nodePlacement": "public"},
+            {"subnet-0bbbbbbbbbbbbbbb2": {"mapPublicIpOnLaunch": False}},
+            "cyperf-k8s:eks.network.publicSubnetIds[1]: does not assign public IPv4 addresses on "
+            "launch, which nodes in public subnets need",
+        ),
+        (
+            EXISTING_NETWORK,
+            {"subnet-0aaaaaaaaaaaaaaa1": {"vpcId": "vpc-0fffffffffffffff0"}},
+            "cyperf-k8s:eks.network.privateSubnetIds[0]: belongs to vpc-0fffffffffffffff0, not to "
+            "vpcId vpc-0123456789abcdef0",
+        ),
+        (
+            EXISTING_NETWORK,
+            {"subnet-0bbbbbbbbbbbbbbb1": {"availabilityZoneId": "use1-az3"}},
+            "cyperf-k8s:eks.network.publicSubnetIds[0]: is in zone ID use1-az3, where EKS cannot "
+            "place cluster subnets",
+        ),
+    ],
+)
+def test_existing_subnets_eks_cannot_use_stop_before_any_resource(
+    network: dict[str, Any], changes: dict[str, dict[str, Any]], message: str
+) -> None:
+    mocks = EksMocks(subnet_changes=changes)
+    with pytest.raises(Exception) as caught:
+        run_provision(eks_config({"network": network}), mocks)
+    assert message in str(caught.value)
+    assert mocks.monitor is not None
+    assert mocks.monitor.registered == []  # type: ignore[attr-defined]
+    # The same network with the subnets as they should be goes through.
+    assert len(run_provision(eks_config({"network": network})).of_type(CLUSTER)) == 1
+
+
 def test_existing_vpc_overlapping_the_service_cidr_stops_the_cluster() -> None:
     with pytest.raises(
         Exception,
@@ -228,16 +390,6 @@ def test_existing_vpc_overlapping_the_service_cidr_stops_the_cluster() -> None:
             eks_config({"network": EXISTING_NETWORK}),
             mocks=EksMocks(vpc_cidrs=["172.31.0.0/16", "10.100.0.0/16"]),
         )
-
-
-def test_region_with_too_few_zones_is_named() -> None:
-    # The lookup's callback raises; the engine wraps the error, the message stays whole.
-    with pytest.raises(Exception) as caught:
-        run_provision(eks_config({"network": {"availabilityZoneCount": 4}}))
-    assert (
-        "  - cyperf-k8s:eks.network.availabilityZoneCount: the region has only 3 available zones "
-        "['us-east-1a', 'us-east-1b', 'us-east-1c']; ask for at most 3 (got 4)\n"
-    ) in str(caught.value) + "\n"
 
 
 # --- CNI, node groups, CoreDNS and their order -------------------------------------------------
@@ -252,7 +404,7 @@ def test_vpc_cni_has_no_helm_release_and_no_coredns_addon(vpc_cni: EksRun) -> No
 def test_calico_release_inputs(calico: EksRun) -> None:
     release = calico.one(RELEASE).inputs
     assert release["chart"] == "tigera-operator"
-    assert release["version"] == "v3.30.3"
+    assert release["version"] == "v3.32.1"
     assert release["repositoryOpts"] == {"repo": plan.CALICO_CHART_REPOSITORY}
     assert release["namespace"] == "tigera-operator" and release["createNamespace"] is True
     assert release["skipAwait"] is True
@@ -263,6 +415,8 @@ def test_calico_release_inputs(calico: EksRun) -> None:
 
 
 def test_calico_order_cluster_release_nodes_coredns(calico: EksRun) -> None:
+    """Create order: cluster, release, nodes, CoreDNS. On destroy the nodes go before the
+    release, so the release must be deleted with the cluster (next test), never uninstalled."""
     cluster = calico.one(CLUSTER)
     release = calico.one(RELEASE)
     assert cluster.urn in release.dependencies
@@ -278,6 +432,33 @@ def test_calico_order_cluster_release_nodes_coredns(calico: EksRun) -> None:
     assert coredns.inputs["clusterName"] == calico.outputs["clusterName"]
     assert coredns.inputs["resolveConflictsOnCreate"] == "OVERWRITE"
     assert {g.urn for g in groups} <= set(coredns.dependencies)
+
+
+def test_calico_release_is_deleted_with_the_cluster(calico: EksRun) -> None:
+    """Destroy (and a CNI switch, which deletes the old cluster in the same `up`) skips the
+    release's Helm uninstall, whose pre-delete hook Job would wait forever for a node."""
+    cluster = calico.one(CLUSTER)
+    release = calico.one(RELEASE)
+    assert cluster.urn.endswith("::eks-calico-vxlan")
+    assert release.deleted_with == cluster.urn
+    # Anything whose delete does real work stays deleted on its own: node groups, the add-on,
+    # the controller rules, the network.
+    others = [r for r in calico.resources if r.typ != RELEASE]
+    assert len(others) > 10
+    assert [r.name for r in others if r.deleted_with] == []
+
+
+def test_load_balancer_services_are_deleted_on_their_own() -> None:
+    """Deleting a LoadBalancer Service is what removes its NLB; skipped, the NLB's ENIs would
+    block the subnet and VPC deletes."""
+    run = run_eks_stack(stack_file_config("Pulumi.eks-north-south.yaml"))
+    services = [
+        r
+        for r in run.of_type("kubernetes:core/v1:Service")
+        if r.inputs["spec"]["type"] == "LoadBalancer"
+    ]
+    assert len(services) == 1
+    assert services[0].deleted_with == ""
 
 
 def test_calico_agents_wait_for_nodes_coredns_and_controller_rules(calico: EksRun) -> None:
@@ -384,6 +565,7 @@ def test_outputs(calico: EksRun) -> None:
         "kubeconfig",
         "cni",
         "nodeGroupNames",
+        "nodeImages",
         "podCidr",
         "serviceCidr",
         "egressAddresses",
@@ -396,6 +578,74 @@ def test_outputs(calico: EksRun) -> None:
     assert calico.access.dns_server_ip == "10.100.0.10"
     assert calico.access.dns_server_ip == "10.100.0.10"
     assert any("reachable only inside the cluster" in n for n in outputs["notes"])
+    assert outputs["nodeImages"] == {
+        "client": {"unpinned": "latest EKS-optimized AL2023_x86_64_STANDARD AMI"},
+        "server": {"unpinned": "latest EKS-optimized AL2023_x86_64_STANDARD AMI"},
+    }
+
+
+def test_pinned_ami_on_the_calico_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Custom user data (Calico's maxPods): pulumi-eks would read the SSM "recommended" AMI on
+    every run; a pinned amiId goes in instead, with its OS and without amiType."""
+    import pulumi
+
+    warnings: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *a, **k: warnings.append(message))
+    pins = {"client": "ami-0123456789abcdef0", "server": "ami-0fedcba9876543210"}
+    config = eks_config(
+        {
+            "cni": {"type": "calico-vxlan"},
+            "nodeGroups": {
+                "client": {"amiId": pins["client"]},
+                "server": {"amiId": pins["server"], "amiType": "BOTTLEROCKET_x86_64"},
+            },
+        }
+    )
+    run = run_provision(config)
+    groups = {g.name: g.inputs for g in run.of_type(NODE_GROUP)}
+    assert len(groups) == 2
+    assert groups["eks-nodes-client"]["amiId"] == pins["client"]
+    assert groups["eks-nodes-client"]["operatingSystem"] == "AL2023"
+    assert groups["eks-nodes-server"]["operatingSystem"] == "Bottlerocket"
+    assert all("amiType" not in g and "releaseVersion" not in g for g in groups.values())
+    assert run.outputs["nodeImages"] == {role: {"amiId": ami} for role, ami in pins.items()}
+    assert [w for w in warnings if "nodeGroups" in w] == []
+    # A new pin is a new input (a deliberate change); the same config, the same inputs.
+    again = {g.name: g.inputs for g in run_provision(config).of_type(NODE_GROUP)}
+    assert again == groups
+
+
+def test_instance_types_outside_the_eni_table_warn(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pulumi
+
+    warnings: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *a, **k: warnings.append(message))
+    run_provision(eks_config({"nodeGroups": {"server": {"instanceTypes": ["c6in.8xlarge"]}}}))
+    assert [w for w in warnings if "ENI table" in w] == [
+        "cyperf-k8s:eks.nodeGroups.server.instanceTypes: c6in.8xlarge is not in the stack's ENI "
+        "table, so maxPods and the subnet size were not checked against its VPC CNI pod capacity "
+        "(see awslabs/amazon-eks-ami eni-max-pods.txt)"
+    ]
+
+
+def test_pinned_release_version_on_the_eks_managed_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pulumi
+
+    warnings: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *a, **k: warnings.append(message))
+    config = eks_config({"nodeGroups": {"client": {"amiReleaseVersion": "1.35.0-20260120"}}})
+    run = run_provision(config)
+    groups = {g.name: g.inputs for g in run.of_type(NODE_GROUP)}
+    assert groups["eks-nodes-client"]["releaseVersion"] == "1.35.0-20260120"
+    assert groups["eks-nodes-client"]["amiType"] == "AL2023_x86_64_STANDARD"
+    assert "releaseVersion" not in groups["eks-nodes-server"]
+    assert [w for w in warnings if "nodeGroups" in w] == [
+        "cyperf-k8s:eks.nodeGroups.server.amiReleaseVersion is not set: the server nodes follow "
+        "the latest EKS-optimized AL2023_x86_64_STANDARD AMI, so an AWS AMI release rolls every "
+        "node (and kills running agents) on the next `pulumi up`; pin it (current value: aws ssm "
+        "get-parameter --name /aws/service/eks/optimized-ami/1.35/amazon-linux-2023/<arch>/"
+        "standard/recommended/release_version, or the bottlerocket parameters)"
+    ]
 
 
 # --- CNI switching -----------------------------------------------------------------------------

@@ -3,18 +3,16 @@ allowed (as `cyperf-k8s:eks.<path>: <message> (got <value>)`)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 
+from components.settings.eks import instances, versions
 from components.settings.eks.cluster import cluster_dns_ip
-from components.settings.eks.fields import (
-    DEFAULT_CALICO_VERSION,
-    DEFAULT_KUBERNETES_VERSION,
-    SUPPORTED_KUBERNETES_VERSIONS,
-    instance_architecture,
-)
+from components.settings.eks.fields import instance_architecture
 from components.settings.eks.stack import EksStackSettings
+from components.settings.eks.versions import DEFAULT_CALICO_VERSION, DEFAULT_KUBERNETES_VERSION
 from components.settings.loading import parse_settings
 from components.settings.problems import Problems
 from components.settings.stack import StackSettings
@@ -41,7 +39,7 @@ def test_cluster_eks_without_an_eks_object_gets_the_defaults() -> None:
     assert eks is not None
     assert eks.network.creates_vpc and eks.network.vpc_cidr == "10.0.0.0/16"
     assert eks.network.zone_count == 2 and eks.network.node_placement == "private"
-    assert eks.cluster.kubernetes_version == DEFAULT_KUBERNETES_VERSION == "1.34"
+    assert eks.cluster.kubernetes_version == DEFAULT_KUBERNETES_VERSION == "1.35"
     assert (
         eks.cluster.service_cidr == "10.100.0.0/16"
         and cluster_dns_ip(eks.cluster.service_cidr) == "10.100.0.10"
@@ -141,6 +139,52 @@ def test_camel_case_keys_reach_the_model() -> None:
             "eks.network.availabilityZones[1]",
             "us-east-1a",
         ),
+        (
+            {
+                "network": {
+                    "availabilityZones": ["us-east-1a", "us-east-1b"],
+                    "availabilityZoneCount": 2,
+                }
+            },
+            "eks.network.availabilityZoneCount",
+            "give only one of availabilityZones, availabilityZoneIds and availabilityZoneCount",
+        ),
+        (
+            {
+                "network": {
+                    "availabilityZones": ["us-east-1a", "us-east-1b"],
+                    "availabilityZoneIds": ["use1-az1", "use1-az2"],
+                }
+            },
+            "eks.network.availabilityZoneIds",
+            "give only one of",
+        ),
+        (
+            {"network": {"availabilityZoneIds": ["use1-az1", "us-east-1b"]}},
+            "eks.network.availabilityZoneIds[1]",
+            "an availability zone ID such as 'use1-az1'",
+        ),
+        (
+            {"network": {"availabilityZoneIds": ["use1-az1", "use1-az1"]}},
+            "eks.network.availabilityZoneIds",
+            "at least two distinct",
+        ),
+        (
+            {"network": {"availabilityZoneIds": ["use1-az3", "use1-az1"]}},
+            "eks.network.availabilityZoneIds[0]",
+            "EKS cannot place cluster subnets in zones ['use1-az3', 'usw1-az2', 'cac1-az3']",
+        ),
+        (
+            {
+                "network": {
+                    "vpcId": "vpc-0123456789abcdef0",
+                    "privateSubnetIds": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
+                    "availabilityZoneIds": ["use1-az1", "use1-az2"],
+                }
+            },
+            "eks.network.availabilityZoneIds",
+            "applies only to a VPC the stack creates",
+        ),
         ({"network": {"vpcId": "vpc-12"}}, "eks.network.vpcId", "vpc-0123456789abcdef0"),
         (
             {"network": {"vpcId": "vpc-0123456789abcdef0"}},
@@ -191,7 +235,17 @@ def test_camel_case_keys_reach_the_model() -> None:
         ),
         ({"network": {"nodePlacement": "dmz"}}, "eks.network.nodePlacement", "'private'"),
         # cluster
-        ({"cluster": {"kubernetesVersion": "1.20"}}, "eks.cluster.kubernetesVersion", "1.34"),
+        ({"cluster": {"kubernetesVersion": "1.20"}}, "eks.cluster.kubernetesVersion", "1.35"),
+        (
+            {"cluster": {"kubernetesVersion": "1.31"}},
+            "eks.cluster.kubernetesVersion",
+            "EKS support for 1.31 ended on 2026-11-26",
+        ),
+        (
+            {"cluster": {"kubernetesVersion": "1.30"}},
+            "eks.cluster.kubernetesVersion",
+            "EKS support for 1.30 ended on 2026-07-23",
+        ),
         ({"cluster": {"kubernetesVersion": 1.34}}, "eks.cluster.kubernetesVersion", "string"),
         (
             {"cluster": {"adminPrincipalArns": ["arn:aws:sts::123456789012:assumed-role/A/s"]}},
@@ -287,7 +341,7 @@ def test_camel_case_keys_reach_the_model() -> None:
         (
             {"nodeGroups": {"client": {"amiType": "AL2_x86_64"}}},
             "eks.nodeGroups.client.amiType",
-            "Amazon Linux 2 AMIs end with Kubernetes 1.32",
+            "'BOTTLEROCKET_ARM_64'",
         ),
         (
             {"nodeGroups": {"client": {"capacityType": "RESERVED"}}},
@@ -320,6 +374,58 @@ def test_camel_case_keys_reach_the_model() -> None:
         ({"tags": {"aws:owner": "me"}}, "eks.tags", "reserved"),
         ({"tags": {"owner": "a,b;c"}}, "eks.tags", "tag value"),
         ({"clusterr": {}}, "eks.clusterr", "not a known setting"),
+        (
+            {"cni": {"maxPods": 110}},
+            "eks.cni.maxPods",
+            "at most 58 with the VPC CNI without prefixDelegation: the ENIs of ['c5.2xlarge'] "
+            "hold {'c5.2xlarge': 58} pod addresses",
+        ),
+        (
+            {"network": {"vpcCidr": "10.0.0.0/24"}},
+            "eks.network.vpcCidr",
+            "gives /26 subnets: with the VPC CNI up to 2 node(s) per subnet (maxSize over 2 "
+            "zones) hold about 30 VPC addresses each",
+        ),
+        (
+            {
+                "cni": {"type": "calico-vxlan"},
+                "nodeGroups": {"client": {"amiReleaseVersion": "1.35.0-20260120"}},
+            },
+            "eks.nodeGroups.client.amiReleaseVersion",
+            "pulumi-eks drops releaseVersion; pin amiId instead",
+        ),
+        (
+            {"nodeGroups": {"server": {"amiId": "ami-0123456789abcdef0"}}},
+            "eks.nodeGroups.server.amiId",
+            "here EKS picks the AMI: pin amiReleaseVersion instead",
+        ),
+        (
+            {"nodeGroups": {"server": {"amiId": "ami-123"}}},
+            "eks.nodeGroups.server.amiId",
+            "an AMI id such as",
+        ),
+        (
+            {"nodeGroups": {"server": {"amiReleaseVersion": "v20260120"}}},
+            "eks.nodeGroups.server.amiReleaseVersion",
+            "'1.35.0-20260120'",
+        ),
+        (
+            {"cni": {"type": "calico-vxlan", "mtu": 9001}},
+            "eks.cni.mtu",
+            "at most 8951 with Calico VXLAN (AWS jumbo frames 9001 minus the 50-byte VXLAN header)",
+        ),
+        ({"cni": {"mtu": 575}}, "eks.cni.mtu", "576"),
+        (
+            {
+                "cni": {"type": "calico-vxlan"},
+                "nodeGroups": {
+                    "client": {"desiredSize": 0, "minSize": 0},
+                    "server": {"desiredSize": 0, "minSize": 0},
+                },
+            },
+            "eks.nodeGroups.server.desiredSize",
+            "CoreDNS add-on is created after the node groups and needs a node",
+        ),
     ],
 )
 def test_bad_eks_settings_are_rejected_naming_the_key(
@@ -331,6 +437,89 @@ def test_bad_eks_settings_are_rejected_naming_the_key(
     assert problem.startswith(f"cyperf-k8s:{key}: "), problem
     assert fragment in problem, problem
     assert "(got " in problem, problem
+
+
+def test_calico_mtu_limit_and_nodes_at_zero_are_fine_otherwise() -> None:
+    assert parse_eks(eks_config({"cni": {"type": "calico-vxlan", "mtu": 8951}})).eks.cni.mtu == 8951
+    # The VPC CNI has no VXLAN header, and its CoreDNS is EKS's own (no add-on to wait for).
+    assert parse_eks(eks_config({"cni": {"mtu": 9001}})).eks.cni.mtu == 9001
+    zero = {"desiredSize": 0, "minSize": 0}
+    one_up = {"cni": {"type": "calico-vxlan"}, "nodeGroups": {"client": zero}}
+    no_agents = [{"name": "c", "role": "client", "replicas": 0}]
+    assert (
+        parse_eks(eks_config(one_up, agentGroups=no_agents))
+        .eks.node_groups.by_role()["client"]
+        .desired_size
+        == 0
+    )
+    vpc_cni = {"nodeGroups": {"client": zero, "server": zero}}
+    assert parse_eks(eks_config(vpc_cni, agentGroups=no_agents)).eks.cni.type == "aws-vpc-cni"
+
+
+@pytest.mark.parametrize(
+    ("eks", "address", "key"),
+    [
+        ({"cni": {"type": "calico-vxlan"}}, "192.168.1.10", "eks.cni.podCidr"),
+        ({}, "10.100.3.4", "eks.cluster.serviceCidr"),
+        ({"cni": {"type": "calico-vxlan"}}, "10.100.0.1", "eks.cluster.serviceCidr"),
+    ],
+)
+def test_controller_address_outside_pod_and_service_cidrs(
+    eks: dict[str, Any], address: str, key: str
+) -> None:
+    problem = one_problem(eks_config(eks, controllerAddress=address))
+    assert problem.startswith(
+        f"cyperf-k8s:{key}: contains controllerAddress {address}: agents would never reach the "
+        "controller; choose a block without it (got "
+    ), problem
+    # The VPC CNI's pods take VPC addresses: a controller in 192.168.0.0/16 is fine there, and
+    # a DNS name cannot be judged.
+    assert parse_eks(eks_config({}, controllerAddress="192.168.1.10"))
+    assert parse_eks(eks_config(eks, controllerAddress="controller.example.com"))
+
+
+@pytest.mark.parametrize(
+    ("instance_type", "max_pods"),
+    [("c5.large", 29), ("c5.2xlarge", 58), ("c5n.4xlarge", 234), ("m6g.xlarge", 58)],
+)
+def test_eni_table_matches_eni_max_pods(instance_type: str, max_pods: int) -> None:
+    """The values awslabs/amazon-eks-ami eni-max-pods.txt publishes."""
+    assert instances.vpc_cni_max_pods(instance_type) == max_pods
+    assert instances.vpc_cni_max_pods("x9z.huge") is None
+
+
+def test_pod_capacity_within_limits_is_accepted() -> None:
+    assert parse_eks(eks_config({"cni": {"maxPods": 58}})).eks.cni.max_pods == 58
+    prefixes = {"cni": {"maxPods": 110, "prefixDelegation": True}}
+    assert parse_eks(eks_config(prefixes)).eks.cni.max_pods == 110
+    # Calico pods take overlay addresses; a /23 VPC gives /25 subnets, room for 2 nodes each.
+    small = {"network": {"vpcCidr": "10.0.0.0/24"}}
+    assert parse_eks(eks_config({**small, "cni": {"type": "calico-vxlan"}}))
+    assert parse_eks(eks_config({"network": {"vpcCidr": "10.0.0.0/23"}}))
+    assert parse_eks(eks_config({**small, "cni": {"prefixDelegation": True}}))
+
+
+EXISTING_WITH_RULES = {
+    "network": {
+        "vpcId": "vpc-0123456789abcdef0",
+        "privateSubnetIds": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
+    },
+    "controllerSecurityGroupId": "sg-0123456789abcdef0",
+}
+
+
+def test_existing_vpc_rules_cannot_match_a_public_controller() -> None:
+    problem = one_problem(eks_config(EXISTING_WITH_RULES, controllerAddress="203.0.113.10"))
+    assert problem.startswith(
+        "cyperf-k8s:eks.controllerSecurityGroupId: with an existing VPC the stack allows the "
+        "agents by the node security group, which matches private addresses only, but "
+        "controllerAddress 203.0.113.10 is public"
+    ), problem
+    # A private controller address is what a node security group rule matches; a created VPC
+    # uses the NAT addresses instead.
+    assert parse_eks(eks_config(EXISTING_WITH_RULES, controllerAddress="172.31.200.9"))
+    created = {"controllerSecurityGroupId": "sg-0123456789abcdef0"}
+    assert parse_eks(eks_config(created, controllerAddress="203.0.113.10"))
 
 
 def test_node_groups_need_at_least_one_role() -> None:
@@ -503,5 +692,51 @@ def test_cluster_dns_ip_is_the_tenth_address(cidr: str, dns: str) -> None:
     assert cluster_dns_ip(cidr) == dns
 
 
-def test_default_version_is_supported() -> None:
-    assert DEFAULT_KUBERNETES_VERSION in SUPPORTED_KUBERNETES_VERSIONS
+def test_support_table_is_consistent() -> None:
+    rows = versions.EKS_VERSIONS
+    assert len(rows) == 8
+    for row in rows:
+        assert row.end_of_standard < row.end_of_extended, row.version
+    assert [r.version for r in rows] == sorted((r.version for r in rows), key=lambda v: int(v[2:]))
+
+
+def test_default_version_is_the_newest_confirmed_in_standard_support() -> None:
+    today = versions.AS_OF
+    standard = [
+        v.version
+        for v in versions.EKS_VERSIONS
+        if v.in_standard_support(today) and v.dates_confirmed
+    ]
+    assert standard == ["1.34", "1.35"]
+    assert standard[-1] == DEFAULT_KUBERNETES_VERSION
+    # The old default 1.34 leaves standard support on 2026-12-02; the default stays in it.
+    assert not versions.BY_VERSION["1.34"].in_standard_support(date(2026, 12, 3))
+    assert versions.BY_VERSION[DEFAULT_KUBERNETES_VERSION].in_standard_support(date(2026, 12, 3))
+    # Calico v3.32 is tested on 1.34-1.36 (v3.30.3 only up to 1.33).
+    assert DEFAULT_CALICO_VERSION == "v3.32.1"
+
+
+@pytest.mark.parametrize(
+    ("today", "creatable"),
+    [
+        (date(2026, 11, 30), ["1.32", "1.33", "1.34", "1.35", "1.36"]),
+        (date(2026, 11, 25), ["1.31", "1.32", "1.33", "1.34", "1.35", "1.36"]),
+        (date(2027, 3, 23), ["1.33", "1.34", "1.35", "1.36"]),
+    ],
+)
+def test_creatable_versions_follow_the_date(today: date, creatable: list[str]) -> None:
+    assert versions.creatable_versions(today) == creatable
+    for version in creatable:
+        assert versions.check_kubernetes_version(version, today) == version
+
+
+def test_extended_support_warning() -> None:
+    today = versions.AS_OF
+    warning = versions.extended_support_warning("1.33", today)
+    assert warning == (
+        "cyperf-k8s:eks.cluster.kubernetesVersion: 1.33 left EKS standard support on 2026-07-29 "
+        "and is in extended support until 2027-07-29 (billed at the extended-support cluster "
+        "rate); use a version in standard support such as '1.35'"
+    )
+    assert versions.extended_support_warning("1.34", today) is None
+    assert versions.extended_support_warning("1.34", date(2026, 12, 2)) is not None

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from components import cyperf
-from components.eks import plan
-from components.eks.notes import notes
+from components.eks import admins, plan
+from components.eks.notes import controller_rule_warnings, notes
 from components.settings.eks.section import EksSettings
 from components.settings.problems import render
 from tests.eks.conftest import eks_config, parse_eks
@@ -105,7 +105,7 @@ def test_existing_vpc_overlaps_are_named() -> None:
 def test_vpc_cni_cluster_args() -> None:
     args = plan.cluster_args(eks_of({"cni": {"prefixDelegation": True, "mtu": 9001}}), "c1")
     assert args["name"] == "c1"
-    assert args["version"] == "1.34"
+    assert args["version"] == "1.35"
     assert args["authentication_mode"] == "API"
     assert args["skip_default_node_group"] is True
     assert args["bootstrap_self_managed_addons"] is True
@@ -263,7 +263,6 @@ def test_node_group_args_calico_raise_max_pods_and_taint() -> None:
 @pytest.mark.parametrize(
     ("ami_type", "expected"),
     [
-        ("AL2_x86_64", {"kubelet_extra_args": "--max-pods=64"}),
         (
             "BOTTLEROCKET_ARM_64",
             {"bottlerocket_settings": {"settings": {"kubernetes": {"max-pods": 64}}}},
@@ -336,6 +335,67 @@ def test_notes_say_calico_pod_ips_stay_inside() -> None:
     assert "VPC addresses" in vpc and "10.100.0.10" in vpc
 
 
-def test_public_node_subnets_are_the_egress_of_public_nodes() -> None:
-    network = eks_of({"network": {"nodePlacement": "public"}}).network
-    assert plan.public_node_subnet_cidrs(network) == ["10.0.0.0/18", "10.0.64.0/18"]
+@pytest.mark.parametrize(
+    ("arn", "identity"),
+    [
+        ("arn:aws:iam::123456789012:user/ci/deployer", ("aws", "123456789012", "user", "deployer")),
+        ("arn:aws:iam::123456789012:role/team/Admin", ("aws", "123456789012", "role", "Admin")),
+        (
+            "arn:aws:sts::123456789012:assumed-role/Admin/alice@example.com",
+            ("aws", "123456789012", "role", "Admin"),
+        ),
+        ("arn:aws-cn:iam::123456789012:role/Admin", ("aws-cn", "123456789012", "role", "Admin")),
+        (
+            "arn:aws-us-gov:sts::123456789012:assumed-role/Admin/s",
+            ("aws-us-gov", "123456789012", "role", "Admin"),
+        ),
+        ("arn:aws:iam::123456789012:root", None),
+        ("arn:aws:sts::123456789012:federated-user/bob", None),
+        ("not-an-arn", None),
+    ],
+)
+def test_principal_identity(arn: str, identity: tuple[str, str, str, str] | None) -> None:
+    assert admins.principal_identity(arn) == identity
+
+
+def _admins(*arns: str) -> EksSettings:
+    return eks_of({"cluster": {"adminPrincipalArns": list(arns)}})
+
+
+def test_creator_admin_problems_match_the_session_to_the_role_with_a_path() -> None:
+    session = "arn:aws:sts::123456789012:assumed-role/Admin/alice"
+    eks = _admins(
+        "arn:aws:iam::123456789012:role/ReadOnly",
+        "arn:aws:iam::123456789012:role/team/Admin",
+        "arn:aws:iam::210987654321:role/Admin",  # another account
+        "arn:aws-cn:iam::123456789012:role/Admin",  # another partition
+        "arn:aws:iam::123456789012:user/Admin",  # a user, not the role
+    )
+    problems = admins.creator_admin_problems(session, eks)
+    assert [render(p) for p in problems] == [
+        "cyperf-k8s:eks.cluster.adminPrincipalArns[1]: names the identity running Pulumi "
+        f"({session}), which EKS already makes cluster admin when it creates the cluster "
+        "(pulumi-eks sets bootstrapClusterCreatorAdminPermissions; an IAM principal can be in "
+        "only one access entry); remove it from the list "
+        "(got 'arn:aws:iam::123456789012:role/team/Admin')"
+    ]
+    user = "arn:aws:iam::123456789012:user/Admin"
+    assert [p.path for p in admins.creator_admin_problems(user, eks)] == [
+        ("eks", "cluster", "adminPrincipalArns", 4)
+    ]
+    assert admins.creator_admin_problems("arn:aws:iam::123456789012:root", eks) == []
+
+
+def test_controller_dns_name_with_node_security_group_rules_warns() -> None:
+    existing = {
+        "network": {
+            "vpcId": "vpc-0123456789abcdef0",
+            "privateSubnetIds": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
+        },
+        "controllerSecurityGroupId": "sg-0123456789abcdef0",
+    }
+    [warning] = controller_rule_warnings(eks_of(existing), "controller.example.com")
+    assert warning.startswith("cyperf-k8s:eks.controllerSecurityGroupId: the ingress rules")
+    assert "controller.example.com resolves to a private address" in warning
+    assert controller_rule_warnings(eks_of(existing), "172.31.9.9") == []
+    assert controller_rule_warnings(eks_of(), "controller.example.com") == []

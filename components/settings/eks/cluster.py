@@ -7,7 +7,6 @@ import ipaddress
 from pydantic import Field, model_validator
 
 from components.settings.eks.fields import (
-    DEFAULT_KUBERNETES_VERSION,
     DEFAULT_SERVICE_CIDR,
     Ipv4Cidr,
     KubernetesVersion,
@@ -15,6 +14,7 @@ from components.settings.eks.fields import (
     ServiceCidr,
     duplicates,
 )
+from components.settings.eks.versions import DEFAULT_KUBERNETES_VERSION
 from components.settings.fields import Model
 from components.settings.problems import Problem, raise_any
 

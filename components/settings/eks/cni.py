@@ -6,16 +6,19 @@ from pydantic import Field, model_validator
 
 from components.settings.eks.fields import (
     DEFAULT_CALICO_MAX_PODS,
-    DEFAULT_CALICO_VERSION,
     DEFAULT_POD_CIDR,
     AddonVersion,
     CalicoVersion,
     CniType,
     PodCidr,
 )
+from components.settings.eks.versions import DEFAULT_CALICO_VERSION
 from components.settings.fields import Model
 from components.settings.problems import Problem, raise_any
 
+# tigera/docs calico v3.30 networking/configuring/mtu.mdx: "IPv4 VXLAN uses a 50-byte header";
+# on AWS jumbo frames (9001) that leaves 8951.
+MAX_CALICO_VXLAN_MTU = 8951
 _CALICO_ONLY = {"calico_version": "calicoVersion", "pod_cidr": "podCidr"}
 _VPC_CNI_ONLY = {"prefix_delegation": "prefixDelegation", "addon_version": "addonVersion"}
 
@@ -29,7 +32,8 @@ class CniSettings(Model):
     prefix_delegation: bool = False
     # aws-vpc-cni: the vpc-cni add-on version (default: EKS's default for the Kubernetes version).
     addon_version: AddonVersion | None = None
-    # Pod interface MTU (aws-vpc-cni: AWS_VPC_ENI_MTU; calico: calicoNetwork.mtu). Default: auto.
+    # Pod interface MTU (aws-vpc-cni: AWS_VPC_ENI_MTU; calico: calicoNetwork.mtu, at most 8951).
+    # Default: auto. 576: the smallest datagram every IPv4 host must accept (RFC 791).
     mtu: int | None = Field(default=None, ge=576, le=9001)
     # calico-vxlan only.
     calico_version: CalicoVersion = DEFAULT_CALICO_VERSION
@@ -52,6 +56,15 @@ class CniSettings(Model):
                         getattr(self, key),
                     )
                 )
+        if self.is_calico and self.mtu is not None and self.mtu > MAX_CALICO_VXLAN_MTU:
+            problems.append(
+                Problem(
+                    ("mtu",),
+                    f"at most {MAX_CALICO_VXLAN_MTU} with Calico VXLAN (AWS jumbo frames 9001 "
+                    "minus the 50-byte VXLAN header)",
+                    self.mtu,
+                )
+            )
         raise_any(problems)
         return self
 

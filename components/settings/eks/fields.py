@@ -1,4 +1,4 @@
-"""EKS facts (supported versions, pinned defaults, AWS id formats) and the field checks and
+"""EKS facts (pinned defaults, AWS id formats; versions in `versions`) and the field checks and
 annotated types the EKS sections share."""
 
 from __future__ import annotations
@@ -10,18 +10,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator
 
-# EKS versions in standard or extended support that pulumi-eks 4.4 / pulumi-aws 7.51 can create
-# (the version is a plain string to both SDKs; AWS is the judge). Default: the newest EKS version
-# whose optimized AMIs, add-ons and the pinned Calico release are all published and tested.
-SUPPORTED_KUBERNETES_VERSIONS = ("1.30", "1.31", "1.32", "1.33", "1.34", "1.35")
-DEFAULT_KUBERNETES_VERSION = "1.34"
-# Amazon Linux 2 EKS AMIs end with Kubernetes 1.32.
-LAST_AL2_VERSION = (1, 32)
+from components.settings.eks import versions
+
 DEFAULT_VPC_CIDR = "10.0.0.0/16"
 DEFAULT_SERVICE_CIDR = "10.100.0.0/16"
 DEFAULT_POD_CIDR = "192.168.0.0/16"
-# tigera-operator Helm chart version (= the Calico release it installs).
-DEFAULT_CALICO_VERSION = "v3.30.3"
 # The ENI-based pod limit no longer applies with an overlay; 110 is the kubelet's own default.
 DEFAULT_CALICO_MAX_PODS = 110
 DEFAULT_INSTANCE_TYPE = "c5.2xlarge"
@@ -30,21 +23,19 @@ MAX_USER_TAGS = 40
 MAX_SUBNET_PREFIX = 26
 
 CniType = Literal["aws-vpc-cni", "calico-vxlan"]
+# No AL2 types: EKS stopped publishing Amazon Linux 2 AMIs on 2025-11-26, 1.32 being the last
+# version with them (AWS docs, eks-ami-build-scripts), and 1.32 is past standard support.
 AmiType = Literal[
     "AL2023_x86_64_STANDARD",
     "AL2023_ARM_64_STANDARD",
     "BOTTLEROCKET_x86_64",
     "BOTTLEROCKET_ARM_64",
-    "AL2_x86_64",
-    "AL2_ARM_64",
 ]
 AMI_ARCHITECTURE: dict[str, Literal["amd64", "arm64"]] = {
     "AL2023_x86_64_STANDARD": "amd64",
     "AL2023_ARM_64_STANDARD": "arm64",
     "BOTTLEROCKET_x86_64": "amd64",
     "BOTTLEROCKET_ARM_64": "arm64",
-    "AL2_x86_64": "amd64",
-    "AL2_ARM_64": "arm64",
 }
 
 _AWS_ID = r"[0-9a-f]{8}(?:[0-9a-f]{9})?"
@@ -55,6 +46,15 @@ PRINCIPAL_ARN = re.compile(
     r"^arn:aws(?:-cn|-us-gov)?:iam::\d{12}:(?:role|user)/[\w+=,.@/-]{1,512}$"
 )
 AVAILABILITY_ZONE = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d[a-z]$")
+AVAILABILITY_ZONE_ID = re.compile(r"^[a-z]{2,4}\d-az\d+$")
+# Zone IDs where EKS cannot place cluster subnets (awsdocs amazon-eks-user-guide
+# networking/network-reqs.adoc, subnet requirements; EKS answers
+# UnsupportedAvailabilityZoneException). IDs, not names: names map to zones per account.
+UNSUPPORTED_EKS_ZONE_IDS = ("use1-az3", "usw1-az2", "cac1-az3")
+AMI_ID = re.compile(rf"^ami-{_AWS_ID}$")
+# EKS node group release versions: `<kubernetes patch>-<YYYYMMDD>` (AL2023) or
+# `<bottlerocket version>-<commit>` (Bottlerocket).
+AMI_RELEASE_VERSION = re.compile(r"^\d+\.\d+\.\d+-[0-9a-f]{8}$")
 INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)?\.[a-z0-9]+$")
 # Graviton families carry a `g` after the generation digit (m7g, c6gn, is4gen); a1 is the first.
 ARM_FAMILY = re.compile(r"^(?:a1|[a-z]+\d+[a-z]*g[a-z]*)$")
@@ -117,12 +117,7 @@ def _pattern(regex: re.Pattern[str], allowed: str) -> Any:
 
 
 def check_kubernetes_version(value: str) -> str:
-    if value not in SUPPORTED_KUBERNETES_VERSIONS:
-        raise ValueError(
-            f"must be one of the EKS versions {list(SUPPORTED_KUBERNETES_VERSIONS)} "
-            f"(a 'major.minor' string; default {DEFAULT_KUBERNETES_VERSION!r})"
-        )
-    return value
+    return versions.check_kubernetes_version(value, versions.today())
 
 
 def check_tags(value: dict[str, str]) -> dict[str, str]:
@@ -166,12 +161,24 @@ PrincipalArn = Annotated[
 AvailabilityZone = Annotated[
     str, _pattern(AVAILABILITY_ZONE, "an availability zone name such as 'us-east-1a'")
 ]
+AvailabilityZoneId = Annotated[
+    str, _pattern(AVAILABILITY_ZONE_ID, "an availability zone ID such as 'use1-az1'")
+]
+AmiId = Annotated[str, _pattern(AMI_ID, "an AMI id such as 'ami-0123456789abcdef0'")]
+AmiReleaseVersion = Annotated[
+    str,
+    _pattern(
+        AMI_RELEASE_VERSION,
+        "an EKS node group release version such as '1.35.0-20260120' (AL2023) or "
+        "'1.50.0-0f1e2d3c' (Bottlerocket)",
+    ),
+]
 InstanceType = Annotated[
     str, _pattern(INSTANCE_TYPE, "an EC2 instance type such as 'c5.2xlarge' or 'm7g.4xlarge'")
 ]
 KubernetesVersion = Annotated[str, AfterValidator(check_kubernetes_version)]
 CalicoVersion = Annotated[
-    str, _pattern(CALICO_VERSION, "a pinned Calico release tag such as 'v3.30.3'")
+    str, _pattern(CALICO_VERSION, "a pinned Calico release tag such as 'v3.32.1'")
 ]
 AddonVersion = Annotated[
     str, _pattern(ADDON_VERSION, "an EKS add-on version such as 'v1.20.4-eksbuild.1'")

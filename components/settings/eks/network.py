@@ -10,7 +10,9 @@ from pydantic import Field, model_validator
 from components.settings.eks.fields import (
     DEFAULT_VPC_CIDR,
     MAX_SUBNET_PREFIX,
+    UNSUPPORTED_EKS_ZONE_IDS,
     AvailabilityZone,
+    AvailabilityZoneId,
     SubnetId,
     VpcCidr,
     VpcId,
@@ -19,11 +21,18 @@ from components.settings.eks.fields import (
 from components.settings.fields import Model
 from components.settings.problems import Problem, raise_any
 
-_CREATED_VPC_KEYS = ("vpc_cidr", "availability_zone_count", "availability_zones", "nat_gateways")
+_CREATED_VPC_KEYS = (
+    "vpc_cidr",
+    "availability_zone_count",
+    "availability_zones",
+    "availability_zone_ids",
+    "nat_gateways",
+)
 _ALIASES = {
     "vpc_cidr": "vpcCidr",
     "availability_zone_count": "availabilityZoneCount",
     "availability_zones": "availabilityZones",
+    "availability_zone_ids": "availabilityZoneIds",
     "nat_gateways": "natGateways",
     "public_subnet_ids": "publicSubnetIds",
     "private_subnet_ids": "privateSubnetIds",
@@ -37,6 +46,8 @@ class NetworkSettings(Model):
     availability_zone_count: int = Field(default=2, ge=2, le=6)
     # Explicit zones (e.g. to avoid one without the instance type); overrides the count.
     availability_zones: list[AvailabilityZone] | None = None
+    # Explicit zones by zone ID (the same physical zones in every account); overrides the count.
+    availability_zone_ids: list[AvailabilityZoneId] | None = None
     # NAT gateways for private nodes: one shared (cheaper) or one per zone (zone-independent).
     nat_gateways: Literal["single", "onePerAz"] = "single"
     vpc_id: VpcId | None = None
@@ -108,24 +119,7 @@ class NetworkSettings(Model):
                             getattr(self, key),
                         )
                     )
-            if self.availability_zones is not None:
-                zones = self.availability_zones
-                if len(zones) < 2 or duplicates(zones):
-                    problems.append(
-                        Problem(
-                            ("availabilityZones",),
-                            "must list at least two distinct availability zones",
-                            zones,
-                        )
-                    )
-                if "availability_zone_count" in self.model_fields_set:
-                    problems.append(
-                        Problem(
-                            ("availabilityZoneCount",),
-                            "give either availabilityZones or availabilityZoneCount, not both",
-                            self.availability_zone_count,
-                        )
-                    )
+            problems += self._zone_problems()
             subnet_prefix = (
                 ipaddress.IPv4Network(self.vpc_cidr).prefixlen
                 + (2 * self.zone_count - 1).bit_length()
@@ -144,6 +138,43 @@ class NetworkSettings(Model):
         raise_any(problems)
         return self
 
+    def _zone_problems(self) -> list[Problem]:
+        problems: list[Problem] = []
+        given = [
+            key
+            for key in ("availability_zones", "availability_zone_ids", "availability_zone_count")
+            if key in self.model_fields_set
+        ]
+        if len(given) > 1:
+            problems.append(
+                Problem(
+                    (_ALIASES[given[-1]],),
+                    "give only one of availabilityZones, availabilityZoneIds and "
+                    f"availabilityZoneCount (got {[_ALIASES[k] for k in given]})",
+                    getattr(self, given[-1]),
+                )
+            )
+        for key, zones in (
+            ("availabilityZones", self.availability_zones),
+            ("availabilityZoneIds", self.availability_zone_ids),
+        ):
+            if zones is not None and (len(zones) < 2 or duplicates(zones)):
+                problems.append(
+                    Problem((key,), "must list at least two distinct availability zones", zones)
+                )
+        for index, zone_id in enumerate(self.availability_zone_ids or []):
+            if zone_id in UNSUPPORTED_EKS_ZONE_IDS:
+                problems.append(
+                    Problem(
+                        ("availabilityZoneIds", index),
+                        "EKS cannot place cluster subnets in zones "
+                        f"{list(UNSUPPORTED_EKS_ZONE_IDS)} (EKS subnet requirements); choose "
+                        "another zone",
+                        zone_id,
+                    )
+                )
+        return problems
+
     @property
     def creates_vpc(self) -> bool:
         return self.vpc_id is None
@@ -152,6 +183,8 @@ class NetworkSettings(Model):
     def zone_count(self) -> int:
         if self.availability_zones is not None:
             return len(self.availability_zones)
+        if self.availability_zone_ids is not None:
+            return len(self.availability_zone_ids)
         return self.availability_zone_count
 
     @property

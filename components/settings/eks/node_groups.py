@@ -10,6 +10,8 @@ from components.cyperf import ROLE_LABEL
 from components.settings.eks.fields import (
     AMI_ARCHITECTURE,
     DEFAULT_INSTANCE_TYPE,
+    AmiId,
+    AmiReleaseVersion,
     AmiType,
     InstanceType,
     duplicates,
@@ -29,6 +31,10 @@ class NodeGroupSettings(Model):
     capacity_type: Literal["ON_DEMAND", "SPOT"] = "ON_DEMAND"
     # The node OS image; ARM_64 types make an arm64 node group (Graviton instance types).
     ami_type: AmiType = "AL2023_x86_64_STANDARD"
+    # The node image, pinned (README "Node images"): the AMI where the stack writes the nodes'
+    # user data (Calico, or cni.maxPods), the EKS release version where EKS picks the AMI.
+    ami_id: AmiId | None = None
+    ami_release_version: AmiReleaseVersion | None = None
     disk_size: int = Field(default=50, ge=20, le=16384)
     # Taint the nodes `agenttype=<role>:NoSchedule` so only that role's agents run there.
     dedicated: bool = False

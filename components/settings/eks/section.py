@@ -8,12 +8,13 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from components.settings.eks import instances
 from components.settings.eks.cluster import ClusterSettings
 from components.settings.eks.cni import CniSettings
-from components.settings.eks.fields import LAST_AL2_VERSION, AwsTags, SecurityGroupId
+from components.settings.eks.fields import AwsTags, SecurityGroupId
 from components.settings.eks.network import NetworkSettings
 from components.settings.eks.node_groups import NodeGroupsSettings
-from components.settings.fields import Model, version_numbers
+from components.settings.fields import Model
 from components.settings.problems import Problem, raise_any
 
 
@@ -73,18 +74,19 @@ class EksSettings(Model):
                     True,
                 )
             )
-        version = version_numbers(self.cluster.kubernetes_version)
-        for role, group in groups.items():
-            if group.ami_type.startswith("AL2_") and version > LAST_AL2_VERSION:
-                problems.append(
-                    Problem(
-                        ("nodeGroups", role, "amiType"),
-                        f"Amazon Linux 2 AMIs end with Kubernetes 1.32 (kubernetesVersion is "
-                        f"{self.cluster.kubernetes_version!r}); use AL2023_x86_64_STANDARD, "
-                        "AL2023_ARM_64_STANDARD or a BOTTLEROCKET type",
-                        group.ami_type,
-                    )
+        if self.cni.is_calico and groups and all(g.desired_size == 0 for g in groups.values()):
+            role = sorted(groups)[-1]
+            problems.append(
+                Problem(
+                    ("nodeGroups", role, "desiredSize"),
+                    "with Calico the CoreDNS add-on is created after the node groups and needs a "
+                    "node: with every group at desiredSize 0 it stays DEGRADED and `pulumi up` "
+                    "fails after the add-on's 20-minute wait; give at least one group a node",
+                    0,
                 )
+            )
+        problems += self._node_image_problems()
+        problems += self._pod_capacity_problems()
         if (
             self.controller_security_group_id is not None
             and self.network.creates_vpc
@@ -102,6 +104,85 @@ class EksSettings(Model):
             )
         raise_any(problems)
         return self
+
+    @property
+    def custom_user_data(self) -> bool:
+        """The stack writes the nodes' user data (kubelet maxPods): pulumi-eks then builds a launch
+        template with an AMI id and drops amiType, version and releaseVersion
+        (nodejs/eks/nodes/nodegroup.ts, createManagedNodeGroup)."""
+        return self.cni.effective_max_pods is not None
+
+    def _pod_capacity_problems(self) -> list[Problem]:
+        """The VPC CNI gives every pod a VPC address from the node's ENIs."""
+        if self.cni.is_calico:
+            return []
+        problems = []
+        groups = self.node_groups.by_role()
+        types = sorted({t for g in groups.values() for t in g.instance_types})
+        if self.cni.max_pods is not None and not self.cni.prefix_delegation:
+            over = {
+                t: limit
+                for t in types
+                if (limit := instances.vpc_cni_max_pods(t)) is not None
+                and limit < self.cni.max_pods
+            }
+            if over:
+                problems.append(
+                    Problem(
+                        ("cni", "maxPods"),
+                        f"at most {min(over.values())} with the VPC CNI without prefixDelegation: "
+                        f"the ENIs of {sorted(over)} hold {over} pod addresses; lower maxPods, "
+                        "turn on prefixDelegation or use larger instance types",
+                        self.cni.max_pods,
+                    )
+                )
+        per_node = [a for t in types if (a := instances.addresses_per_node(t)) is not None]
+        if self.network.creates_vpc and per_node and not self.cni.prefix_delegation:
+            network = self.network
+            prefix = (
+                ipaddress.IPv4Network(network.vpc_cidr).prefixlen
+                + (2 * network.zone_count - 1).bit_length()
+            )
+            nodes = instances.nodes_per_subnet(
+                sum(g.max_size for g in groups.values()), network.zone_count
+            )
+            if not instances.subnet_fits(prefix, nodes, max(per_node)):
+                problems.append(
+                    Problem(
+                        ("network", "vpcCidr"),
+                        f"gives /{prefix} subnets: with the VPC CNI up to {nodes} node(s) per "
+                        f"subnet (maxSize over {network.zone_count} zones) hold about "
+                        f"{max(per_node)} VPC addresses each (two ENIs, WARM_ENI_TARGET=1), "
+                        f"more than a /{prefix} has; use a larger vpcCidr, more zones, or "
+                        "prefixDelegation",
+                        network.vpc_cidr,
+                    )
+                )
+        return problems
+
+    def _node_image_problems(self) -> list[Problem]:
+        problems = []
+        for role, group in self.node_groups.by_role().items():
+            if self.custom_user_data and group.ami_release_version is not None:
+                problems.append(
+                    Problem(
+                        ("nodeGroups", role, "amiReleaseVersion"),
+                        "does not apply where the stack writes the nodes' user data (Calico, or "
+                        "cni.maxPods): the launch template carries an AMI id and pulumi-eks "
+                        "drops releaseVersion; pin amiId instead",
+                        group.ami_release_version,
+                    )
+                )
+            if not self.custom_user_data and group.ami_id is not None:
+                problems.append(
+                    Problem(
+                        ("nodeGroups", role, "amiId"),
+                        "applies only where the stack writes the nodes' user data (Calico, or "
+                        "cni.maxPods); here EKS picks the AMI: pin amiReleaseVersion instead",
+                        group.ami_id,
+                    )
+                )
+        return problems
 
     @property
     def controller_ingress_source(self) -> Literal["natGateways", "nodeSecurityGroup"] | None:

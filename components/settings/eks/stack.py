@@ -3,9 +3,12 @@ node groups (placement, architecture, one agent per node)."""
 
 from __future__ import annotations
 
+import ipaddress
+
 from pydantic import Field, model_validator
 
 from components.settings.agent_groups import AgentGroup
+from components.settings.eks.fields import PRIVATE_RANGES
 from components.settings.eks.section import EksSettings
 from components.settings.problems import Problem, raise_any
 from components.settings.stack import StackSettings
@@ -17,6 +20,62 @@ def _targets(group: AgentGroup, eks: EksSettings) -> list[str]:
         role
         for role, node_group in eks.node_groups.by_role().items()
         if all(node_group.node_labels(role).get(k) == v for k, v in selector.items())
+    ]
+
+
+def _controller_address_problems(settings: EksStackSettings) -> list[Problem]:
+    """An IPv4 controller address inside the service or Calico pod CIDR would be routed inside
+    the cluster, never to the controller (Calico: the pod range "cannot overlap with any other IP
+    ranges in your network", tigera/docs system requirements)."""
+    try:
+        address = ipaddress.IPv4Address(settings.controller_address or "")
+    except ValueError:
+        return []
+    eks = settings.eks
+    ranges = [(("eks", "cluster", "serviceCidr"), eks.cluster.service_cidr)]
+    if eks.cni.is_calico:
+        ranges.append((("eks", "cni", "podCidr"), eks.cni.pod_cidr))
+    return [
+        Problem(
+            path,
+            f"contains controllerAddress {settings.controller_address}: agents would never reach "
+            "the controller; choose a block without it",
+            cidr,
+        )
+        for path, cidr in ranges
+        if address in ipaddress.IPv4Network(cidr)
+    ]
+
+
+SHARED_ADDRESS_SPACE = ipaddress.IPv4Network("100.64.0.0/10")
+
+
+def _controller_rule_problems(settings: EksStackSettings) -> list[Problem]:
+    """In an existing VPC the controller rules reference the node security group, which matches
+    only the private addresses of the nodes' interfaces (AWS VPC security group rules: a source
+    security group "is allowed based on the private IP addresses ... and not the public IP or
+    Elastic IP addresses"). Agents reaching a public controller address leave through a NAT or
+    with their own public IPs, which such a rule never matches."""
+    eks = settings.eks
+    if eks.controller_ingress_source != "nodeSecurityGroup":
+        return []
+    try:
+        address = ipaddress.IPv4Address(settings.controller_address or "")
+    except ValueError:
+        return []
+    # VPC address space: RFC 1918 and the shared 100.64.0.0/10 (VPC secondary CIDRs).
+    if any(address in network for network in (*PRIVATE_RANGES, SHARED_ADDRESS_SPACE)):
+        return []
+    return [
+        Problem(
+            ("eks", "controllerSecurityGroupId"),
+            f"with an existing VPC the stack allows the agents by the node security group, "
+            f"which matches private addresses only, but controllerAddress "
+            f"{settings.controller_address} is public (agents reach it through NAT or their own "
+            "public IPs); use the controller's private address, or leave this key out and allow "
+            "the VPC's NAT addresses in the controller's security group yourself",
+            eks.controller_security_group_id,
+        )
     ]
 
 
@@ -39,6 +98,8 @@ def eks_cross_checks(settings: EksStackSettings) -> list[Problem]:
                     value,
                 )
             )
+    problems += _controller_address_problems(settings)
+    problems += _controller_rule_problems(settings)
     node_groups = eks.node_groups.by_role()
     one_per_node_demand: dict[str, list[tuple[str, int]]] = {}
     for index, group in enumerate(settings.agent_groups):

@@ -1,0 +1,48 @@
+"""The identity running Pulumi versus the extra cluster admins (pure: ARNs in, problems out)."""
+
+from __future__ import annotations
+
+from components.settings.eks.section import EksSettings
+from components.settings.problems import Problem
+
+
+def principal_identity(arn: str) -> tuple[str, str, str, str] | None:
+    """(partition, account, "role" | "user", name) of an IAM role/user ARN or an assumed-role
+    session ARN; None for other principals (root, federated users). Role and user names are
+    unique per account whatever their path, and an STS session ARN drops the role's path, so
+    these four parts identify the principal."""
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn":
+        return None
+    _, partition, service, _, account, resource = parts
+    kind, _, rest = resource.partition("/")
+    if service == "sts" and kind == "assumed-role" and "/" in rest:
+        return partition, account, "role", rest.split("/", 1)[0]
+    if service == "iam" and kind in ("role", "user") and rest:
+        return partition, account, kind, rest.rsplit("/", 1)[-1]
+    return None
+
+
+def creator_admin_problems(caller_arn: str, eks: EksSettings) -> list[Problem]:
+    """The identity running Pulumi must not be among adminPrincipalArns.
+
+    pulumi-eks (nodejs/eks/cluster/cluster.ts, accessConfig with authenticationMode) sets
+    bootstrapClusterCreatorAdminPermissions, so EKS gives the creator an access entry itself; an
+    IAM principal can be in only one access entry (AWS "Create access entries", CreateAccessEntry),
+    so a second one fails `up` with ResourceInUseException (terraform-aws-eks #3293, #2969).
+    """
+    caller = principal_identity(caller_arn)
+    if caller is None:
+        return []
+    return [
+        Problem(
+            ("eks", "cluster", "adminPrincipalArns", index),
+            f"names the identity running Pulumi ({caller_arn}), which EKS already makes cluster "
+            "admin when it creates the cluster (pulumi-eks sets "
+            "bootstrapClusterCreatorAdminPermissions; an IAM principal can be in only one access "
+            "entry); remove it from the list",
+            arn,
+        )
+        for index, arn in enumerate(eks.cluster.admin_principal_arns)
+        if principal_identity(arn) == caller
+    ]

@@ -1,0 +1,139 @@
+"""Which availability zones a created VPC uses, and whether an existing VPC's subnets suit EKS
+(pure: AWS lookups in, zone names or problems out)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from components.settings.eks.fields import UNSUPPORTED_EKS_ZONE_IDS
+from components.settings.eks.network import NetworkSettings
+from components.settings.problems import Problem, raise_any
+
+
+def chosen_zones(names: list[str], zone_ids: list[str], network: NetworkSettings) -> list[str]:
+    """The zone names of a created VPC's subnets, from the region's available zones (an AWS
+    lookup: names and IDs in the same order). `availabilityZoneCount` takes the first zones of a
+    lookup that already excludes UNSUPPORTED_EKS_ZONE_IDS (in name order, as before, so a working
+    stack keeps its subnets); explicit names or IDs are checked against it. Raises Problems."""
+    by_name = dict(zip(names, zone_ids, strict=True))
+    by_id = dict(zip(zone_ids, names, strict=True))
+    problems: list[Problem] = []
+    path = ("eks", "network")
+    if network.availability_zone_ids is not None:
+        for index, zone_id in enumerate(network.availability_zone_ids):
+            if zone_id not in by_id:
+                problems.append(
+                    Problem(
+                        (*path, "availabilityZoneIds", index),
+                        f"is not an available zone of the region (zone IDs: {sorted(by_id)})",
+                        zone_id,
+                    )
+                )
+        raise_any(problems)
+        return [by_id[zone_id] for zone_id in network.availability_zone_ids]
+    if network.availability_zones is not None:
+        for index, name in enumerate(network.availability_zones):
+            if name not in by_name:
+                problems.append(
+                    Problem(
+                        (*path, "availabilityZones", index),
+                        f"is not an available zone of the region (zones: {names})",
+                        name,
+                    )
+                )
+            elif by_name[name] in UNSUPPORTED_EKS_ZONE_IDS:
+                problems.append(
+                    Problem(
+                        (*path, "availabilityZones", index),
+                        f"is zone ID {by_name[name]} in this account, where EKS cannot place "
+                        "cluster subnets (EKS subnet requirements); choose another zone",
+                        name,
+                    )
+                )
+        raise_any(problems)
+        return list(network.availability_zones)
+    usable = [n for n in names if by_name[n] not in UNSUPPORTED_EKS_ZONE_IDS]
+    wanted = network.availability_zone_count
+    if len(usable) < wanted:
+        raise_any(
+            [
+                Problem(
+                    (*path, "availabilityZoneCount"),
+                    f"the region has only {len(usable)} available zones where EKS can place "
+                    f"cluster subnets {usable}; ask for at most {len(usable)}",
+                    wanted,
+                )
+            ]
+        )
+    return usable[:wanted]
+
+
+@dataclass(frozen=True)
+class ExistingSubnet:
+    # From aws.ec2.get_subnet.
+    id: str
+    vpc_id: str
+    zone_id: str
+    map_public_ip_on_launch: bool
+    cidr: str
+
+
+def existing_subnet_problems(
+    subnets: list[ExistingSubnet], network: NetworkSettings
+) -> list[Problem]:
+    """EKS subnet requirements (awsdocs amazon-eks-user-guide networking/network-reqs.adoc):
+    subnets in at least two availability zones, none in a zone EKS refuses, and for nodes in
+    public subnets, public IPv4 addresses assigned on launch (managed node groups need it)."""
+    by_id = {s.id: s for s in subnets}
+    problems: list[Problem] = []
+    path = ("eks", "network")
+    lists = (
+        ("publicSubnetIds", network.public_subnet_ids),
+        ("privateSubnetIds", network.private_subnet_ids),
+    )
+    for key, ids in lists:
+        for index, subnet_id in enumerate(ids):
+            subnet = by_id[subnet_id]
+            if subnet.vpc_id != network.vpc_id:
+                problems.append(
+                    Problem(
+                        (*path, key, index),
+                        f"belongs to {subnet.vpc_id}, not to vpcId {network.vpc_id}",
+                        subnet_id,
+                    )
+                )
+            if subnet.zone_id in UNSUPPORTED_EKS_ZONE_IDS:
+                problems.append(
+                    Problem(
+                        (*path, key, index),
+                        f"is in zone ID {subnet.zone_id}, where EKS cannot place cluster subnets "
+                        "(EKS subnet requirements); use a subnet in another zone",
+                        subnet_id,
+                    )
+                )
+            if (
+                key == "publicSubnetIds"
+                and network.node_placement == "public"
+                and not subnet.map_public_ip_on_launch
+            ):
+                problems.append(
+                    Problem(
+                        (*path, key, index),
+                        "does not assign public IPv4 addresses on launch, which nodes in public "
+                        "subnets need (EKS subnet requirements); enable it on the subnet "
+                        "(MapPublicIpOnLaunch) or use nodePlacement 'private'",
+                        subnet_id,
+                    )
+                )
+    zones = sorted({s.zone_id for s in subnets})
+    if len(zones) < 2:
+        key = "privateSubnetIds" if network.node_placement == "private" else "publicSubnetIds"
+        problems.append(
+            Problem(
+                (*path, key),
+                f"the subnets given are all in zone {zones}; EKS needs subnets in at least two "
+                "availability zones",
+                network.public_subnet_ids + network.private_subnet_ids,
+            )
+        )
+    return problems
