@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -65,7 +66,7 @@ class CyperfAgents(pulumi.ComponentResource):
             spec = specs.deployment(group, agents, tolerations)
             self.deployments[group.name] = k8s.apps.v1.Deployment(
                 f"{name}-{group.name}",
-                metadata={**spec["metadata"], "namespace": namespace},
+                metadata=_in_namespace(spec["metadata"], namespace),
                 spec=spec["spec"],
                 # A pod-template change recreates the Deployment instead of rolling it: measured
                 # on the rig, the provider's update await returned before the new pods were
@@ -79,7 +80,7 @@ class CyperfAgents(pulumi.ComponentResource):
                 service_spec = specs.service(group, group.service, agents)
                 self.services[group.name] = k8s.core.v1.Service(
                     f"{name}-{group.name}-service",
-                    metadata={**service_spec["metadata"], "namespace": namespace},
+                    metadata=_in_namespace(service_spec["metadata"], namespace),
                     spec=service_spec["spec"],
                     opts=in_namespace,
                 )
@@ -103,3 +104,8 @@ def _admitting(namespace: str, labels: Mapping[str, str] | None) -> str:
             f"{pod_security.ENFORCE_LABEL}={pod_security.AGENT_LEVEL}."
         )
     return namespace
+
+
+def _in_namespace(metadata: Any, namespace: pulumi.Input[str]) -> Any:
+    """An object's metadata placed in the (possibly checked, so not yet known) namespace."""
+    return {**metadata, "namespace": namespace}

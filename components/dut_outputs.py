@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import pulumi
@@ -44,9 +45,7 @@ class DutOutputs(pulumi.ComponentResource):
             )
             group = next(g for g in agent_settings.server_groups if g.name == group_name)
             addresses[group_name] = endpoints.subsets.apply(
-                lambda subsets, group=group: _warn_when_incomplete(
-                    group, controller_setup.endpoint_addresses(subsets)
-                )
+                functools.partial(_checked_addresses, group)
             )
             reports[group_name] = pulumi.Output.all(
                 service.metadata.name, service.spec, service.status
@@ -88,9 +87,8 @@ class DutOutputs(pulumi.ComponentResource):
         )
 
 
-def _warn_when_incomplete(
-    group: AgentGroup, addresses: controller_setup.ServerAddresses
-) -> controller_setup.ServerAddresses:
+def _checked_addresses(group: AgentGroup, subsets: Any) -> controller_setup.ServerAddresses:
+    addresses = controller_setup.endpoint_addresses(subsets)
     if specs.deployment_awaits(group):
         warning = controller_setup.missing_pod_ips_warning(group.name, group.replicas, addresses)
         if warning is not None:
