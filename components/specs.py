@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from components import cyperf, pod_security
-from components.settings.agent_groups import AgentGroup, ServiceSettings
+from components.settings.agent_groups import AgentGroup
+from components.settings.service import ServiceSettings
 from components.settings.stack import AgentsSettings
 
 APP_LABEL = "app"

@@ -8,6 +8,7 @@ from components import specs
 from components.agents import CyperfAgents
 from components.cluster_access import ClusterAccess
 from components.dut_outputs import DutOutputs
+from components.settings.fields import controller_address_warning
 from components.settings.loading import parse_settings, read_stack_config
 from components.settings.problems import Problems
 from components.settings.stack import StackSettings
@@ -29,6 +30,8 @@ def build(settings: StackSettings) -> None:
             "AGENT_CONTROLLER and register nowhere until it is set with the agent CLI "
             "(or set the key and run `pulumi up` again)."
         )
+    elif (warning := controller_address_warning(settings.controller_address)) is not None:
+        pulumi.log.warn(f"cyperf-k8s:controllerAddress: {warning}")
     access = cluster_access(settings)
     agents = CyperfAgents(
         "agents",
