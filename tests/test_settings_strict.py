@@ -339,3 +339,12 @@ def test_unknown_keys_are_named_but_never_shown() -> None:
     assert "cyperf-k8s:kubeConfig: is not a known setting" in text
     assert "cyperf-k8s:agentGroups[0].enVars: is not a known setting" in text
     assert "tok-9f8e7d" not in text
+
+
+@pytest.mark.parametrize("profile", ["runtimedefault", "Localhost", "", None])
+def test_seccomp_profile_is_one_of_two(profile: Any) -> None:
+    refused(
+        {"agentGroups": [server(seccompProfile=profile)]},
+        "agentGroups[0].seccompProfile",
+        "'RuntimeDefault' or 'Unconfined'",
+    )
