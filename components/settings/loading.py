@@ -74,7 +74,7 @@ def string_leaves(value: Any) -> set[str]:
         return {t for k, v in value.items() for t in {str(k), *string_leaves(v)}}
     if isinstance(value, list):
         return {t for v in value for t in string_leaves(v)}
-    return {str(value)} if value is not None else set()
+    return set()
 
 
 def _conceal(problem: Problem, secrets: set[str], secret_keys: frozenset[str]) -> Problem:
