@@ -348,3 +348,7 @@ def test_seccomp_profile_is_one_of_two(profile: Any) -> None:
         "agentGroups[0].seccompProfile",
         "'RuntimeDefault' or 'Unconfined'",
     )
+
+
+def test_a_kubeconfig_path_to_a_directory_is_refused(tmp_path: Path) -> None:
+    refused({"kubeconfig": str(tmp_path)}, "kubeconfig", "no readable file")

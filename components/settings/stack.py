@@ -62,10 +62,10 @@ def _kubeconfig_problems(kubeconfig: SecretStr | None, context: str | None) -> l
             )
         ]
     if "\n" not in text and not text.lstrip().startswith("{"):
-        path = Path(text).expanduser()
-        if not path.is_file():
+        try:
+            text = Path(text).expanduser().read_text(errors="replace")
+        except OSError:
             return [Problem(key, "is a path to no readable file", kubeconfig)]
-        text = path.read_text(errors="replace")
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError:
