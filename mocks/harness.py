@@ -14,6 +14,10 @@ from mocks.cluster import ClusterMocks
 Program = Callable[[], pulumi.Output[Any] | None]
 
 
+async def _is_secret(value: Any) -> bool:
+    return await pulumi.Output.from_input(value).is_secret()
+
+
 def run_program(
     program: Program,
     config: dict[str, str],
@@ -42,9 +46,8 @@ def run_program(
     @pulumi.runtime.test  # type: ignore[untyped-decorator]
     def run() -> pulumi.Output[Any]:
         waits = program()
-        secrecy = {
-            key: pulumi.Output.from_input(pulumi.Output.from_input(value).is_secret())
-            for key, value in exports.items()
+        secrecy: dict[str, pulumi.Output[bool]] = {
+            key: pulumi.Output.from_input(_is_secret(value)) for key, value in exports.items()
         }
         return pulumi.Output.all(
             waits, pulumi.Output.all(**exports), pulumi.Output.all(**secrecy)
