@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import pod_security, specs
+from components import pod_security, secrecy, specs
 from components.settings.stack import AgentsSettings
 
 
@@ -64,6 +64,8 @@ class CyperfAgents(pulumi.ComponentResource):
         for group in agents.groups:
             tolerations = [dict(t) for t in tolerations_by_role.get(group.role, ())]
             spec = specs.deployment(group, agents, tolerations)
+            for container in spec["spec"]["template"]["spec"]["containers"]:
+                container["env"] = secrecy.conceal_env(container["env"], agents.secret_values)
             self.deployments[group.name] = k8s.apps.v1.Deployment(
                 f"{name}-{group.name}",
                 metadata=_in_namespace(spec["metadata"], namespace),

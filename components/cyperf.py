@@ -16,7 +16,8 @@ DEFAULT_RELEASE = "release26.0.0"
 FIRST_ARM64_RELEASE = (26, 0, 0)
 
 # A CyPerf release tag as published: `release1.0-update1`, `release26.0.0`, or a build `26.0.3.834`.
-RELEASE_TAG = re.compile(r"^(release\d+(\.\d+){1,2}(-update\d+)?|\d+\.\d+\.\d+\.\d+)$")
+# Matched with fullmatch, ASCII digits only.
+RELEASE_TAG = re.compile(r"release\d+(\.\d+){1,2}(-update\d+)?|\d+\.\d+\.\d+\.\d+", re.ASCII)
 
 # Agents reach the controller on 443; releases before 3.0 also use the NATS broker on 30422.
 CONTROLLER_PORT = 443

@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import controller_setup, specs
+from components import controller_setup, secrecy, specs
 from components.agents import CyperfAgents
 from components.settings.agent_groups import AgentGroup
 from components.settings.stack import AgentsSettings
@@ -73,9 +73,12 @@ class DutOutputs(pulumi.ComponentResource):
         self.server_services = (
             pulumi.Output.all(**reports) if reports else pulumi.Output.from_input({})
         )
-        self.controller_setup = pulumi.Output.all(
-            all_addresses, self.server_services, self.cluster_dns_ip
-        ).apply(lambda args: controller_setup.controller_setup(agent_settings, *args))
+        self.controller_setup = secrecy.conceal(
+            pulumi.Output.all(all_addresses, self.server_services, self.cluster_dns_ip).apply(
+                lambda args: controller_setup.controller_setup(agent_settings, *args)
+            ),
+            agent_settings.secret_values,
+        )
         self.register_outputs(
             {
                 "serverPodIps": self.server_pod_ips,

@@ -2,7 +2,8 @@
 
 The agent contract follows Keysight's example manifests field by field; the deliberate
 differences are: a per-role `run` label and a per-group label so client and server selectors never
-overlap, a namespace, and the await annotations that keep `pulumi up` from hanging.
+overlap, a namespace, the await annotations that keep `pulumi up` from hanging, and the hardening
+that costs the agent nothing (no API token, no privilege escalation, a seccomp profile).
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from components import cyperf, pod_security
-from components.settings.agent_groups import AgentGroup, ServiceSettings
+from components.settings.agent_groups import AgentGroup
+from components.settings.service import ServiceSettings
 from components.settings.stack import AgentsSettings
 
 APP_LABEL = "app"
@@ -176,6 +178,9 @@ def deployment(
     pod_spec: dict[str, Any] = {
         # Agents never call the Kubernetes API: no token to steal from a test endpoint.
         "automountServiceAccountToken": False,
+        # Pod level, so every container inherits it; set even when Unconfined, or a kubelet
+        # with seccompDefault would apply RuntimeDefault anyway (README "Security").
+        "securityContext": {"seccompProfile": {"type": group.seccomp_profile}},
         "containers": [agent_container(group, agents)],
         "nodeSelector": dict(group.effective_node_selector),
     }

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 
-from components import specs
+from components import secrecy, specs
 from components.agents import CyperfAgents
 from components.cluster_access import ClusterAccess
 from components.dut_outputs import DutOutputs
-from components.settings.loading import parse_settings, read_stack_config
+from components.settings.fields import controller_address_warning
+from components.settings.loading import parse_settings, read_secret_keys, read_stack_config
 from components.settings.problems import Problems
 from components.settings.stack import StackSettings
 
@@ -29,6 +32,8 @@ def build(settings: StackSettings) -> None:
             "AGENT_CONTROLLER and register nowhere until it is set with the agent CLI "
             "(or set the key and run `pulumi up` again)."
         )
+    elif (warning := controller_address_warning(settings.controller_address)) is not None:
+        pulumi.log.warn(f"cyperf-k8s:controllerAddress: {warning}")
     access = cluster_access(settings)
     agents = CyperfAgents(
         "agents",
@@ -45,24 +50,28 @@ def build(settings: StackSettings) -> None:
         settings.cluster_dns_service,
         opts=pulumi.ResourceOptions(provider=access.provider),
     )
-    for key, value in sorted(access.outputs.items()):
-        pulumi.export(key, value)
-    pulumi.export("namespace", settings.namespace)
-    pulumi.export("controllerAddress", settings.controller_address)
-    pulumi.export(
-        "agentTags",
-        {g.name: specs.render_agent_tags(specs.agent_tags(g)) for g in settings.agent_groups},
-    )
-    pulumi.export("serverPodIps", dut.server_pod_ips)
-    pulumi.export("serverPodIpsNotReady", dut.server_pod_ips_not_ready)
-    pulumi.export("serverServices", dut.server_services)
-    pulumi.export("clusterDnsIp", dut.cluster_dns_ip)
-    pulumi.export("controllerSetup", dut.controller_setup)
+    outputs: dict[str, pulumi.Input[Any]] = {
+        **access.outputs,
+        "namespace": settings.namespace,
+        "controllerAddress": settings.controller_address,
+        "agentTags": {
+            g.name: specs.render_agent_tags(specs.agent_tags(g)) for g in settings.agent_groups
+        },
+        "serverPodIps": dut.server_pod_ips,
+        "serverPodIpsNotReady": dut.server_pod_ips_not_ready,
+        "serverServices": dut.server_services,
+        "clusterDnsIp": dut.cluster_dns_ip,
+        "controllerSetup": dut.controller_setup,
+    }
+    for key, value in sorted(outputs.items()):
+        # Every output that mentions a value set with `--secret` is exported secret.
+        pulumi.export(key, secrecy.conceal(value, settings.secret_values))
 
 
 def main() -> None:
     try:
-        settings = parse_settings(read_stack_config())
+        config = read_stack_config()
+        settings = parse_settings(config, read_secret_keys(config))
     except Problems as err:
         # RunError: the engine prints the message alone, without a Python traceback.
         raise pulumi.RunError(str(err)) from None

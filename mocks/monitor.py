@@ -29,6 +29,9 @@ class Registered:
     remote: bool = False
     # Top-level inputs that arrived marked secret.
     secret_inputs: set[str] = field(default_factory=set)
+    # Every input that arrived marked secret, at any depth: `spec.template.containers[0].env[1]`
+    # style paths (a top-level secret appears here too).
+    secret_paths: set[str] = field(default_factory=set)
     additional_secret_outputs: list[str] = field(default_factory=list)
     alias_types: list[str] = field(default_factory=list)
     version: str = ""
@@ -37,7 +40,11 @@ class Registered:
     deleted_with: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "secret_inputs": sorted(self.secret_inputs)}
+        return {
+            **asdict(self),
+            "secret_inputs": sorted(self.secret_inputs),
+            "secret_paths": sorted(self.secret_paths),
+        }
 
 
 def _references_to_urns(struct: Any) -> list[str]:
@@ -103,6 +110,7 @@ class RecordingMonitor(ReferenceSafeMonitor):
                 custom=bool(request.custom),
                 remote=bool(request.remote),
                 secret_inputs=secret_keys(inputs),
+                secret_paths=secret_paths(inputs),
                 additional_secret_outputs=list(request.additionalSecretOutputs),
                 alias_types=sorted({a.spec.type for a in request.aliases if a.spec.type}),
                 version=request.version,
@@ -140,6 +148,16 @@ def is_secret(value: Any) -> bool:
 
 def secret_keys(inputs: dict[str, Any]) -> set[str]:
     return {key for key, value in inputs.items() if is_secret(value)}
+
+
+def secret_paths(value: Any, path: str = "") -> set[str]:
+    if is_secret(value):
+        return {path} | secret_paths(value.get("value"), path)
+    if isinstance(value, dict):
+        return {p for k, v in value.items() for p in secret_paths(v, f"{path}.{k}" if path else k)}
+    if isinstance(value, list):
+        return {p for i, v in enumerate(value) for p in secret_paths(v, f"{path}[{i}]")}
+    return set()
 
 
 def plain(value: Any) -> Any:

@@ -9,7 +9,8 @@ not on what a mock echoed.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from components.settings.problems import PROJECT
@@ -27,6 +28,8 @@ class StackRun:
     resources: list[Registered]
     exports: dict[str, Any]
     component_outputs: dict[str, dict[str, Any]]
+    # Names of the stack exports that resolved secret.
+    secret_exports: set[str] = field(default_factory=set)
 
     def of_type(self, typ: str) -> list[Registered]:
         return [r for r in self.resources if r.typ == typ and r.read_id is None]
@@ -57,9 +60,11 @@ def run_stack(
     cluster_state: ClusterState | None = None,
     mocks: ClusterMocks | None = None,
     monitor_class: type[RecordingMonitor] = RecordingMonitor,
+    secret_keys: Sequence[str] = (),
 ) -> StackRun:
-    """Run the real program under mocks; every export must resolve."""
-    run, error = _run(config, mocks or ClusterMocks(cluster_state), monitor_class)
+    """Run the real program under mocks; every export must resolve. `secret_keys` (short names)
+    are handed over as set with `pulumi config set --secret`."""
+    run, error = _run(config, mocks or ClusterMocks(cluster_state), monitor_class, secret_keys)
     if error is not None:
         raise error
     return run
@@ -75,17 +80,27 @@ def run_stack_expecting_error(
 
 
 def _run(
-    config: dict[str, str], mocks: ClusterMocks, monitor_class: type[RecordingMonitor]
+    config: dict[str, str],
+    mocks: ClusterMocks,
+    monitor_class: type[RecordingMonitor],
+    secret_keys: Sequence[str] = (),
 ) -> tuple[StackRun, BaseException | None]:
     from components import stack
 
     monitor = monitor_class(mocks)
     exports: dict[str, Any] = {}
     error: BaseException | None = None
+    secret_exports: set[str] = set()
+    secret_config = [f"{PROJECT}:{key}" for key in secret_keys]
     try:
-        exports = run_program(stack.main, config, mocks, monitor, PROJECT, STACK)
+        exports = run_program(
+            stack.main, config, mocks, monitor, PROJECT, STACK, secret_exports, secret_config
+        )
     except Exception as err:  # the caller decides whether an error was expected
         error = err
     if error is None:
         assert exports, "the program exported nothing"
-    return StackRun(monitor.registered, plain(exports), monitor.outputs), error
+    return (
+        StackRun(monitor.registered, plain(exports), monitor.outputs, secret_exports),
+        error,
+    )

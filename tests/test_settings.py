@@ -60,7 +60,8 @@ def test_engine_shaped_values_are_decoded() -> None:
             "cyperf-k8s:rolloutTimeoutSeconds": "120",
             "cyperf-k8s:controllerAddress": "cyperf.lab.example",
             "cyperf-k8s:agentGroups": '[{"name": "s1", "role": "server", "replicas": 3}]',
-            "cyperf-k8s:kubeconfig": '{"apiVersion": "v1", "kind": "Config"}',
+            "cyperf-k8s:kubeconfig": '{"apiVersion": "v1", "clusters": [{"name": "c"}], '
+            '"contexts": [{"name": "c"}]}',
             "aws:region": "eu-west-1",
         }
     )
@@ -162,7 +163,7 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
         "tag with comma",
         {"agentGroups": [server(tags={"segment": "a,b"})]},
         "agentGroups[0].tags",
-        "no ','",
+        "without ','",
     ),
     (
         "env overrides the contract",
@@ -174,7 +175,7 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
         "bad env name",
         {"agentGroups": [server(env={"1BAD": "x"})]},
         "agentGroups[0].env",
-        "must match",
+        "environment variable name",
     ),
     (
         "memory not a quantity",
@@ -198,7 +199,7 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
         "no memory limit",
         {
             "agentGroups": [
-                server(resources={"limits": {"cpu": "2"}, "requests": {"memory": "1Gi"}})
+                server(resources={"limits": {"memory": None}, "requests": {"memory": "1Gi"}})
             ]
         },
         "agentGroups[0].resources.limits.memory",
@@ -346,7 +347,8 @@ def test_bad_config_is_rejected_before_any_resource(
     assert allowed in message, message
     # The line naming the key also shows the offending value.
     line = next(p for p in message.splitlines() if f"cyperf-k8s:{key}" in p)
-    assert "(got " in line, line
+    hidden = "(value hidden: the values of unknown keys are never shown)"
+    assert "(got " in line or ("not a known" in line and hidden in line), line
     assert run.resources == [], [r.name for r in run.resources]
 
 

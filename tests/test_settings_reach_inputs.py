@@ -17,7 +17,11 @@ def full_config() -> dict[str, str]:
         cyperfRelease="release26.0.0",
         controllerAddress="cyperf-proxy.lab.example",
         controllerIsProxy=True,
-        kubeconfig="apiVersion: v1\nkind: Config\nusers: [{name: u, user: {token: s3cr3t}}]\n",
+        kubeconfig=(
+            "apiVersion: v1\nkind: Config\nusers: [{name: u, user: {token: s3cr3t}}]\n"
+            "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:6443'}}]\n"
+            "contexts: [{name: lab, context: {cluster: c, user: u}}]\n"
+        ),
         kubeContext="lab",
         namespace="perf",
         createNamespace=False,

@@ -4,28 +4,30 @@ servers the Service in front of them."""
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from components.cyperf import ROLE_LABEL, Role
 from components.settings.fields import (
-    ENV_NAME,
+    VISIBLE_ASCII,
     AnnotationMap,
     Cpu,
     DnsLabel,
     Interface,
+    LabelKey,
     LabelMap,
+    LabelValue,
     Memory,
     Model,
-    NodePort,
     Port,
+    check_env_name,
     check_interface,
-    check_label_key,
     cpu_millis,
     memory_bytes,
 )
 from components.settings.problems import Problem, raise_any
+from components.settings.service import ServiceSettings, no_reserved_annotations
 
 # Names derived from a group (`cyperf-agent-<group>-deployment`) must stay valid DNS labels.
 MAX_GROUP_NAME = 40
@@ -47,10 +49,26 @@ class ResourceQuantities(Model):
     memory: Memory | None = None
 
 
+# The guide's defaults: limit 4Gi, request 2Gi; CPU left to the tester (3.5 suits 8-core nodes).
+DEFAULT_RESOURCES = {"requests": {"memory": "2Gi"}, "limits": {"memory": "4Gi"}}
+
+
 class Resources(Model):
-    # The guide's defaults: limit 4Gi, request 2Gi; CPU left to the tester (3.5 suits 8-core nodes).
     requests: ResourceQuantities = ResourceQuantities(memory="2Gi")
     limits: ResourceQuantities = ResourceQuantities(memory="4Gi")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _merge_defaults(cls, data: Any) -> Any:
+        # A partial map (`limits: {cpu: "2"}`) keeps every default it does not name, field by
+        # field; only an explicit null removes one (and a null memory limit is refused below).
+        if not isinstance(data, dict):
+            return data
+        merged: dict[str, Any] = {}
+        for kind, defaults in DEFAULT_RESOURCES.items():
+            given = data.get(kind, {})
+            merged[kind] = {**defaults, **given} if isinstance(given, dict) else given
+        return {**data, **merged}
 
     @model_validator(mode="after")
     def _requests_within_limits(self) -> Resources:
@@ -107,76 +125,46 @@ class Readiness(Model):
     @field_validator("path")
     @classmethod
     def _absolute_path(cls, value: str) -> str:
-        if not value.startswith("/") or re.search(r"\s", value):
-            raise ValueError("must be an absolute URL path starting with '/', without spaces")
+        if not value.startswith("/") or not VISIBLE_ASCII.fullmatch(value):
+            raise ValueError(
+                "must be an absolute URL path starting with '/', printable ASCII without spaces"
+            )
         return value
+
+    @model_validator(mode="after")
+    def _fields_of_the_mode(self) -> Readiness:
+        # `path` and `port` belong to the HTTP health check; with any other mode they would be
+        # ignored without a word.
+        ignored = sorted({"path", "port"} & self.model_fields_set)
+        if self.mode != "http-health-check" and ignored:
+            raise_any(
+                [
+                    Problem(
+                        (name,),
+                        f"applies only with mode 'http-health-check' (mode is {self.mode!r}); "
+                        "remove it or change the mode",
+                        getattr(self, name),
+                    )
+                    for name in ignored
+                ]
+            )
+        return self
 
 
 class Toleration(Model):
-    key: str | None = None
+    # The API server validates a toleration's key as a label key and its value as a label value.
+    key: LabelKey | None = None
     operator: Literal["Equal", "Exists"] = "Equal"
-    value: str | None = None
+    value: LabelValue | None = None
     effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Toleration:
         problems = []
-        if self.key is not None:
-            try:
-                check_label_key(self.key)
-            except ValueError as err:
-                problems.append(Problem(("key",), str(err), self.key))
         if self.operator == "Exists" and self.value is not None:
             problems.append(Problem(("value",), "operator 'Exists' takes no value", self.value))
         if self.operator == "Equal" and self.key is None:
             problems.append(Problem(("key",), "operator 'Equal' needs a key", None))
-        raise_any(problems)
-        return self
-
-
-class ServicePort(Model):
-    name: DnsLabel = "http"
-    port: Port = 80
-    target_port: Port = 80
-    node_port: NodePort | None = None
-    protocol: Literal["TCP", "UDP"] = "TCP"
-
-
-class ServiceSettings(Model):
-    name: DnsLabel = "cyperf-agent-service"
-    type: Literal["ClusterIP", "NodePort", "LoadBalancer"] = "ClusterIP"
-    ports: list[ServicePort] = Field(default_factory=lambda: [ServicePort()], min_length=1)
-    annotations: AnnotationMap = Field(default_factory=dict)
-    # Only a LoadBalancer waits for its address; without a load-balancer controller it never
-    # comes, so the wait is bounded and can be switched off.
-    load_balancer_await_seconds: int = Field(default=600, ge=0, le=3600)
-
-    @model_validator(mode="after")
-    def _ports_consistent(self) -> ServiceSettings:
-        names = [p.name for p in self.ports]
-        numbers = [(p.port, p.protocol) for p in self.ports]
-        node_ports = [p.node_port for p in self.ports if p.node_port is not None]
-        problems = []
-        if len(set(names)) != len(names):
-            problems.append(Problem(("ports",), "port names must be unique", names))
-        if len(set(numbers)) != len(numbers):
-            problems.append(
-                Problem(
-                    ("ports",),
-                    "port numbers must be unique per protocol",
-                    [p.port for p in self.ports],
-                )
-            )
-        if len(set(node_ports)) != len(node_ports):
-            problems.append(Problem(("ports",), "node ports must be unique", node_ports))
-        if node_ports and self.type == "ClusterIP":
-            problems.append(
-                Problem(
-                    ("type",),
-                    f"a nodePort ({node_ports}) needs type NodePort or LoadBalancer",
-                    self.type,
-                )
-            )
         raise_any(problems)
         return self
 
@@ -197,7 +185,12 @@ class AgentGroup(Model):
     tolerations: list[Toleration] = Field(default_factory=list)
     readiness: Readiness = Readiness()
     architecture: Literal["amd64", "arm64"] = "amd64"
-    pod_annotations: AnnotationMap = Field(default_factory=dict)
+    pod_annotations: Annotated[AnnotationMap, AfterValidator(no_reserved_annotations)] = Field(
+        default_factory=dict
+    )
+    # Pod-level seccomp profile (see README "Security"): RuntimeDefault unless the agent is seen
+    # to need a syscall the runtime's profile blocks.
+    seccomp_profile: Literal["RuntimeDefault", "Unconfined"] = "RuntimeDefault"
     # Server groups only; `null` for servers that need no Service.
     service: ServiceSettings | None = None
 
@@ -216,10 +209,10 @@ class AgentGroup(Model):
         for key, item in value.items():
             # AGENT_TAGS is a comma-separated list of key=value pairs.
             for text in (key, item):
-                if not text or re.search(r"[,=\s]", text):
+                if not VISIBLE_ASCII.fullmatch(text) or re.search(r"[,=]", text):
                     raise ValueError(
                         f"tag {key!r}: {item!r} is not allowed; keys and values must be "
-                        "non-empty and contain no ',', '=' or whitespace"
+                        "non-empty printable ASCII without ',', '=' or whitespace"
                     )
         return value
 
@@ -227,8 +220,10 @@ class AgentGroup(Model):
     @classmethod
     def _env(cls, value: dict[str, str]) -> dict[str, str]:
         for key in value:
-            if not ENV_NAME.match(key):
-                raise ValueError(f"env name {key!r} must match {ENV_NAME.pattern}")
+            try:
+                check_env_name(key)
+            except ValueError as err:
+                raise ValueError(f"env name {key!r} {err}") from None
             if key in RESERVED_ENV:
                 raise ValueError(
                     f"env name {key!r} is set by the stack; use the dedicated setting "

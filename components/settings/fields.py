@@ -13,21 +13,34 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-LABEL_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
-LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
-ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
+# Every pattern is matched with `fullmatch` (a `$` would let a trailing newline through) and with
+# re.ASCII, so `\d` and `\s` never take other scripts' digits or spaces.
+DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", re.ASCII)
+# DNS-1035: what the API server requires of a Service name (a letter first).
+DNS_1035_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?", re.ASCII)
+DNS_SUBDOMAIN = re.compile(
+    r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*", re.ASCII
+)
+LABEL_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]", re.ASCII)
+LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?", re.ASCII)
+ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*", re.ASCII)
+# IANA service names, as the API server checks port names: lowercase letters, digits and '-'.
+PORT_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", re.ASCII)
+HOSTNAME_LABEL = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?", re.ASCII)
+# Printable ASCII without space: what interface names, URL paths and tags are made of.
+VISIBLE_ASCII = re.compile(r"[!-~]+", re.ASCII)
 # CPU: cores ("2", "3.5") or millicores ("500m"); memory: bytes with an optional SI/binary suffix.
-CPU_QUANTITY = re.compile(r"^(\d+(\.\d{1,3})?|\d+m)$")
-MEMORY_QUANTITY = re.compile(r"^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$")
+CPU_QUANTITY = re.compile(r"\d+(\.\d{1,3})?|\d+m", re.ASCII)
+MEMORY_QUANTITY = re.compile(r"(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?", re.ASCII)
+# The API server's limit on the total size of an object's annotations (keys and values).
+MAX_ANNOTATIONS_BYTES = 256 * 1024
 
 
 # --- reusable field checks; each raises ValueError with "what is allowed" --------------------
 
 
 def check_dns_label(value: str) -> str:
-    if len(value) > 63 or not DNS_LABEL.match(value):
+    if len(value) > 63 or not DNS_LABEL.fullmatch(value):
         raise ValueError(
             "must be a Kubernetes DNS label: at most 63 lowercase letters, digits or '-', "
             "starting and ending with a letter or digit"
@@ -36,7 +49,7 @@ def check_dns_label(value: str) -> str:
 
 
 def check_dns_subdomain(value: str) -> str:
-    if len(value) > 253 or not DNS_SUBDOMAIN.match(value):
+    if len(value) > 253 or not DNS_SUBDOMAIN.fullmatch(value):
         raise ValueError(
             "must be a Kubernetes DNS subdomain name: lowercase letters, digits, '-' and '.', "
             "at most 253 characters"
@@ -48,7 +61,7 @@ def check_label_key(key: str) -> str:
     prefix, _, name = key.rpartition("/")
     if prefix:
         check_dns_subdomain(prefix)
-    if len(name) > 63 or not LABEL_NAME.match(name):
+    if len(name) > 63 or not LABEL_NAME.fullmatch(name):
         raise ValueError(
             "must be a Kubernetes label key: an optional DNS-subdomain prefix and '/', then at "
             "most 63 letters, digits, '-', '_' or '.', starting and ending alphanumeric"
@@ -57,7 +70,7 @@ def check_label_key(key: str) -> str:
 
 
 def check_label_value(value: str) -> str:
-    if len(value) > 63 or not LABEL_VALUE.match(value):
+    if len(value) > 63 or not LABEL_VALUE.fullmatch(value):
         raise ValueError(
             "must be a Kubernetes label value: at most 63 letters, digits, '-', '_' or '.', "
             "starting and ending alphanumeric"
@@ -79,22 +92,61 @@ def check_label_map(value: dict[str, str]) -> dict[str, str]:
 
 
 def check_annotation_map(value: dict[str, str]) -> dict[str, str]:
-    for key in value:
+    size = 0
+    for key, item in value.items():
         try:
             check_label_key(key)
         except ValueError as err:
             raise ValueError(f"annotation key {key!r} {err}") from None
+        size += len(key.encode()) + len(item.encode())
+    if size > MAX_ANNOTATIONS_BYTES:
+        raise ValueError(
+            f"annotations must total at most 256 KiB ({MAX_ANNOTATIONS_BYTES} bytes, keys and "
+            f"values), the API server's limit; these total {size}"
+        )
+    return value
+
+
+def check_service_name(value: str) -> str:
+    if len(value) > 63 or not DNS_1035_LABEL.fullmatch(value):
+        raise ValueError(
+            "must be a Kubernetes Service name (DNS-1035 label): at most 63 lowercase letters, "
+            "digits or '-', starting with a letter and ending with a letter or digit"
+        )
+    return value
+
+
+def check_port_name(value: str) -> str:
+    if (
+        len(value) > 15
+        or not PORT_NAME.fullmatch(value)
+        or "--" in value
+        or not re.search(r"[a-z]", value)
+    ):
+        raise ValueError(
+            "must be a Kubernetes port name (IANA service name): at most 15 lowercase letters, "
+            "digits or '-', at least one letter, no '--', not starting or ending with '-'"
+        )
+    return value
+
+
+def check_env_name(value: str) -> str:
+    if not ENV_NAME.fullmatch(value):
+        raise ValueError(
+            "must be an environment variable name: ASCII letters, digits, '_', '-' or '.', "
+            "not starting with a digit"
+        )
     return value
 
 
 def check_cpu(value: str) -> str:
-    if not CPU_QUANTITY.match(value) or cpu_millis(value) == 0:
+    if not CPU_QUANTITY.fullmatch(value) or cpu_millis(value) == 0:
         raise ValueError("must be a positive CPU quantity such as '2', '3.5' or '500m'")
     return value
 
 
 def check_memory(value: str) -> str:
-    if not MEMORY_QUANTITY.match(value) or memory_bytes(value) == 0:
+    if not MEMORY_QUANTITY.fullmatch(value) or memory_bytes(value) == 0:
         raise ValueError("must be a positive memory quantity such as '4Gi', '512Mi' or '2G'")
     return value
 
@@ -102,14 +154,35 @@ def check_memory(value: str) -> str:
 def check_interface(value: str) -> str:
     # Linux interface names: at most 15 bytes, no '/', whitespace or ':' (the agent also takes
     # "<all>" for the promiscuous interface, checked where it applies).
-    if not value or len(value) > 15 or re.search(r"[/\s:]", value):
+    if len(value) > 15 or not VISIBLE_ASCII.fullmatch(value) or re.search(r"[/:]", value):
         raise ValueError(
-            "must be a Linux interface name (1-15 characters, no '/', ':' or whitespace)"
+            "must be a Linux interface name (1-15 printable ASCII characters, no '/', ':' or "
+            "whitespace)"
         )
     return value
 
 
+# IPv4 ranges from which no agent can reach a controller: the address names the agent's own host
+# or link, a group, or nothing (RFC 6890 special-purpose registry).
+UNREACHABLE_NETWORKS = {
+    ipaddress.IPv4Network("0.0.0.0/8"): "'this network' (0.0.0.0/8, e.g. the unspecified 0.0.0.0)",
+    ipaddress.IPv4Network("127.0.0.0/8"): "loopback (127.0.0.0/8): the agent's own pod",
+    ipaddress.IPv4Network("169.254.0.0/16"): "link-local (169.254.0.0/16)",
+    ipaddress.IPv4Network("224.0.0.0/4"): "multicast (224.0.0.0/4)",
+    ipaddress.IPv4Network("240.0.0.0/4"): "reserved (240.0.0.0/4, with the broadcast address)",
+}
+# Documentation ranges (RFC 5737): the example stacks use 192.0.2.10 as a placeholder, so they are
+# accepted with a warning rather than refused.
+DOCUMENTATION_NETWORKS = tuple(
+    ipaddress.IPv4Network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")
+)
+# Names that never resolve to another host (RFC 6761): localhost and the .invalid domain.
+UNREACHABLE_DOMAINS = ("localhost", "invalid")
+
+
 def check_controller_address(value: str) -> str:
+    if value != value.strip():
+        raise ValueError("must not have leading or trailing whitespace")
     try:
         address = ipaddress.ip_address(value)
     except ValueError:
@@ -119,22 +192,54 @@ def check_controller_address(value: str) -> str:
             "IPv6 is not supported for the agents' management interface; use an IPv4 address "
             "or a DNS name"
         )
-    if address is None:
-        hostname = value.rstrip(".")
-        labels = hostname.split(".")
-        if (
-            len(hostname) > 253
-            or all(label.isdigit() for label in labels)
-            or not all(
-                re.match(r"^[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?$", label)
-                for label in labels
-            )
-        ):
-            raise ValueError("must be an IPv4 address or a DNS name (no scheme, port or path)")
+    if address is not None:
+        for network, what in UNREACHABLE_NETWORKS.items():
+            if address in network:
+                raise ValueError(
+                    f"must be an address agents can reach; {what} is not (use the "
+                    "controller's unicast IPv4 address or DNS name)"
+                )
+        return value
+    hostname = value.removesuffix(".").lower()
+    labels = hostname.split(".")
+    if (
+        len(hostname) > 253
+        or re.fullmatch("[0-9]+", labels[-1])
+        or not all(HOSTNAME_LABEL.fullmatch(label) for label in labels)
+    ):
+        raise ValueError("must be an IPv4 address or a DNS name (no scheme, port or path)")
+    if labels[-1] in UNREACHABLE_DOMAINS:
+        raise ValueError(
+            f"must be a name agents can resolve to the controller; '.{labels[-1]}' names never "
+            "do (RFC 6761)"
+        )
     return value
 
 
+def controller_address_warning(value: str) -> str | None:
+    """Why an accepted controller address is probably not the one meant, if it is."""
+    try:
+        address = ipaddress.IPv4Address(value)
+    except ValueError:
+        if value.removesuffix(".").lower().endswith(".local"):
+            return (
+                f"{value!r} ends in '.local', an mDNS name the cluster DNS does not resolve "
+                "unless your DNS serves that zone; agents may never find the controller"
+            )
+        return None
+    if any(address in network for network in DOCUMENTATION_NETWORKS):
+        return (
+            f"{value!r} is a documentation address (RFC 5737), the example stacks' placeholder: "
+            "set the controller's real address"
+        )
+    return None
+
+
 DnsLabel = Annotated[str, AfterValidator(check_dns_label)]
+ServiceName = Annotated[str, AfterValidator(check_service_name)]
+PortName = Annotated[str, AfterValidator(check_port_name)]
+LabelValue = Annotated[str, AfterValidator(check_label_value)]
+LabelKey = Annotated[str, AfterValidator(check_label_key)]
 LabelMap = Annotated[dict[str, str], AfterValidator(check_label_map)]
 AnnotationMap = Annotated[dict[str, str], AfterValidator(check_annotation_map)]
 Cpu = Annotated[str, AfterValidator(check_cpu)]
@@ -168,10 +273,10 @@ _MEMORY_FACTORS = {
 
 
 def memory_bytes(value: str) -> int:
-    match = re.match(r"^(\d+(?:\.\d+)?)([A-Za-z]*)$", value)
+    match = MEMORY_QUANTITY.fullmatch(value)
     if not match:
         raise ValueError(f"not a memory quantity: {value!r}")
-    return int(float(match.group(1)) * _MEMORY_FACTORS[match.group(2)])
+    return int(float(match.group(1)) * _MEMORY_FACTORS[match.group(2) or ""])
 
 
 class Model(BaseModel):
@@ -183,6 +288,7 @@ class Model(BaseModel):
         populate_by_name=True,
         frozen=True,
         str_strip_whitespace=False,
+        strict=True,
     )
 
 

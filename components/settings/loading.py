@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import SecretStr, ValidationError
 
-from components.settings.problems import PROJECT, Problem, Problems
+from components.settings.problems import PROJECT, Hidden, Problem, Problems
 from components.settings.stack import StackSettings
 
 STRING_KEYS = frozenset(
@@ -23,7 +23,21 @@ STRING_KEYS = frozenset(
         "clusterDnsService",
     }
 )
-SECRET_KEYS = frozenset({"kubeconfig"})
+# Always treated as secret, even when set without `--secret`: kubeconfigs carry credentials.
+ALWAYS_SECRET_KEYS = frozenset({"kubeconfig"})
+# Messages of pydantic's strict type checks, in the project's "what is allowed" form.
+TYPE_MESSAGES = {
+    "int_type": "must be a whole number (true/false, quoted numbers and decimals such as 3.0 "
+    "are not taken as whole numbers)",
+    "bool_type": "must be true or false",
+    "string_type": "must be a string",
+    "dict_type": "must be a map",
+    "list_type": "must be a list",
+    "model_type": "must be a map of settings",
+}
+# Secret values shorter than this are not scrubbed from messages (they would garble the text
+# and hide little).
+MIN_SCRUBBED_LENGTH = 4
 
 
 def _decode(key: str, raw: Any) -> Any:
@@ -44,7 +58,39 @@ def read_stack_config() -> dict[str, Any]:
     return {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
 
 
-def _problems(err: ValidationError, data: Mapping[str, Any]) -> list[Problem]:
+def read_secret_keys(config: Mapping[str, Any]) -> frozenset[str]:
+    """The config keys set with `pulumi config set --secret` (full `project:key` names)."""
+    from pulumi.runtime import config as runtime_config
+
+    from_env = set(runtime_config.get_config_secret_keys_env())
+    return frozenset(k for k in config if k in from_env or runtime_config.is_config_secret(k))
+
+
+def string_leaves(value: Any) -> set[str]:
+    """Every string in a decoded config value (map keys included)."""
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, dict):
+        return {t for k, v in value.items() for t in {str(k), *string_leaves(v)}}
+    if isinstance(value, list):
+        return {t for v in value for t in string_leaves(v)}
+    return set()
+
+
+def _conceal(problem: Problem, secrets: set[str], secret_keys: frozenset[str]) -> Problem:
+    message = problem.message
+    for text in sorted(secrets, key=len, reverse=True):
+        if len(text) >= MIN_SCRUBBED_LENGTH:
+            message = message.replace(repr(text), "<secret>").replace(text, "<secret>")
+    value = problem.value
+    if problem.path and problem.path[0] in secret_keys:
+        value = SecretStr("")
+    return Problem(problem.path, message, value)
+
+
+def _problems(
+    err: ValidationError, data: Mapping[str, Any], secret_keys: frozenset[str]
+) -> list[Problem]:
     problems: list[Problem] = []
     for error in err.errors(include_url=False):
         loc = tuple(p for p in error["loc"] if p not in ("function-after", "function-before"))
@@ -52,7 +98,8 @@ def _problems(err: ValidationError, data: Mapping[str, Any]) -> list[Problem]:
         if isinstance(found, Problems):
             problems.extend(Problem((*loc, *p.path), p.message, p.value) for p in found.problems)
             continue
-        message = error["msg"].removeprefix("Value error, ")
+        message = TYPE_MESSAGES.get(error["type"], error["msg"].removeprefix("Value error, "))
+        value = error["input"]
         if error["type"] == "extra_forbidden":
             message = (
                 f"applies only with cluster 'eks' (cluster is {data.get('cluster')!r}); set "
@@ -60,18 +107,24 @@ def _problems(err: ValidationError, data: Mapping[str, Any]) -> list[Problem]:
                 if loc == ("eks",)
                 else "is not a known setting (check the spelling; see README)"
             )
-        value = error["input"]
-        if loc and loc[0] in SECRET_KEYS:
-            value = SecretStr(str(value))
+            if loc != ("eks",):
+                # A misspelt key may hold anything (a kubeconfig under `kubeConfig`): name it only.
+                value = Hidden("the values of unknown keys are never shown")
         problems.append(Problem(loc, message, value))
-    return problems
+    # Every message (a cross-key check may quote another key's value) is scrubbed of secrets.
+    secrets = {t for key in secret_keys if key in data for t in string_leaves(data[key])}
+    return [_conceal(p, secrets, secret_keys) for p in problems]
 
 
-def parse_settings(config: Mapping[str, Any]) -> StackSettings:
+def parse_settings(
+    config: Mapping[str, Any], secret_keys: frozenset[str] = frozenset()
+) -> StackSettings:
     """Parse `{"cyperf-k8s:<key>": raw value}` (the stack config) into settings; raise `Problems`
     naming every bad key at once.
 
     Keys of other namespaces (`aws:region`, `kubernetes:...`) are left to their providers.
+    `secret_keys` (full names) are the keys set with `--secret`: problems never show their
+    values, and the settings remember them so what derives from them stays secret.
     """
     prefix = f"{PROJECT}:"
     data = {
@@ -85,7 +138,17 @@ def parse_settings(config: Mapping[str, Any]) -> StackSettings:
         from components.settings.eks.stack import EksStackSettings
 
         model = EksStackSettings
+    secret = ALWAYS_SECRET_KEYS | {k[len(prefix) :] for k in secret_keys if k.startswith(prefix)}
     try:
-        return model.model_validate(data)
+        settings = model.model_validate(data)
     except ValidationError as err:
-        raise Problems(_problems(err, data)) from None
+        raise Problems(_problems(err, data, secret)) from None
+    settings.remember_secrets(
+        frozenset(
+            t
+            for key in secret - ALWAYS_SECRET_KEYS
+            if key in data
+            for t in string_leaves(data[key])
+        )
+    )
+    return settings

@@ -41,9 +41,18 @@ def config_key(path: Sequence[str | int], namespace: str = PROJECT) -> str:
     return f"{namespace}:{text}"
 
 
+@dataclass(frozen=True)
+class Hidden:
+    """A value a message must not show, and why."""
+
+    reason: str
+
+
 def describe(value: Any) -> str:
     if isinstance(value, SecretStr):
         return "value hidden: it is a secret"
+    if isinstance(value, Hidden):
+        return f"value hidden: {value.reason}"
     if isinstance(value, (dict, list)):
         text = json.dumps(value, sort_keys=True)
         return "got " + (text if len(text) <= 120 else text[:117] + "...")

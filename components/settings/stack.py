@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, SecretStr, field_validator, model_validator
+import yaml
+from pydantic import (
+    AfterValidator,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 
 from components import cyperf
 from components.settings.agent_groups import AgentGroup
@@ -25,12 +34,65 @@ def _default_groups() -> list[AgentGroup]:
 
 
 def _release_tag(value: str) -> str:
-    if not cyperf.RELEASE_TAG.match(value):
+    if not cyperf.RELEASE_TAG.fullmatch(value):
         raise ValueError(
             "must be a pinned CyPerf agent image tag such as 'release7.0', 'release26.0.0' or "
             "'26.0.3.834' ('latest' and other moving tags are not allowed)"
         )
     return value
+
+
+# Namespaces every cluster has: the stack must never create (and so on destroy delete) them.
+SYSTEM_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
+
+
+def _kubeconfig_problems(kubeconfig: SecretStr | None, context: str | None) -> list[Problem]:
+    """Whether the kubeconfig can be what the provider uses; messages never quote its text."""
+    if kubeconfig is None:
+        return []
+    text = kubeconfig.get_secret_value()
+    key = ("kubeconfig",)
+    if not text.strip():
+        return [
+            Problem(
+                key,
+                "must be kubeconfig content or a path to one; empty, the provider would "
+                "silently use the ambient KUBECONFIG (unset the key to mean that)",
+                kubeconfig,
+            )
+        ]
+    if "\n" not in text and not text.lstrip().startswith("{"):
+        try:
+            text = Path(text).expanduser().read_text(errors="replace")
+        except OSError:
+            return [Problem(key, "is a path to no readable file", kubeconfig)]
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError:
+        document = None
+    if not isinstance(document, dict) or not all(
+        isinstance(document.get(k), list) and document.get(k) for k in ("clusters", "contexts")
+    ):
+        return [
+            Problem(
+                key,
+                "must be a kubeconfig: a YAML or JSON map with non-empty 'clusters' and "
+                "'contexts' lists",
+                kubeconfig,
+            )
+        ]
+    names = sorted(
+        str(c.get("name")) for c in document["contexts"] if isinstance(c, dict) and c.get("name")
+    )
+    if context is not None and context not in names:
+        return [
+            Problem(
+                ("kubeContext",),
+                f"must name a context of the kubeconfig; it has {names}",
+                context,
+            )
+        ]
+    return []
 
 
 def _repeated(values: Sequence[Any]) -> list[Any]:
@@ -48,6 +110,8 @@ class AgentsSettings:
     namespace: str
     create_namespace: bool
     rollout_timeout_seconds: int
+    # Every string of a key set with `--secret`: what derives from one is registered secret.
+    secret_values: frozenset[str] = frozenset()
 
     @property
     def server_groups(self) -> list[AgentGroup]:
@@ -72,6 +136,7 @@ class StackSettings(Model):
     # Bound on waiting for agents to roll out (and for server Services to get a ready endpoint):
     # a pod that cannot be scheduled fails `pulumi up` after this, not after ten minutes.
     rollout_timeout_seconds: int = Field(default=300, ge=30, le=3600)
+    _secret_values: frozenset[str] = PrivateAttr(default=frozenset())
 
     @field_validator("cluster_dns_service")
     @classmethod
@@ -96,8 +161,11 @@ class StackSettings(Model):
     @field_validator("kube_context")
     @classmethod
     def _context(cls, value: str | None) -> str | None:
-        if value is not None and not value.strip():
-            raise ValueError("must not be empty")
+        if value is not None and (not value.strip() or value != value.strip()):
+            raise ValueError(
+                "must be a context name without leading or trailing whitespace (no context "
+                "would match)"
+            )
         return value
 
     @model_validator(mode="after")
@@ -130,6 +198,17 @@ class StackSettings(Model):
             problems.append(
                 Problem(groups, "this node port is used by more than one Service", node_port)
             )
+        if self.create_namespace and self.namespace in SYSTEM_NAMESPACES:
+            problems.append(
+                Problem(
+                    ("namespace",),
+                    f"must not be one of {sorted(SYSTEM_NAMESPACES)} while createNamespace is "
+                    "true (destroy would delete it); use another name or createNamespace false",
+                    self.namespace,
+                )
+            )
+        if self.cluster == "existing":
+            problems += _kubeconfig_problems(self.kubeconfig, self.kube_context)
         for index, group in enumerate(self.agent_groups):
             if group.architecture == "arm64" and not cyperf.supports_arm64(self.cyperf_release):
                 problems.append(
@@ -142,6 +221,14 @@ class StackSettings(Model):
                 )
         raise_any(problems)
         return self
+
+    @property
+    def secret_values(self) -> frozenset[str]:
+        """Every string of the keys set with `--secret` (see `conceal`)."""
+        return self._secret_values
+
+    def remember_secrets(self, values: frozenset[str]) -> None:
+        self._secret_values = values
 
     @property
     def server_groups(self) -> list[AgentGroup]:
@@ -161,4 +248,5 @@ class StackSettings(Model):
             namespace=self.namespace,
             create_namespace=self.create_namespace,
             rollout_timeout_seconds=self.rollout_timeout_seconds,
+            secret_values=self.secret_values,
         )

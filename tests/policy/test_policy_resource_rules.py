@@ -497,3 +497,25 @@ def test_resource_rules_never_raise_on_odd_shapes(props: dict[str, Any]) -> None
     ):
         messages = run_resource(validate, DEPLOYMENT, props)
         assert all(isinstance(message, str) for message in messages)
+
+
+@pytest.mark.parametrize("profile", ["RuntimeDefault", "Unconfined"])
+def test_every_resource_rule_accepts_both_seccomp_profiles(profile: str) -> None:
+    from components import specs
+    from components.settings.loading import parse_settings
+    from tests.conftest import config_of
+
+    settings = parse_settings(
+        config_of(agentGroups=[{"name": "client", "role": "client", "seccompProfile": profile}])
+    )
+    props = specs.deployment(settings.agent_groups[0], settings.agents)
+    assert props["spec"]["template"]["spec"]["securityContext"] == {
+        "seccompProfile": {"type": profile}
+    }
+    for rule in (
+        validate_agent_image_pinned,
+        validate_agent_security_context,
+        validate_agent_memory_limit,
+        validate_one_agent_per_node,
+    ):
+        assert run_resource(rule, DEPLOYMENT, props) == [], rule.__name__

@@ -1,0 +1,126 @@
+"""Secrets stay secret (issue 9 section 5): a value set with `pulumi config set --secret` is
+registered secret wherever it reaches an input, exported secret in every output derived from it,
+and never shown in a problem."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from components import secrecy
+from components.settings.loading import parse_settings
+from components.settings.problems import Problems
+from tests.conftest import StackRun, config_of, default_cluster_state, run_stack
+
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+CONTROLLER = "10.77.0.9"
+ENV_SECRET = "api-key-5b1c"
+
+
+def groups(env_value: str = ENV_SECRET) -> list[dict[str, Any]]:
+    return [
+        {"name": "client", "role": "client", "env": {"LICENSE": env_value}},
+        {"name": "server", "role": "server", "tags": {"site": "lab-7"}},
+    ]
+
+
+def run_with(secret_keys: tuple[str, ...]) -> StackRun:
+    state = default_cluster_state(endpoints={"cyperf-agent-service": {"subsets": []}})
+    return run_stack(
+        config_of(controllerAddress=CONTROLLER, agentGroups=groups()),
+        state,
+        secret_keys=secret_keys,
+    )
+
+
+def env(run: StackRun, group: str) -> dict[str, str]:
+    deployment = run.one(DEPLOYMENT, f"agents-{group}")
+    entries = deployment.inputs["spec"]["template"]["spec"]["containers"][0]["env"]
+    return {entry["name"]: entry["value"] for entry in entries}
+
+
+def spec_is_secret(run: StackRun, group: str) -> bool:
+    # The SDK sends a Deployment's `spec` whole: one secret value inside marks all of it secret
+    # (and only it: the metadata, with the object's name, stays readable).
+    deployment = run.one(DEPLOYMENT, f"agents-{group}")
+    assert deployment.secret_paths <= {"spec"}, deployment.secret_paths
+    return deployment.secret_inputs == {"spec"}
+
+
+def test_without_secret_keys_nothing_is_secret() -> None:
+    run = run_with(())
+    assert all(not r.secret_paths for r in run.resources if r.typ.startswith("kubernetes:"))
+    assert run.secret_exports == set()
+    assert run.exports["controllerAddress"] == CONTROLLER
+
+
+def test_a_secret_controller_address_is_registered_and_exported_secret() -> None:
+    run = run_with(("controllerAddress",))
+    for group in ("client", "server"):
+        assert spec_is_secret(run, group)
+        assert env(run, group)["AGENT_CONTROLLER"] == CONTROLLER
+    assert run.secret_exports == {"controllerAddress", "controllerSetup"}
+    assert run.exports["controllerAddress"] == CONTROLLER
+    assert run.exports["controllerSetup"]["agentController"]["address"] == CONTROLLER
+    dut = next(o for urn, o in run.component_outputs.items() if urn.endswith("::dut"))
+    assert dut["controllerSetup"]["agentController"]["address"] == CONTROLLER
+
+
+def test_secret_agent_groups_keep_env_and_tags_secret() -> None:
+    run = run_with(("agentGroups",))
+    # The client through its env value, the server through its tags.
+    assert spec_is_secret(run, "client") and env(run, "client")["LICENSE"] == ENV_SECRET
+    assert spec_is_secret(run, "server") and env(run, "server")["AGENT_TAGS"] == "site=lab-7"
+    assert {"agentTags", "controllerSetup"} <= run.secret_exports
+    assert "controllerAddress" not in run.secret_exports
+    assert run.exports["agentTags"]["server"] == "site=lab-7"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("lab-7", True),
+        ("site=lab-7,x=y", True),
+        ("a", False),
+        ({"k": ["x", "10.77.0.9:443"]}, True),
+        ({"lab-7x": 1}, True),
+        ("site=lab", False),
+        (3, False),
+    ],
+)
+def test_mentions(value: Any, expected: bool) -> None:
+    assert secrecy.mentions(value, frozenset({"lab-7", "10.77.0.9", "b"})) is expected
+
+
+def test_secret_values_are_never_shown_in_problems() -> None:
+    with pytest.raises(Problems) as err:
+        parse_settings(
+            config_of(
+                controllerAddress="https://tok-91ac.lab",
+                agentGroups=[{"name": "s", "role": "server", "env": {"AGENT_TAGS": "tok-77aa"}}],
+                cyperfRelease="release7.0",
+            )
+            | config_of(
+                agentGroups=[{"name": "tok-77aa", "role": "server", "architecture": "arm64"}]
+            ),
+            frozenset({"cyperf-k8s:controllerAddress", "cyperf-k8s:agentGroups"}),
+        )
+    text = str(err.value)
+    assert "cyperf-k8s:controllerAddress:" in text
+    assert "tok-91ac" not in text and "tok-77aa" not in text
+    assert text.count("value hidden: it is a secret") == len(err.value.problems)
+
+
+def test_a_cross_key_message_does_not_quote_another_keys_secret() -> None:
+    with pytest.raises(Problems) as err:
+        parse_settings(
+            config_of(
+                cyperfRelease="release7.0",
+                agentGroups=[{"name": "s", "role": "server", "architecture": "arm64"}],
+            ),
+            frozenset({"cyperf-k8s:cyperfRelease"}),
+        )
+    (line,) = err.value.lines
+    assert line.startswith("cyperf-k8s:agentGroups[0].architecture:")
+    assert "release7.0" not in line and "<secret>" in line
