@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
-import json
 import secrets
 import ssl
 import threading
@@ -25,6 +24,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.ops.json_handler import JsonHandler
 
 TOKEN_PATH = "/auth/realms/keysight/protocol/openid-connect/token"
 AGENTS_PATH = "/api/v2/agents"
@@ -137,36 +138,25 @@ class FakeController:
 
 
 def _handler(fake: FakeController) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def _reply(self, status: int, body: Any) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
+    class Handler(JsonHandler):
         def do_POST(self) -> None:
             parts = urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
             form = parse_qs(self.rfile.read(length).decode())
             fake.requests.append(("POST", parts.path, form))
             if parts.path != TOKEN_PATH:
-                self._reply(404, {"error": "not found"})
+                self.reply_json(404, {"error": "not found"})
                 return
-            self._reply(*fake.token_response(form))
+            self.reply_json(*fake.token_response(form))
 
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
             query = parse_qs(parts.query)
             fake.requests.append(("GET", parts.path, query))
             if parts.path != AGENTS_PATH:
-                self._reply(404, {"error": "not found"})
+                self.reply_json(404, {"error": "not found"})
                 return
-            self._reply(*fake.agents_response(self.headers.get("Authorization"), query))
+            self.reply_json(*fake.agents_response(self.headers.get("Authorization"), query))
 
     return Handler
 

@@ -8,7 +8,6 @@ a log far larger than what it lets the collector hold in memory.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,6 +16,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.ops.json_handler import JsonHandler
 
 # produces one log's chunks; FakeKube.logs maps (pod, container, previous) to one
 LogSource = Callable[[], Iterator[bytes]]
@@ -139,29 +140,18 @@ class FakeKube:
 
 
 def _handler(fake: FakeKube) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(JsonHandler):
         protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def _json(self, status: int, body: Any) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
 
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
             query = parse_qs(parts.query)
             segments = parts.path.strip("/").split("/")
             if segments == ["api", "v1", "nodes"]:
-                self._json(200, {"kind": "NodeList", "metadata": {}, "items": fake.nodes})
+                self.reply_json(200, {"kind": "NodeList", "metadata": {}, "items": fake.nodes})
             elif segments[:3] == ["api", "v1", "namespaces"] and segments[4:] == ["events"]:
                 items = [e for e in fake.events if e["metadata"]["namespace"] == segments[3]]
-                self._json(200, {"kind": "EventList", "metadata": {}, "items": items})
+                self.reply_json(200, {"kind": "EventList", "metadata": {}, "items": items})
             elif segments[:3] == ["api", "v1", "namespaces"] and segments[4:] == ["pods"]:
                 selector = query.get("labelSelector", [""])[0]
                 items = [
@@ -170,11 +160,11 @@ def _handler(fake: FakeKube) -> type[BaseHTTPRequestHandler]:
                     if p["metadata"]["namespace"] == segments[3]
                     and _matches(p["metadata"]["labels"], selector)
                 ]
-                self._json(200, {"kind": "PodList", "metadata": {}, "items": items})
+                self.reply_json(200, {"kind": "PodList", "metadata": {}, "items": items})
             elif segments[:3] == ["api", "v1", "namespaces"] and segments[6:] == ["log"]:
                 self._log(segments[5], query)
             else:
-                self._json(404, {"kind": "Status", "message": "not found", "code": 404})
+                self.reply_json(404, {"kind": "Status", "message": "not found", "code": 404})
 
         def _log(self, pod: str, query: dict[str, list[str]]) -> None:
             container = query.get("container", [""])[0]
@@ -188,7 +178,7 @@ def _handler(fake: FakeKube) -> type[BaseHTTPRequestHandler]:
             try:
                 time.sleep(fake.log_delay)
                 if source is None:
-                    self._json(
+                    self.reply_json(
                         400,
                         {
                             "kind": "Status",
