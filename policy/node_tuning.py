@@ -21,8 +21,8 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
-from policy.rules import containers, pod_template
 from policy.values import Unknown, as_dict, as_list, get, to_plain
+from policy.workloads import containers, pod_template
 
 DAEMONSET: Final = "kubernetes:apps/v1:DaemonSet"
 NODE_TUNING_NAME_PREFIX: Final = "cyperf-node-tuning-"
