@@ -67,7 +67,13 @@ class CyperfAgents(pulumi.ComponentResource):
                 f"{name}-{group.name}",
                 metadata={**spec["metadata"], "namespace": namespace},
                 spec=spec["spec"],
-                opts=in_namespace,
+                # A pod-template change recreates the Deployment instead of rolling it: measured
+                # on the rig, the provider's update await returned before the new pods were
+                # ready, so the pod-IP outputs read an empty or partial Endpoints. Its create
+                # await waits for every new pod, and the agents restart all at once either way.
+                opts=pulumi.ResourceOptions.merge(
+                    in_namespace, pulumi.ResourceOptions(replace_on_changes=["spec.template"])
+                ),
             )
             if group.service is not None:
                 service_spec = specs.service(group, group.service, agents)

@@ -24,7 +24,6 @@ HOSTNAME_TOPOLOGY = "kubernetes.io/hostname"
 STARTUP_READY_FILE = "/appsec/startup_ready"
 SKIP_AWAIT = "pulumi.com/skipAwait"
 AWAIT_TIMEOUT = "pulumi.com/timeoutSeconds"
-ENDPOINTS_SETTLE_SECONDS = 5
 
 DEFAULT_TAGS = {
     "client": {"K8s-Group": "CyPerf-Agent-Client", "node-owner": "User"},
@@ -207,10 +206,6 @@ def deployment(
             # never needs a spare node and restarts every agent of the group at once, so an update
             # takes one pod start whatever the replica count (see README "Updating a stack").
             "strategy": {"type": "Recreate"},
-            # The provider's rollout await ends when pods are available; the Endpoints that the
-            # pod-IP outputs are read from follow pod readiness asynchronously. Counting a pod as
-            # available only after it has been ready this long lets them catch up first.
-            "minReadySeconds": ENDPOINTS_SETTLE_SECONDS,
             "selector": {"matchLabels": selector_labels(group)},
             "template": {"metadata": template_metadata, "spec": pod_spec},
         },

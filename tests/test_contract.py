@@ -114,8 +114,6 @@ def remove_deliberate_differences(role: str, registered: dict[str, Any]) -> dict
     assert metadata.pop("annotations") == {"pulumi.com/timeoutSeconds": "300"}
     # 6. Updates replace all pods at once: a surge pod would find no free node.
     assert spec.pop("strategy") == {"type": "Recreate"}
-    # 8. A pod counts as available after 5 s ready, so the pod-IP outputs read complete Endpoints.
-    assert spec.pop("minReadySeconds") == 5.0
     # 7. Hardening that costs the agent nothing: no API token, no privilege escalation.
     pod_spec = spec["template"]["spec"]
     assert pod_spec.pop("automountServiceAccountToken") is False

@@ -266,14 +266,16 @@ def test_missing_controller_address_warns(monkeypatch: pytest.MonkeyPatch) -> No
     assert warnings == []
 
 
-def test_agent_objects_are_deleted_before_they_are_replaced() -> None:
+def test_agent_objects_are_deleted_before_they_are_replaced_and_templates_replace() -> None:
     from mocks.monitor import RecordingMonitor
 
     replaced_first: dict[str, bool] = {}
+    replaced_on: dict[str, list[str]] = {}
 
     class OptionsMonitor(RecordingMonitor):
         def RegisterResource(self, request: Any) -> Any:
             replaced_first[request.name] = request.deleteBeforeReplace
+            replaced_on[request.name] = list(request.replaceOnChanges)
             return super().RegisterResource(request)
 
     run = run_stack(
@@ -286,3 +288,7 @@ def test_agent_objects_are_deleted_before_they_are_replaced() -> None:
     assert {n: replaced_first[n] for n in agent_objects} == dict.fromkeys(agent_objects, True)
     # The namespace keeps the default order: a new one can exist beside the old.
     assert replaced_first["agents-namespace"] is False
+    # A pod-template change recreates a Deployment (the create await waits for the new pods);
+    # scaling still updates it in place.
+    assert replaced_on["agents-client"] == replaced_on["agents-server"] == ["spec.template"]
+    assert replaced_on["agents-server-service"] == []
