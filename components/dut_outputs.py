@@ -27,6 +27,7 @@ class DutOutputs(pulumi.ComponentResource):
         agents: CyperfAgents,
         dns_server_ip: pulumi.Input[str] | None,
         cluster_dns_service: str,
+        conntrack: dict[str, Any],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("cyperf-k8s:index:DutOutputs", name, None, opts)
@@ -76,7 +77,7 @@ class DutOutputs(pulumi.ComponentResource):
         )
         self.controller_setup = pulumi.Output.all(
             all_addresses, self.server_services, self.cluster_dns_ip
-        ).apply(lambda args: controller_setup.controller_setup(agent_settings, *args))
+        ).apply(lambda args: controller_setup.controller_setup(agent_settings, *args, conntrack))
         self.register_outputs(
             {
                 "serverPodIps": self.server_pod_ips,

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from components.cyperf import ROLE_LABEL, Role
+from components.settings.conntrack import GroupConntrack, LocalPortRange, group_problems
 from components.settings.fields import (
     ENV_NAME,
     AnnotationMap,
@@ -200,6 +201,9 @@ class AgentGroup(Model):
     pod_annotations: AnnotationMap = Field(default_factory=dict)
     # Server groups only; `null` for servers that need no Service.
     service: ServiceSettings | None = None
+    # Issue 12: the group's planned traffic, and a client group's local port range.
+    conntrack: GroupConntrack | None = None
+    local_port_range: LocalPortRange | None = None
 
     @field_validator("name")
     @classmethod
@@ -272,6 +276,7 @@ class AgentGroup(Model):
                     self.readiness.mode,
                 )
             )
+        problems.extend(group_problems(self.role, self.local_port_range))
         raise_any(problems)
         return self
 

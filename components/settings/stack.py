@@ -10,6 +10,7 @@ from pydantic import AfterValidator, Field, SecretStr, field_validator, model_va
 
 from components import cyperf
 from components.settings.agent_groups import AgentGroup
+from components.settings.conntrack import ConntrackSettings, stack_problems
 from components.settings.fields import (
     DnsLabel,
     Model,
@@ -72,6 +73,7 @@ class StackSettings(Model):
     # Bound on waiting for agents to roll out (and for server Services to get a ready endpoint):
     # a pod that cannot be scheduled fails `pulumi up` after this, not after ten minutes.
     rollout_timeout_seconds: int = Field(default=300, ge=30, le=3600)
+    conntrack: ConntrackSettings = ConntrackSettings()
 
     @field_validator("cluster_dns_service")
     @classmethod
@@ -140,6 +142,7 @@ class StackSettings(Model):
                         group.architecture,
                     )
                 )
+        problems.extend(stack_problems(self.cluster, self.conntrack))
         raise_any(problems)
         return self
 
