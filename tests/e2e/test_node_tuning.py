@@ -79,7 +79,35 @@ def test_node_tuning_lands_on_exactly_the_agent_nodes_and_goes_away(rig: Rig) ->
         assert plan["kubeProxyDefault"] == 131_072
         rig.pulumi("preview", "--expect-no-changes", stack=stack)
 
-        # Day two: tuning off removes the DaemonSet and its pods; the agents stay.
+        # Day two: a larger plan updates the DaemonSet in place; the agents are not touched.
+        agent_uids = {p["metadata"]["uid"] for p in clients}
+        rig.pulumi(
+            "config",
+            "set",
+            "--path",
+            "agentGroups[0].conntrack.peakConnectionsPerSecond",
+            "6000",
+            stack=stack,
+        )
+        rig.up(stack)
+        daemonset = rig.kubectl_json("get", "daemonset", "-n", NAMESPACE, DAEMONSET)
+        env = {
+            e["name"]: e["value"]
+            for e in daemonset["spec"]["template"]["spec"]["containers"][0]["env"]
+        }
+        assert env["CONNTRACK_MAX"] == "325000"  # (2000/s x 120 s + 20000) x 1.25
+        rig.wait_for(
+            lambda: running_on(rig, TUNING_PODS, CLIENT_NODES), "updated tuning pods running"
+        )
+        assert {p["metadata"]["uid"] for p in live(rig.pods("run=cyperf-agent-client"))} == (
+            agent_uids
+        )
+        assert rig.outputs(stack)["controllerSetup"]["conntrack"]["client"]["configuredMax"] == (
+            325_000
+        )
+        rig.pulumi("preview", "--expect-no-changes", stack=stack)
+
+        # Tuning off removes the DaemonSet and its pods; the agents stay.
         rig.pulumi("config", "set", "--path", "conntrack.nodeTuning", "false", stack=stack)
         rig.up(stack)
         rig.wait_for(lambda: rig.pods(TUNING_PODS) == [], "no tuning pod left")
