@@ -12,6 +12,8 @@ Decisions (issue 12; facts and sources in README "Conntrack"):
 - EKS: the vCPUs that give kube-proxy's default come from the node group's instance types through
   a small table (no AWS call at plan time); a type outside the table leaves the vCPUs unknown,
   and the plan assumes kube-proxy's floor and says so.
+- The 120-second rule for switching between the ClusterIP and pod IPs is a README rule, not a
+  warning: the destination is chosen in the controller, and no setting of the stack shows it.
 """
 
 from __future__ import annotations
