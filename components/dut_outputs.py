@@ -77,7 +77,11 @@ class DutOutputs(pulumi.ComponentResource):
         )
         self.controller_setup = pulumi.Output.all(
             all_addresses, self.server_services, self.cluster_dns_ip
-        ).apply(lambda args: controller_setup.controller_setup(agent_settings, *args, conntrack))
+        ).apply(
+            lambda args: controller_setup.controller_setup(
+                agent_settings, *args, conntrack=conntrack
+            )
+        )
         self.register_outputs(
             {
                 "serverPodIps": self.server_pod_ips,

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -42,9 +43,11 @@ class NodeTuning(pulumi.ComponentResource):
             spec = conntrack_plans.daemonset(
                 settings, group, plan, tolerations_by_role.get(group.role, ())
             )
+            # A plain manifest dict, as the spec functions build them.
+            metadata: Any = {**spec["metadata"], "namespace": agents.namespace}
             self.daemonsets[group.name] = k8s.apps.v1.DaemonSet(
                 f"{name}-{group.name}",
-                metadata={**spec["metadata"], "namespace": agents.namespace},
+                metadata=metadata,
                 spec=spec["spec"],
                 opts=in_namespace,
             )
