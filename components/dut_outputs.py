@@ -79,7 +79,7 @@ class DutOutputs(pulumi.ComponentResource):
             all_addresses, self.server_services, self.cluster_dns_ip
         ).apply(
             lambda args: controller_setup.controller_setup(
-                agent_settings, *args, conntrack=conntrack
+                agent_settings, args[0], args[1], args[2], conntrack
             )
         )
         self.register_outputs(
