@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -69,9 +70,11 @@ class CyperfAgents(pulumi.ComponentResource):
         for group in agents.groups:
             tolerations = [dict(t) for t in tolerations_by_role.get(group.role, ())]
             spec = specs.deployment(group, agents, tolerations)
+            # Plain manifest dicts, as the spec functions build them.
+            metadata: Any = {**spec["metadata"], "namespace": namespace}
             self.deployments[group.name] = k8s.apps.v1.Deployment(
                 f"{name}-{group.name}",
-                metadata={**spec["metadata"], "namespace": namespace},
+                metadata=metadata,
                 spec=spec["spec"],
                 # A pod-template change recreates the Deployment instead of rolling it: measured
                 # on the rig, the provider's update await returned before the new pods were
@@ -83,9 +86,10 @@ class CyperfAgents(pulumi.ComponentResource):
             )
             if group.service is not None:
                 service_spec = specs.service(group, group.service, agents)
+                service_metadata: Any = {**service_spec["metadata"], "namespace": namespace}
                 self.services[group.name] = k8s.core.v1.Service(
                     f"{name}-{group.name}-service",
-                    metadata={**service_spec["metadata"], "namespace": namespace},
+                    metadata=service_metadata,
                     spec=service_spec["spec"],
                     opts=in_namespace,
                 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import pulumi
@@ -45,9 +46,7 @@ class DutOutputs(pulumi.ComponentResource):
             )
             group = next(g for g in agent_settings.server_groups if g.name == group_name)
             addresses[group_name] = endpoints.subsets.apply(
-                lambda subsets, group=group: _warn_when_incomplete(
-                    group, controller_setup.endpoint_addresses(subsets)
-                )
+                functools.partial(_read_addresses, group)
             )
             reports[group_name] = pulumi.Output.all(
                 service.metadata.name, service.spec, service.status
@@ -91,6 +90,10 @@ class DutOutputs(pulumi.ComponentResource):
                 "controllerSetup": self.controller_setup,
             }
         )
+
+
+def _read_addresses(group: AgentGroup, subsets: Any) -> controller_setup.ServerAddresses:
+    return _warn_when_incomplete(group, controller_setup.endpoint_addresses(subsets))
 
 
 def _warn_when_incomplete(

@@ -12,7 +12,7 @@ from components import pod_security
 from tests.conftest import config_of, default_cluster_state, run_stack, run_stack_expecting_error
 
 ENFORCE = "pod-security.kubernetes.io/enforce"
-EMPTY = {"cyperf-agent-service": {"subsets": []}}
+EMPTY: dict[str, dict[str, Any]] = {"cyperf-agent-service": {"subsets": []}}
 AGENT_TYPES = ("kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Service")
 
 

@@ -24,7 +24,8 @@ import pytest
 from google.protobuf.json_format import MessageToDict  # type: ignore[import-untyped]
 
 from components.settings.problems import PROJECT
-from tests.conftest import STACK, ClusterMocks, RecordingMonitor, StackRun, run_stack
+from mocks.monitor import RecordingMonitor
+from tests.conftest import STACK, ClusterMocks, StackRun, run_stack
 from tests.eks.conftest import EksMocks
 from tests.test_schema import ROOT, _state_for, engine_config, stack_config
 
