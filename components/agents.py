@@ -16,6 +16,10 @@ class CyperfAgents(pulumi.ComponentResource):
     deployments: dict[str, k8s.apps.v1.Deployment]
     # Keyed by agent group name; server groups with `service: null` have none.
     services: dict[str, k8s.core.v1.Service]
+    # For other objects in the agents' namespace (the node-tuning DaemonSets): the checked
+    # namespace name and what every agent object depends on.
+    namespace: pulumi.Input[str]
+    in_namespace_depends_on: list[pulumi.Resource]
 
     def __init__(
         self,
@@ -55,8 +59,10 @@ class CyperfAgents(pulumi.ComponentResource):
         # Replacing an agent object (a new namespace, a renamed Service, a changed selector)
         # deletes the old one first: under one agent per node a new Deployment's pods have no
         # node while the old ones run, and a Service with fixed node ports cannot exist twice.
+        self.namespace = namespace
+        self.in_namespace_depends_on = [*depends_on, *namespace_deps]
         in_namespace = pulumi.ResourceOptions(
-            parent=self, depends_on=[*depends_on, *namespace_deps], delete_before_replace=True
+            parent=self, depends_on=self.in_namespace_depends_on, delete_before_replace=True
         )
 
         self.deployments = {}

@@ -114,6 +114,7 @@ def controller_setup(
     servers: Mapping[str, ServerAddresses],
     services: Mapping[str, ServiceReport],
     dns_server_ip: str | None,
+    conntrack: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     dut_hosts: dict[str, Any] = {}
     destination_ports: dict[str, Any] = {}
@@ -146,7 +147,7 @@ def controller_setup(
         for group in agents.server_groups
         if group.readiness.mode == "http-health-check"
     }
-    return {
+    setup: dict[str, Any] = {
         "agentController": {
             "address": agents.controller_address,
             "isControllerProxy": agents.controller_is_proxy,
@@ -159,3 +160,7 @@ def controller_setup(
         "connectionPorts": destination_ports,
         "httpHealthCheck": health_checks,
     }
+    # Only stacks that plan conntrack (issue 12) get the key, so other outputs stay as they were.
+    if conntrack:
+        setup["conntrack"] = dict(conntrack)
+    return setup

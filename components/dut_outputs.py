@@ -28,6 +28,7 @@ class DutOutputs(pulumi.ComponentResource):
         agents: CyperfAgents,
         dns_server_ip: pulumi.Input[str] | None,
         cluster_dns_service: str,
+        conntrack: dict[str, Any],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("cyperf-k8s:index:DutOutputs", name, None, opts)
@@ -75,7 +76,9 @@ class DutOutputs(pulumi.ComponentResource):
         )
         self.controller_setup = secrecy.conceal(
             pulumi.Output.all(all_addresses, self.server_services, self.cluster_dns_ip).apply(
-                lambda args: controller_setup.controller_setup(agent_settings, *args)
+                lambda args: controller_setup.controller_setup(
+                    agent_settings, args[0], args[1], args[2], conntrack
+                )
             ),
             agent_settings.secret_values,
         )

@@ -12,6 +12,7 @@ from typing import Any
 
 from components import cyperf, pod_security
 from components.settings.agent_groups import AgentGroup
+from components.settings.conntrack import local_port_range_sysctl
 from components.settings.service import ServiceSettings
 from components.settings.stack import AgentsSettings
 
@@ -26,6 +27,7 @@ HOSTNAME_TOPOLOGY = "kubernetes.io/hostname"
 STARTUP_READY_FILE = "/appsec/startup_ready"
 SKIP_AWAIT = "pulumi.com/skipAwait"
 AWAIT_TIMEOUT = "pulumi.com/timeoutSeconds"
+LOCAL_PORT_RANGE_SYSCTL = "net.ipv4.ip_local_port_range"
 
 DEFAULT_TAGS = {
     "client": {"K8s-Group": "CyPerf-Agent-Client", "node-owner": "User"},
@@ -152,9 +154,10 @@ def one_agent_per_node_affinity() -> dict[str, Any]:
     }
 
 
-def _tolerations(
+def tolerations(
     group: AgentGroup, cluster_tolerations: list[dict[str, str]]
 ) -> list[dict[str, str]]:
+    """The group's tolerations and the cluster's; the node-tuning DaemonSet gets the same list."""
     configured = [t.model_dump(exclude_none=True) for t in group.tolerations]
     return configured + [t for t in cluster_tolerations if t not in configured]
 
@@ -186,9 +189,17 @@ def deployment(
     }
     if group.one_agent_per_node:
         pod_spec["affinity"] = one_agent_per_node_affinity()
-    tolerations = _tolerations(group, cluster_tolerations or [])
-    if tolerations:
-        pod_spec["tolerations"] = tolerations
+    group_tolerations = tolerations(group, cluster_tolerations or [])
+    if group_tolerations:
+        pod_spec["tolerations"] = group_tolerations
+    port_range = local_port_range_sysctl(
+        group.role, group.replicas, group.conntrack, group.local_port_range
+    )
+    if port_range is not None:
+        # A safe, namespaced sysctl: the kubelet allows it without any flag.
+        pod_spec["securityContext"]["sysctls"] = [
+            {"name": LOCAL_PORT_RANGE_SYSCTL, "value": port_range}
+        ]
     template_metadata: dict[str, Any] = {"labels": pod_labels(group)}
     if group.pod_annotations:
         template_metadata["annotations"] = dict(group.pod_annotations)

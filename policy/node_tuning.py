@@ -1,7 +1,6 @@
 """Host access: only the node-tuning DaemonSet, by name, and only the access it needs.
 
-Not registered in the pack yet: the wiring phase adds `host_access_policy` to the policy list in
-policy/pack.py once the stack renders the DaemonSet.
+Registered in policy/pack.py; the stack renders the DaemonSet with `conntrack.nodeTuning: true`.
 
 The rule reads every workload's pod template. Host network, host PID/IPC, hostPath volumes, host
 ports and privileged containers are refused everywhere except in a DaemonSet named

@@ -14,6 +14,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from policy.node_tuning import host_access_policy
 from policy.resource_rules import (
     HOSTNAME_TOPOLOGY,
     ONE_PER_NODE_LABEL,
@@ -66,6 +67,7 @@ POLICIES: Final[list[Policy]] = [
         validate=validate_one_agent_per_node,
         enforcement_level=MANDATORY,
     ),
+    host_access_policy,
     StackValidationPolicy(
         name="cyperf-agent-selectors-disjoint",
         description="No Deployment's selector matches the pods of another CyPerf agent Deployment.",

@@ -12,7 +12,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from tests.conftest import StackRun, default_cluster_state, run_stack
+from tests.conftest import StackRun, config_of, default_cluster_state, run_stack
 from tests.test_settings_reach_inputs import full_config
 
 KUBERNETES_VERSION = "1.37.0"
@@ -85,6 +85,19 @@ def _state_for(config: dict[str, str]) -> dict[tuple[str, str], dict[str, Any]]:
 CASES = {
     "defaults": {},
     "every-setting": full_config(),
+    # Issue 12: the node-tuning DaemonSet and the client pods' sysctl.
+    "conntrack-tuning": config_of(
+        conntrack={"nodeTuning": True, "timeWaitSeconds": 60},
+        agentGroups=[
+            {
+                "name": "client",
+                "role": "client",
+                "conntrack": {"peakConnectionsPerSecond": 5000},
+                "localPortRange": "2000-65000",
+            },
+            {"name": "server", "role": "server", "conntrack": {"concurrentConnections": 10}},
+        ],
+    ),
     **{path.name: engine_config(path) for path in example_stacks()},
 }
 

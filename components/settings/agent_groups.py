@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from components.cyperf import ROLE_LABEL, Role
+from components.settings.conntrack import GroupConntrack, LocalPortRange, group_problems
 from components.settings.fields import (
     VISIBLE_ASCII,
     AnnotationMap,
@@ -193,6 +194,9 @@ class AgentGroup(Model):
     seccomp_profile: Literal["RuntimeDefault", "Unconfined"] = "RuntimeDefault"
     # Server groups only; `null` for servers that need no Service.
     service: ServiceSettings | None = None
+    # Issue 12: the group's planned traffic, and a client group's local port range.
+    conntrack: GroupConntrack | None = None
+    local_port_range: LocalPortRange | None = None
 
     @field_validator("name")
     @classmethod
@@ -267,6 +271,7 @@ class AgentGroup(Model):
                     self.readiness.mode,
                 )
             )
+        problems.extend(group_problems(self.role, self.local_port_range))
         raise_any(problems)
         return self
 

@@ -19,6 +19,7 @@ from pydantic import (
 
 from components import cyperf
 from components.settings.agent_groups import AgentGroup
+from components.settings.conntrack import ConntrackSettings, stack_problems
 from components.settings.fields import (
     DnsLabel,
     Model,
@@ -137,6 +138,7 @@ class StackSettings(Model):
     # a pod that cannot be scheduled fails `pulumi up` after this, not after ten minutes.
     rollout_timeout_seconds: int = Field(default=300, ge=30, le=3600)
     _secret_values: frozenset[str] = PrivateAttr(default=frozenset())
+    conntrack: ConntrackSettings = ConntrackSettings()
 
     @field_validator("cluster_dns_service")
     @classmethod
@@ -219,6 +221,7 @@ class StackSettings(Model):
                         group.architecture,
                     )
                 )
+        problems.extend(stack_problems(self.cluster, self.conntrack))
         raise_any(problems)
         return self
 

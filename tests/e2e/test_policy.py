@@ -220,9 +220,12 @@ def test_preview_of_a_latest_privileged_agent_fails_on_mandatory_policies(
         "cyperf-agent-image-pinned",
         "cyperf-agent-security-context",
         "cyperf-agent-services-select-servers",
+        # A privileged container is host access, which only the node-tuning DaemonSet may have.
+        "host-access-only-node-tuning",
     }, text
     assert f"image '{AGENT_IMAGE}:latest' uses the tag 'latest'" in text
     assert "securityContext.privileged is true" in text
     # The agent leaves allowPrivilegeEscalation unset, which Kubernetes treats as true.
     assert "securityContext.allowPrivilegeEscalation is not set" in text
+    assert "privileged is true; host access is allowed only to the node-tuning DaemonSet" in text
     assert "error: preview failed" in text

@@ -96,12 +96,13 @@ def test_policies_are_mandatory_named_once_and_of_the_right_kind() -> None:
         "cyperf-agent-security-context",
         "cyperf-agent-memory-limit",
         "cyperf-agent-one-per-node",
+        "host-access-only-node-tuning",
         "cyperf-agent-selectors-disjoint",
         "cyperf-agent-services-select-servers",
         "eks-kubeconfig-secret",
     ]
     assert all(policy.enforcement_level == EnforcementLevel.MANDATORY for policy in POLICIES)
-    assert [type(policy) for policy in POLICIES] == [ResourceValidationPolicy] * 4 + [
+    assert [type(policy) for policy in POLICIES] == [ResourceValidationPolicy] * 5 + [
         StackValidationPolicy
     ] * 3
 

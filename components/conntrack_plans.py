@@ -1,0 +1,252 @@
+"""From the stack settings to conntrack plans, node-tuning DaemonSets, warnings and outputs (pure).
+
+Decisions (issue 12; facts and sources in README "Conntrack"):
+
+- One DaemonSet per agent group that declares a plan needing it, not per role: each group has its
+  own node selector and tolerations, and the DaemonSet must land exactly where that group's agents
+  may run. Two groups on the same nodes each get one; the loop only raises the maximum, so they
+  converge on the larger plan, and the TIME_WAIT timeout is one stack-wide value.
+- Groups without oneAgentPerNode on the same node selector may all land on one node, so each of
+  their plans counts the traffic of all of them. An agent under oneAgentPerNode is alone on its
+  node (the scheduler honours an existing pod's required anti-affinity too).
+- EKS: the vCPUs that give kube-proxy's default come from the node group's instance types through
+  a small table (no AWS call at plan time); a type outside the table leaves the vCPUs unknown,
+  and the plan assumes kube-proxy's floor and says so.
+- The 120-second rule for switching between the ClusterIP and pod IPs is a README rule, not a
+  warning: the destination is chosen in the controller, and no setting of the stack shows it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from components import conntrack, node_tuning, specs
+from components.settings.agent_groups import AgentGroup
+from components.settings.conntrack import default_local_port_range, local_port_range_sysctl
+from components.settings.fields import version_numbers
+from components.settings.problems import Problem, raise_any
+from components.settings.stack import StackSettings
+
+# EC2 families whose sizes follow one rule: `large` has 2 vCPUs, `xlarge` 4, `<n>xlarge` 4 x n
+# (EC2 User Guide, "Amazon EC2 instance type specifications": general purpose, compute and memory
+# optimized). Other families (burstable t*, `medium`, `metal`, GPU and storage types) vary and
+# are left unknown rather than guessed.
+REGULAR_FAMILIES = frozenset(
+    {
+        *("c5", "c5a", "c5n", "c6a", "c6i", "c6in", "c7a", "c7i", "c6g", "c6gn", "c7g", "c7gn"),
+        *("m5", "m5a", "m5n", "m6a", "m6i", "m6in", "m7a", "m7i", "m6g", "m7g"),
+        *("r5", "r5a", "r5n", "r6a", "r6i", "r7a", "r7i", "r6g", "r7g"),
+    }
+)
+REGULAR_SIZE = re.compile(r"^(large|(\d*)xlarge)$")
+
+
+def instance_vcpus(instance_type: str) -> int | None:
+    family, _, size = instance_type.partition(".")
+    match = REGULAR_SIZE.match(size)
+    if family not in REGULAR_FAMILIES or match is None:
+        return None
+    if match.group(1) == "large":
+        return 2
+    return 4 * int(match.group(2) or 1)
+
+
+def _eks_node_types(settings: StackSettings, group: AgentGroup) -> list[str] | None:
+    """The instance types of the EKS node groups the group's selector matches; None off EKS."""
+    if settings.cluster != "eks":
+        return None
+    from components.settings.eks.stack import EksStackSettings
+
+    assert isinstance(settings, EksStackSettings)
+    selector = group.effective_node_selector.items()
+    return [
+        instance_type
+        for role, node_group in settings.eks.node_groups.by_role().items()
+        if all(node_group.node_labels(role).get(k) == v for k, v in selector)
+        for instance_type in node_group.instance_types
+    ]
+
+
+def node_vcpus(settings: StackSettings, group: AgentGroup) -> int | None:
+    """The smallest agent node's vCPUs: it has the smallest kube-proxy default."""
+    types = _eks_node_types(settings, group)
+    if types is None:
+        return settings.conntrack.node_vcpus
+    vcpus = [instance_vcpus(t) for t in types]
+    if not vcpus or None in vcpus:
+        return None
+    return min(v for v in vcpus if v is not None)
+
+
+def kubernetes_minor(settings: StackSettings) -> int | None:
+    if settings.cluster != "eks":
+        return None
+    from components.settings.eks.stack import EksStackSettings
+
+    assert isinstance(settings, EksStackSettings)
+    return version_numbers(settings.eks.cluster.kubernetes_version)[1]
+
+
+def _sharing(settings: StackSettings, group: AgentGroup) -> list[AgentGroup]:
+    """The groups whose agents may share the busiest node of `group`'s agents (itself first)."""
+    if group.one_agent_per_node:
+        return [group]
+    others = [
+        g
+        for g in settings.agent_groups
+        if g is not group
+        and not g.one_agent_per_node
+        and g.effective_node_selector == group.effective_node_selector
+    ]
+    return [group, *others]
+
+
+def _total(groups: Sequence[AgentGroup], field: str) -> int | None:
+    values = [getattr(g.conntrack, field) for g in groups if g.conntrack is not None]
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
+
+
+def traffic(settings: StackSettings, group: AgentGroup) -> conntrack.RoleTraffic:
+    assert group.conntrack is not None
+    sharing = _sharing(settings, group)
+    return conntrack.RoleTraffic(
+        name=group.name,
+        agents=sum(g.replicas for g in sharing),
+        max_agents_per_node=1 if group.one_agent_per_node else None,
+        peak_connections_per_second=_total(sharing, "peak_connections_per_second"),
+        concurrent_connections=_total(sharing, "concurrent_connections"),
+        table_size=group.conntrack.table_size,
+        time_wait_seconds=settings.conntrack.time_wait_seconds,
+        node_vcpus=node_vcpus(settings, group),
+        kubernetes_minor=kubernetes_minor(settings),
+        headroom=settings.conntrack.headroom,
+        on_aws=settings.cluster == "eks",
+    )
+
+
+def plans(settings: StackSettings) -> dict[str, conntrack.ConntrackPlan]:
+    """The plan of every group that declares `conntrack`, by group name; `Problems` for a plan
+    the kernel cannot hold or a DaemonSet that would tune every node."""
+    found: dict[str, conntrack.ConntrackPlan] = {}
+    problems: list[Problem] = []
+    for index, group in enumerate(settings.agent_groups):
+        if group.conntrack is None:
+            continue
+        declared = group.conntrack.model_dump(mode="json", by_alias=True, exclude_none=True)
+        try:
+            plan = conntrack.plan(traffic(settings, group))
+        except ValueError as err:
+            problems.append(Problem(("agentGroups", index, "conntrack"), str(err), declared))
+            continue
+        if tuned(settings, group, plan) and not group.effective_node_selector:
+            problems.append(
+                Problem(
+                    ("agentGroups", index, "nodeSelector"),
+                    "must not be empty with conntrack.nodeTuning on: the node-tuning DaemonSet "
+                    "would tune every node of the cluster",
+                    {},
+                )
+            )
+        found[group.name] = plan
+    raise_any(problems)
+    return found
+
+
+def tuned(settings: StackSettings, group: AgentGroup, plan: conntrack.ConntrackPlan) -> bool:
+    """Whether the group gets a node-tuning DaemonSet."""
+    return settings.conntrack.node_tuning and plan.needs_tuning and group.replicas > 0
+
+
+def tuned_groups(
+    settings: StackSettings, plans: Mapping[str, conntrack.ConntrackPlan]
+) -> list[AgentGroup]:
+    return [
+        g for g in settings.agent_groups if g.name in plans and tuned(settings, g, plans[g.name])
+    ]
+
+
+def daemonset(
+    settings: StackSettings,
+    group: AgentGroup,
+    plan: conntrack.ConntrackPlan,
+    cluster_tolerations: Sequence[Mapping[str, str]],
+) -> dict[str, Any]:
+    """The group's DaemonSet: the agents' node selector and exactly their tolerations."""
+    spec = node_tuning.node_tuning_daemonset(
+        instance=group.name,
+        namespace=settings.namespace,
+        node_selector=group.effective_node_selector,
+        tolerations=specs.tolerations(group, [dict(t) for t in cluster_tolerations]),
+        conntrack_max=plan.configured_max,
+        time_wait_seconds=plan.time_wait_to_set,
+        interval_seconds=settings.conntrack.interval_seconds,
+    )
+    spec["metadata"]["annotations"] = {specs.AWAIT_TIMEOUT: str(settings.rollout_timeout_seconds)}
+    return spec
+
+
+def warnings(settings: StackSettings, plans: Mapping[str, conntrack.ConntrackPlan]) -> list[str]:
+    """What `pulumi preview` and `up` warn about, in group order."""
+    found: list[str] = []
+    groups = {g.name: g for g in settings.agent_groups}
+    for name, plan in plans.items():
+        group = groups[name]
+        codes = {w.code for w in plan.warnings}
+        found.extend(f"conntrack: {w.message}" for w in plan.warnings)
+        types = _eks_node_types(settings, group)
+        unknown = sorted({t for t in types or () if instance_vcpus(t) is None})
+        if unknown:
+            found.append(
+                f"conntrack: {name}: the vCPUs of instance types {unknown} are not in the "
+                "stack's table (components/conntrack_plans.py), so the plan assumes kube-proxy's "
+                f"floor of {conntrack.KUBE_PROXY_MIN} entries per node"
+            )
+        if "exceeds-kube-proxy-default" not in codes:
+            continue
+        if not settings.conntrack.node_tuning:
+            found.append(
+                f"conntrack: {name}: set conntrack.nodeTuning: true to raise the table on the "
+                f"group's nodes to {plan.configured_max} entries"
+            )
+        else:
+            found.append(
+                f"conntrack: {name}: after a kube-proxy restart a node has kube-proxy's "
+                f"{plan.kube_proxy_default} entries for up to "
+                f"{settings.conntrack.interval_seconds} s until node tuning raises it again"
+            )
+    for group in settings.client_groups:
+        advice = None
+        if group.local_port_range is None:
+            advice = default_local_port_range(group.replicas, group.conntrack)
+        if advice is not None and not advice.sufficient:
+            found.append(
+                f"conntrack: {group.name}: about {advice.ports_needed} local ports per agent "
+                f"are needed at this rate, more than {advice.low}-{advice.high} holds; "
+                "spread the rate over more agents or destinations (if CyPerf uses kernel "
+                "sockets: see README Conntrack)"
+            )
+    return found
+
+
+def controller_setup(
+    settings: StackSettings, plans: Mapping[str, conntrack.ConntrackPlan]
+) -> dict[str, Any]:
+    """`controllerSetup.conntrack`: per group with a plan, the plan and what the stack applies."""
+    groups = {g.name: g for g in settings.agent_groups}
+    report: dict[str, Any] = {}
+    for name, plan in plans.items():
+        group = groups[name]
+        report[name] = {
+            **plan.as_output(),
+            "nodeVcpus": node_vcpus(settings, group),
+            "nodeTuningDaemonSet": (
+                node_tuning.daemonset_name(name) if tuned(settings, group, plan) else None
+            ),
+            "localPortRange": local_port_range_sysctl(
+                group.role, group.replicas, group.conntrack, group.local_port_range
+            ),
+        }
+    return report
