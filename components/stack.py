@@ -40,8 +40,8 @@ def build(settings: StackSettings) -> None:
             "AGENT_CONTROLLER and register nowhere until it is set with the agent CLI "
             "(or set the key and run `pulumi up` again)."
         )
-    elif (warning := controller_address_warning(settings.controller_address)) is not None:
-        pulumi.log.warn(f"cyperf-k8s:controllerAddress: {warning}")
+    elif (address_warning := controller_address_warning(settings.controller_address)) is not None:
+        pulumi.log.warn(f"cyperf-k8s:controllerAddress: {address_warning}")
     access = cluster_access(settings)
     agents = CyperfAgents(
         "agents",
