@@ -10,6 +10,7 @@ import json
 import shutil
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -88,3 +89,15 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
         project = copy_project(tmp_path_factory.mktemp("project"))
         shutil.copytree(ROOT / "stacks", project / "stacks")
         yield Rig(env, project)
+
+
+@contextmanager
+def stack_of(rig: Rig, name: str, config: dict[str, Any]) -> Iterator[str]:
+    """A stack that is destroyed and removed however the test ends, so a failed test leaves no
+    objects behind for the next one."""
+    stack = rig.new_stack(name, config)
+    try:
+        yield stack
+    finally:
+        rig.pulumi("destroy", "--yes", "--skip-preview", stack=stack, check=False)
+        rig.pulumi("stack", "rm", "--yes", "--force", stack=stack, check=False)

@@ -4,14 +4,12 @@ many agents as labelled nodes, and Pod Security Admission for created and existi
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import CLIENT_NODES, NAMESPACE, SERVER_NODES, Rig
+from tests.e2e.conftest import CLIENT_NODES, NAMESPACE, SERVER_NODES, Rig, stack_of
 from tests.e2e.test_stacks import example_config, ip_key, nothing_of_the_stack_left, ready_ips
 
 pytestmark = pytest.mark.e2e
@@ -22,18 +20,6 @@ BOTH = {"client", "server"}
 
 def role_of(pod: dict[str, Any]) -> str:
     return str(pod["metadata"]["labels"]["run"]).removeprefix("cyperf-agent-")
-
-
-@contextmanager
-def stack_of(rig: Rig, name: str, config: dict[str, Any]) -> Iterator[str]:
-    """A stack that is destroyed and removed however the test ends, so a failed test leaves no
-    objects behind for the next one."""
-    stack = rig.new_stack(name, config)
-    try:
-        yield stack
-    finally:
-        rig.pulumi("destroy", "--yes", "--skip-preview", stack=stack, check=False)
-        rig.pulumi("stack", "rm", "--yes", "--force", stack=stack, check=False)
 
 
 def agent_pods(rig: Rig) -> list[dict[str, Any]]:
