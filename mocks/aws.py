@@ -47,6 +47,23 @@ def existing_subnet(subnet_id: str) -> dict[str, Any]:
     }
 
 
+# Route tables of the existing VPC: `a1` has its own, routed through NAT 1; `a2` has no
+# association and uses the main table (NAT 2); the public `b` subnets route to the internet gateway.
+ROUTE_TABLE_OF_SUBNET = {
+    "subnet-0aaaaaaaaaaaaaaa1": "rtb-0aaaaaaaaaaaaaaa1",
+    "subnet-0bbbbbbbbbbbbbbb1": "rtb-0bbbbbbbbbbbbbbb0",
+    "subnet-0bbbbbbbbbbbbbbb2": "rtb-0bbbbbbbbbbbbbbb0",
+}
+MAIN_ROUTE_TABLE = "rtb-0000000000000main"
+DEFAULT_ROUTES = {
+    "rtb-0aaaaaaaaaaaaaaa1": {"natGatewayId": "nat-0aaaaaaaaaaaaaaa1"},
+    MAIN_ROUTE_TABLE: {"natGatewayId": "nat-0aaaaaaaaaaaaaaa2"},
+    "rtb-0bbbbbbbbbbbbbbb0": {"gatewayId": "igw-0bbbbbbbbbbbbbbb0"},
+}
+EXISTING_NAT_PUBLIC_IPS = {
+    "nat-0aaaaaaaaaaaaaaa1": "198.51.100.11",
+    "nat-0aaaaaaaaaaaaaaa2": "198.51.100.12",
+}
 NODE_SECURITY_GROUP = "sg-0eks0cluster0sg1"
 # The identity running Pulumi: an SSO role session (the session ARN drops the role's path).
 CALLER_ARN = "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0123abcd/alice"
@@ -159,4 +176,25 @@ class EksMocks(ClusterMocks):
         if args.token == "aws:ec2/getSubnet:getSubnet":
             subnet_id = args.args["id"]
             return {**existing_subnet(subnet_id), **self.subnet_changes.get(subnet_id, {})}, []
+        if args.token == "aws:ec2/getRouteTables:getRouteTables":
+            # Like the EC2 API: the tables matching every filter (an unassociated subnet: none).
+            filters = {f["name"]: f["values"] for f in args.args.get("filters") or []}
+            if filters.get("association.main") == ["true"]:
+                ids = [MAIN_ROUTE_TABLE]
+            else:
+                [subnet_id] = filters["association.subnet-id"]
+                ids = (
+                    [ROUTE_TABLE_OF_SUBNET[subnet_id]] if subnet_id in ROUTE_TABLE_OF_SUBNET else []
+                )
+            return {"id": args.args["vpcId"], "ids": ids, "vpcId": args.args["vpcId"]}, []
+        if args.token == "aws:ec2/getRouteTable:getRouteTable":
+            table_id = args.args["routeTableId"]
+            routes = [
+                {"cidrBlock": EXISTING_VPC_CIDR, "gatewayId": "local"},
+                {"cidrBlock": "0.0.0.0/0", **DEFAULT_ROUTES[table_id]},
+            ]
+            return {"id": table_id, "routeTableId": table_id, "routes": routes}, []
+        if args.token == "aws:ec2/getNatGateway:getNatGateway":
+            nat_id = args.args["id"]
+            return {"id": nat_id, "publicIp": EXISTING_NAT_PUBLIC_IPS[nat_id]}, []
         return super().answer(args)

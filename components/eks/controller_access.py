@@ -1,9 +1,12 @@
 """Ingress rules on the CyPerf Controller's security group, from the agents only: the NAT gateway
-addresses (/32) of a VPC the stack made, or the node security group in an existing VPC."""
+addresses (/32) the node subnets leave through (a VPC the stack made, or an existing VPC with a
+public controller address), or the node security group (an existing VPC, controller reached
+privately)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -19,6 +22,7 @@ class ControllerAccess(pulumi.ComponentResource):
         name: str,
         eks: EksSettings,
         ports: Sequence[int],
+        source: Literal["natGateways", "nodeSecurityGroup"] | None,
         nat_public_ips: Sequence[pulumi.Output[str]],
         node_security_group_id: pulumi.Input[str],
         cluster_name: str,
@@ -26,7 +30,6 @@ class ControllerAccess(pulumi.ComponentResource):
     ) -> None:
         super().__init__("cyperf-k8s:eks:ControllerAccess", name, None, opts)
         group = eks.controller_security_group_id
-        source = eks.controller_ingress_source
         # (name suffix, where the agents' traffic comes from, description) per allowed source.
         sources: list[tuple[str, dict[str, pulumi.Input[str]], str]] = []
         if source == "natGateways":

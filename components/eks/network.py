@@ -49,6 +49,36 @@ def _existing_subnets(eks: EksSettings) -> list[zones_of_region.ExistingSubnet]:
     return subnets
 
 
+def _node_subnet_nat_public_ips(eks: EksSettings) -> list[str]:
+    """The public IPs of the NAT gateways on the node subnets' default routes, looked up
+    (blocking) before the component registers. A subnet without a route table association of its
+    own uses the VPC's main route table (VPC User Guide, "Route tables"). Raises a Problem when a
+    node subnet does not leave through a NAT gateway."""
+    network = eks.network
+    nat_by_subnet: dict[str, str | None] = {}
+    for subnet_id in dict.fromkeys(network.node_subnet_ids_given):
+        table_ids = aws.ec2.get_route_tables(
+            vpc_id=network.vpc_id,
+            filters=[
+                aws.ec2.GetRouteTablesFilterArgs(name="association.subnet-id", values=[subnet_id])
+            ],
+        ).ids
+        if not table_ids:
+            table_ids = aws.ec2.get_route_tables(
+                vpc_id=network.vpc_id,
+                filters=[
+                    aws.ec2.GetRouteTablesFilterArgs(name="association.main", values=["true"])
+                ],
+            ).ids
+        routes = aws.ec2.get_route_table(route_table_id=table_ids[0]).routes
+        nat_by_subnet[subnet_id] = zones_of_region.default_route_nat(
+            [(route.cidr_block, route.nat_gateway_id) for route in routes]
+        )
+    raise_any(zones_of_region.node_subnet_nat_problems(nat_by_subnet, network))
+    nat_ids = dict.fromkeys(n for n in nat_by_subnet.values() if n is not None)
+    return [aws.ec2.get_nat_gateway(id=nat_id).public_ip for nat_id in nat_ids]
+
+
 def _checked_vpc(vpc: Any, eks: EksSettings) -> str:
     cidrs = sorted(
         {vpc.cidr_block}
@@ -63,23 +93,36 @@ class EksNetwork(pulumi.ComponentResource):
     public_subnet_ids: list[pulumi.Output[str]]
     private_subnet_ids: list[pulumi.Output[str]]
     node_subnet_ids: list[pulumi.Output[str]]
-    # Public IPs of the NAT gateways (empty unless the stack made private nodes' NAT).
+    # Public IPs of the NAT gateways of the node subnets: the ones the stack made for private
+    # nodes, or those an existing VPC's node subnets route through when asked to find them.
     nat_public_ips: list[pulumi.Output[str]]
-    # What the controller sees agents come from: NAT IPs as /32; the node subnet CIDRs of an
-    # existing VPC (right for a privately reached controller); nothing for public nodes.
+    # What the controller sees agents come from: NAT IPs as /32; otherwise the node subnet
+    # CIDRs of an existing VPC (right for a privately reached controller); nothing for public
+    # nodes of a created VPC.
     egress_addresses: pulumi.Output[list[str]]
 
     def __init__(
-        self, name: str, eks: EksSettings, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        eks: EksSettings,
+        find_existing_nats: bool = False,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """`find_existing_nats`: look up the NAT gateways an existing VPC's node subnets leave
+        through (the controller is reached on a public address)."""
         zone_names = _zone_names(eks) if eks.network.creates_vpc else []
         existing = [] if eks.network.creates_vpc else _existing_subnets(eks)
+        existing_nat_ips = (
+            _node_subnet_nat_public_ips(eks)
+            if find_existing_nats and not eks.network.creates_vpc
+            else []
+        )
         super().__init__("cyperf-k8s:eks:Network", name, None, opts)
         self.nat_public_ips = []
         if eks.network.creates_vpc:
             self._create(name, eks, zone_names)
         else:
-            self._existing(name, eks, existing)
+            self._existing(name, eks, existing, existing_nat_ips)
         self.register_outputs(
             {
                 "vpcId": self.vpc_id,
@@ -184,7 +227,11 @@ class EksNetwork(pulumi.ComponentResource):
             self.egress_addresses = pulumi.Output.from_input([])
 
     def _existing(
-        self, name: str, eks: EksSettings, subnets: list[zones_of_region.ExistingSubnet]
+        self,
+        name: str,
+        eks: EksSettings,
+        subnets: list[zones_of_region.ExistingSubnet],
+        nat_ips: list[str],
     ) -> None:
         network = eks.network
         invoke = pulumi.InvokeOutputOptions(parent=self)
@@ -194,7 +241,10 @@ class EksNetwork(pulumi.ComponentResource):
         self.public_subnet_ids = [pulumi.Output.from_input(s) for s in network.public_subnet_ids]
         self.private_subnet_ids = [pulumi.Output.from_input(s) for s in network.private_subnet_ids]
         self.node_subnet_ids = [pulumi.Output.from_input(s) for s in network.node_subnet_ids_given]
+        self.nat_public_ips = [pulumi.Output.from_input(ip) for ip in nat_ips]
         cidrs = {s.id: s.cidr for s in subnets}
         self.egress_addresses = pulumi.Output.from_input(
-            [cidrs[s] for s in network.node_subnet_ids_given]
+            [f"{ip}/32" for ip in nat_ips]
+            if nat_ips
+            else [cidrs[s] for s in network.node_subnet_ids_given]
         )

@@ -9,8 +9,10 @@ from components.settings.eks.cluster import cluster_dns_ip
 from components.settings.eks.section import EksSettings
 
 
-def notes(eks: EksSettings) -> list[str]:
-    """Facts about this cluster the tester needs when configuring the controller and the DUT."""
+def notes(eks: EksSettings, controller_through_nat: bool) -> list[str]:
+    """Facts about this cluster the tester needs when configuring the controller and the DUT.
+    `controller_through_nat`: an existing VPC's agents reach a public controller address through
+    the NAT gateways the stack looked up."""
     dns_ip = cluster_dns_ip(eks.cluster.service_cidr)
     result = [
         f"Cluster DNS (kube-dns) is {dns_ip}, the .10 address of the service CIDR "
@@ -39,13 +41,19 @@ def notes(eks: EksSettings) -> list[str]:
             "Nodes are in public subnets with their own public IPs (assigned at launch, not known "
             "in advance): allow the controller's ingress accordingly; egressAddresses is empty."
         )
+    elif controller_through_nat:
+        result.append(
+            f"Existing VPC {eks.network.vpc_id}: the controller address is public, so agents "
+            "reach it from the NAT gateways their subnets route through, looked up at each "
+            "preview and listed in egressAddresses; a change of those routes needs a new `up`."
+        )
     else:
         result.append(
             f"Existing VPC {eks.network.vpc_id}: egressAddresses lists the node subnets, which is "
             "what the controller sees only when it is reached on a private address (same or "
             "peered VPC); through a NAT or proxy it sees the VPC's NAT addresses instead."
         )
-    if not eks.network.creates_vpc and eks.controller_security_group_id is not None:
+    if eks.controller_ingress_source == "nodeSecurityGroup" and not controller_through_nat:
         result.append(
             "The controller's ingress rules reference the node security group: they match agents "
             "only when the controller address is private to the VPC (or a peered VPC)."
@@ -69,6 +77,7 @@ def controller_rule_warnings(eks: EksSettings, controller_address: str | None) -
             f"cyperf-k8s:eks.controllerSecurityGroupId: the ingress rules reference the node "
             f"security group, which matches only private addresses; they let the agents in only "
             f"if {controller_address} resolves to a private address in the VPC or a peered one "
-            "(through NAT the controller sees the NAT addresses)"
+            "(through NAT the controller sees the NAT addresses); give controllerAddress as an "
+            "IPv4 address and, if it is public, the stack allows the node subnets' NAT addresses"
         ]
     return []

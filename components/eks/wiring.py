@@ -17,7 +17,7 @@ from components.eks.node_groups import EksCoreDns, EksNodeGroups
 from components.eks.notes import controller_rule_warnings, notes
 from components.settings.eks import versions
 from components.settings.eks.cluster import cluster_dns_ip
-from components.settings.eks.stack import EksStackSettings
+from components.settings.eks.stack import EksStackSettings, controller_reached_through_nat
 from components.settings.problems import raise_any
 from components.settings.stack import StackSettings
 
@@ -45,7 +45,8 @@ def provision(settings: StackSettings) -> ClusterAccess:
         raise_any(admins.creator_admin_problems(caller.arn, eks))
     physical_name = plan.cluster_physical_name(pulumi.get_stack(), eks)
 
-    network = EksNetwork("eks-network", eks)
+    through_nat = controller_reached_through_nat(settings)
+    network = EksNetwork("eks-network", eks, find_existing_nats=through_nat)
     cluster = EksCluster("eks-cluster", eks, network, physical_name, credentials)
     # Calico is installed before any node exists: a node without a CNI stays NotReady.
     cni = EksCni("eks-cni", eks, cluster.provider, cluster.cluster, after=[cluster.cluster])
@@ -66,6 +67,7 @@ def provision(settings: StackSettings) -> ClusterAccess:
         "eks-controller-access",
         eks,
         cyperf.controller_ports(settings.cyperf_release),
+        "natGateways" if through_nat else eks.controller_ingress_source,
         network.nat_public_ips,
         cluster.node_security_group_id,
         physical_name,
@@ -87,6 +89,6 @@ def provision(settings: StackSettings) -> ClusterAccess:
             "podCidr": eks.cni.effective_pod_cidr,
             "serviceCidr": eks.cluster.service_cidr,
             "egressAddresses": network.egress_addresses,
-            "notes": notes(eks),
+            "notes": notes(eks, through_nat),
         },
     )

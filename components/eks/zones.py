@@ -137,3 +137,32 @@ def existing_subnet_problems(
             )
         )
     return problems
+
+
+def default_route_nat(routes: list[tuple[str | None, str | None]]) -> str | None:
+    """The NAT gateway of a route table's default route (0.0.0.0/0), from (destination CIDR,
+    NAT gateway id) pairs; None when that route goes elsewhere (internet gateway, instance,
+    transit gateway) or is missing."""
+    return next((nat for cidr, nat in routes if cidr == "0.0.0.0/0" and nat), None)
+
+
+def node_subnet_nat_problems(
+    nat_by_subnet: dict[str, str | None], network: NetworkSettings
+) -> list[Problem]:
+    """With a public controller address the controller sees the node subnets' NAT gateways; a
+    node subnet whose default route has no NAT gateway leaves from addresses nobody can know in
+    advance (the nodes' own public IPs, a proxy, a transit network)."""
+    key = "privateSubnetIds" if network.node_placement == "private" else "publicSubnetIds"
+    return [
+        Problem(
+            ("eks", "network", key, index),
+            "has no default route (0.0.0.0/0) through a NAT gateway, so the address the public "
+            "controllerAddress sees the agents come from cannot be known and no rule on "
+            "controllerSecurityGroupId can name it; route the subnet through a NAT gateway, use "
+            "the controller's private address, or leave controllerSecurityGroupId out and allow "
+            "the agents' egress address in the controller's security group yourself",
+            subnet_id,
+        )
+        for index, subnet_id in enumerate(network.node_subnet_ids_given)
+        if nat_by_subnet[subnet_id] is None
+    ]

@@ -380,6 +380,55 @@ def test_existing_subnets_eks_cannot_use_stop_before_any_resource(
     assert len(run_provision(eks_config({"network": network})).of_type(CLUSTER)) == 1
 
 
+def test_existing_vpc_public_controller_is_allowed_from_the_node_subnets_nats() -> None:
+    # Subnet a1 has its own route table (NAT 1); a2 uses the VPC's main table (NAT 2).
+    run = run_provision(
+        eks_config(
+            {"network": EXISTING_NETWORK, "controllerSecurityGroupId": "sg-0a1b2c3d"},
+            controllerAddress="203.0.113.10",
+            cyperfRelease="release2.6",
+        )
+    )
+    rules = run.of_type(INGRESS)
+    assert len(rules) == 4
+    assert sorted((r.inputs["cidrIpv4"], r.inputs["fromPort"]) for r in rules) == [
+        ("198.51.100.11/32", 443.0),
+        ("198.51.100.11/32", 30422.0),
+        ("198.51.100.12/32", 443.0),
+        ("198.51.100.12/32", 30422.0),
+    ]
+    for rule in rules:
+        assert rule.inputs["securityGroupId"] == "sg-0a1b2c3d"
+        assert "referencedSecurityGroupId" not in rule.inputs
+    assert run.outputs["egressAddresses"] == ["198.51.100.11/32", "198.51.100.12/32"]
+    assert any("the controller address is public" in n for n in run.outputs["notes"])
+    assert not any("reference the node security group" in n for n in run.outputs["notes"])
+
+
+def test_existing_vpc_public_controller_without_nat_stops_before_any_resource() -> None:
+    # Public nodes leave through the internet gateway with their own addresses.
+    mocks = EksMocks()
+    with pytest.raises(Exception) as caught:
+        run_provision(
+            eks_config(
+                {
+                    "network": {**EXISTING_NETWORK, "nodePlacement": "public"},
+                    "controllerSecurityGroupId": "sg-0a1b2c3d",
+                },
+                controllerAddress="203.0.113.10",
+            ),
+            mocks,
+        )
+    for index in (0, 1):
+        assert (
+            f"cyperf-k8s:eks.network.publicSubnetIds[{index}]: has no default route (0.0.0.0/0) "
+            "through a NAT gateway, so the address the public controllerAddress sees the agents "
+            "come from cannot be known"
+        ) in str(caught.value)
+    assert mocks.monitor is not None
+    assert mocks.monitor.registered == []  # type: ignore[attr-defined]
+
+
 def test_existing_vpc_overlapping_the_service_cidr_stops_the_cluster() -> None:
     with pytest.raises(
         Exception,

@@ -11,7 +11,7 @@ import pytest
 from components.settings.eks import instances, versions
 from components.settings.eks.cluster import cluster_dns_ip
 from components.settings.eks.fields import instance_architecture
-from components.settings.eks.stack import EksStackSettings
+from components.settings.eks.stack import EksStackSettings, controller_reached_through_nat
 from components.settings.eks.versions import DEFAULT_CALICO_VERSION, DEFAULT_KUBERNETES_VERSION
 from components.settings.loading import parse_settings
 from components.settings.problems import Problems
@@ -509,18 +509,24 @@ EXISTING_WITH_RULES = {
 }
 
 
-def test_existing_vpc_rules_cannot_match_a_public_controller() -> None:
-    problem = one_problem(eks_config(EXISTING_WITH_RULES, controllerAddress="203.0.113.10"))
-    assert problem.startswith(
-        "cyperf-k8s:eks.controllerSecurityGroupId: with an existing VPC the stack allows the "
-        "agents by the node security group, which matches private addresses only, but "
-        "controllerAddress 203.0.113.10 is public"
-    ), problem
-    # A private controller address is what a node security group rule matches; a created VPC
-    # uses the NAT addresses instead.
-    assert parse_eks(eks_config(EXISTING_WITH_RULES, controllerAddress="172.31.200.9"))
+def test_existing_vpc_rules_accept_a_public_controller() -> None:
+    # Handled by the NAT lookup at plan time (tests/eks/test_components.py), no longer refused.
+    for address in ("203.0.113.10", "172.31.200.9", "controller.example.com"):
+        settings = parse_eks(eks_config(EXISTING_WITH_RULES, controllerAddress=address))
+        assert settings.controller_address == address
+    assert controller_reached_through_nat(
+        parse_eks(eks_config(EXISTING_WITH_RULES, controllerAddress="203.0.113.10"))
+    )
+    # Private (RFC 1918, shared 100.64/10) and DNS addresses keep the node security group rule;
+    # a created VPC always uses its own NAT addresses.
+    for address in ("172.31.200.9", "100.64.1.1", "controller.example.com"):
+        assert not controller_reached_through_nat(
+            parse_eks(eks_config(EXISTING_WITH_RULES, controllerAddress=address))
+        )
     created = {"controllerSecurityGroupId": "sg-0123456789abcdef0"}
-    assert parse_eks(eks_config(created, controllerAddress="203.0.113.10"))
+    assert not controller_reached_through_nat(
+        parse_eks(eks_config(created, controllerAddress="203.0.113.10"))
+    )
 
 
 def test_node_groups_need_at_least_one_role() -> None:

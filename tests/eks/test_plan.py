@@ -329,9 +329,9 @@ def test_controller_ingress_source() -> None:
 
 
 def test_notes_say_calico_pod_ips_stay_inside() -> None:
-    calico = " ".join(notes(eks_of(CALICO)))
+    calico = " ".join(notes(eks_of(CALICO), False))
     assert "reachable only inside the cluster" in calico and "NodePort" in calico
-    vpc = " ".join(notes(eks_of()))
+    vpc = " ".join(notes(eks_of(), False))
     assert "VPC addresses" in vpc and "10.100.0.10" in vpc
 
 

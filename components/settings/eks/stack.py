@@ -50,33 +50,20 @@ def _controller_address_problems(settings: EksStackSettings) -> list[Problem]:
 SHARED_ADDRESS_SPACE = ipaddress.IPv4Network("100.64.0.0/10")
 
 
-def _controller_rule_problems(settings: EksStackSettings) -> list[Problem]:
-    """In an existing VPC the controller rules reference the node security group, which matches
-    only the private addresses of the nodes' interfaces (AWS VPC security group rules: a source
-    security group "is allowed based on the private IP addresses ... and not the public IP or
-    Elastic IP addresses"). Agents reaching a public controller address leave through a NAT or
-    with their own public IPs, which such a rule never matches."""
-    eks = settings.eks
-    if eks.controller_ingress_source != "nodeSecurityGroup":
-        return []
+def controller_reached_through_nat(settings: EksStackSettings) -> bool:
+    """Whether the controller rules of an existing VPC must name the NAT addresses: a source
+    security group rule matches only the private addresses of the nodes' interfaces (AWS VPC
+    security group rules: it "is allowed based on the private IP addresses ... and not the public
+    IP or Elastic IP addresses"), so agents reaching a public IPv4 controller address through a
+    NAT gateway are matched by its public IP only. A DNS name cannot be judged (a warning)."""
+    if settings.eks.controller_ingress_source != "nodeSecurityGroup":
+        return False
     try:
         address = ipaddress.IPv4Address(settings.controller_address or "")
     except ValueError:
-        return []
+        return False
     # VPC address space: RFC 1918 and the shared 100.64.0.0/10 (VPC secondary CIDRs).
-    if any(address in network for network in (*PRIVATE_RANGES, SHARED_ADDRESS_SPACE)):
-        return []
-    return [
-        Problem(
-            ("eks", "controllerSecurityGroupId"),
-            f"with an existing VPC the stack allows the agents by the node security group, "
-            f"which matches private addresses only, but controllerAddress "
-            f"{settings.controller_address} is public (agents reach it through NAT or their own "
-            "public IPs); use the controller's private address, or leave this key out and allow "
-            "the VPC's NAT addresses in the controller's security group yourself",
-            eks.controller_security_group_id,
-        )
-    ]
+    return not any(address in network for network in (*PRIVATE_RANGES, SHARED_ADDRESS_SPACE))
 
 
 def eks_cross_checks(settings: EksStackSettings) -> list[Problem]:
@@ -99,7 +86,6 @@ def eks_cross_checks(settings: EksStackSettings) -> list[Problem]:
                 )
             )
     problems += _controller_address_problems(settings)
-    problems += _controller_rule_problems(settings)
     node_groups = eks.node_groups.by_role()
     one_per_node_demand: dict[str, list[tuple[str, int]]] = {}
     for index, group in enumerate(settings.agent_groups):
