@@ -282,19 +282,22 @@ def _stream_log(
                     sink.write(chunk)
         finally:
             response.release_conn()
-    except ApiException as err:
-        return None, f"{err.status} {_api_message(err)}"
-    except (HTTPError, OSError) as err:
-        return None, f"{type(err).__name__}: {err}"
+    except (ApiException, HTTPError, OSError) as err:
+        return None, _failure(err)
     return target, None
 
 
-def _api_message(err: Any) -> str:
+def _failure(err: Exception) -> str:
+    """What went wrong, for the index: the API's own message with its status, or the error."""
+    from kubernetes.client.exceptions import ApiException
+
+    if not isinstance(err, ApiException):
+        return f"{type(err).__name__}: {err}"
     try:
         message = json.loads(err.body or "{}").get("message")
     except (ValueError, AttributeError):
         message = None
-    return str(message or err.reason)
+    return f"{err.status} {message or err.reason}"
 
 
 def _events(core: Any, namespace: str, failed: list[dict[str, str]]) -> list[Any] | None:
@@ -313,11 +316,8 @@ def _events(core: Any, namespace: str, failed: list[dict[str, str]]) -> list[Any
             token = page.metadata._continue
             if not token:
                 break
-    except ApiException as err:
-        failed.append({"item": "events.json", "error": f"{err.status} {_api_message(err)}"})
-        return None
-    except HTTPError as err:
-        failed.append({"item": "events.json", "error": f"{type(err).__name__}: {err}"})
+    except (ApiException, HTTPError) as err:
+        failed.append({"item": "events.json", "error": _failure(err)})
         return None
     for event in events:
         event.get("metadata", {}).pop("managedFields", None)
@@ -341,11 +341,8 @@ def _nodes(core: Any, pods: list[AgentPod], failed: list[dict[str, str]]) -> lis
     serialize = core.api_client.sanitize_for_serialization
     try:
         listed = core.list_node(_request_timeout=30)
-    except ApiException as err:
-        failed.append({"item": "nodes.json", "error": f"{err.status} {_api_message(err)}"})
-        return None
-    except HTTPError as err:
-        failed.append({"item": "nodes.json", "error": f"{type(err).__name__}: {err}"})
+    except (ApiException, HTTPError) as err:
+        failed.append({"item": "nodes.json", "error": _failure(err)})
         return None
     hosting = {pod.node for pod in pods if pod.node}
     selectors = [pod.node_selector for pod in pods if pod.node_selector]
