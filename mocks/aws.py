@@ -4,10 +4,15 @@ Remote components (eks.Cluster, eks.ManagedNodeGroup) reach `new_resource` once 
 so the mocks return what the program reads from them: `kubeconfigJson`, `nodeSecurityGroupId`, and
 for a node group its `nodeGroup` as a resource reference to an aws.eks.NodeGroup the mock monitor
 knows (the engine does the same: the SDK rehydrates the reference through `getResource`).
+
+A node group's launch template is the one child the program changes (through `transforms`): the
+mocks build it as pulumi-eks would from the node group's inputs, run the transforms the program
+registered on the node group, and keep the result in `EksMocks.remote_children`.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 from typing import Any
 
@@ -67,12 +72,48 @@ EXISTING_NAT_PUBLIC_IPS = {
 NODE_SECURITY_GROUP = "sg-0eks0cluster0sg1"
 # The identity running Pulumi: an SSO role session (the session ARN drops the role's path).
 CALLER_ARN = "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0123abcd/alice"
+# What pulumi-eks's SSM "recommended" AMI lookup answers, and the release EKS picks, in the mocks.
+RECOMMENDED_AMI = "ami-0recommended00001"
+LATEST_RELEASE_VERSION = "1.35.0-20261118"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 KUBECONFIG = {
     "apiVersion": "v1",
     "kind": "Config",
     "clusters": [{"name": "kubernetes", "cluster": {"server": "https://eks.example"}}],
     "users": [{"name": "aws", "user": {"exec": {"command": "aws"}}}],
 }
+
+
+def pulumi_eks_launch_template(inputs: dict[str, Any]) -> dict[str, Any] | None:
+    """The launch template pulumi-eks 4.4 creates for a ManagedNodeGroup with these inputs, or
+    None when it creates none (`nodejs/eks/nodes/nodegroup.ts`: requiresCustomLaunchTemplate,
+    createMNGCustomLaunchTemplate). The user data stands in for the script it renders."""
+    user_data_keys = ["kubeletExtraArgs", "bootstrapExtraArgs", "bottlerocketSettings"]
+    user_data_keys += ["nodeadmExtraOptions", "userData", "amiId"]
+    custom_user_data = any(key in inputs for key in user_data_keys)
+    if not custom_user_data and "enableIMDSv2" not in inputs and "enableEfaSupport" not in inputs:
+        return None
+    bottlerocket = inputs.get("operatingSystem") == "Bottlerocket" or str(
+        inputs.get("amiType", "")
+    ).startswith("BOTTLEROCKET_")
+    props: dict[str, Any] = {}
+    if "diskSize" in inputs:
+        props["blockDeviceMappings"] = [
+            {
+                "deviceName": "/dev/xvdb" if bottlerocket else "/dev/xvda",
+                "ebs": {"volumeSize": inputs["diskSize"]},
+            }
+        ]
+    if custom_user_data:
+        props["userData"] = "<user data rendered by pulumi-eks>"
+        props["imageId"] = inputs.get("amiId", RECOMMENDED_AMI)
+    if "enableIMDSv2" in inputs:
+        props["metadataOptions"] = {
+            "httpTokens": "required" if inputs["enableIMDSv2"] else "optional",
+            "httpPutResponseHopLimit": 2,
+            "httpEndpoint": "enabled",
+        }
+    return props
 
 
 def eks_cluster_state() -> ClusterState:
@@ -105,6 +146,9 @@ class EksMocks(ClusterMocks):
         self.caller_arn = caller_arn
         self.zone_ids = zone_ids if zone_ids is not None else dict(ZONE_IDS)
         self.subnet_changes = subnet_changes or {}
+        # Children of remote components as the program's transforms left them: type, name,
+        # parent URN, inputs, ignoreChanges, and the id the mocks gave them.
+        self.remote_children: list[dict[str, Any]] = []
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         resource_id, outputs = super().new_resource(args)
@@ -116,7 +160,8 @@ class EksMocks(ClusterMocks):
             outputs["nodeSecurityGroupId"] = NODE_SECURITY_GROUP
             outputs["clusterSecurityGroupId"] = NODE_SECURITY_GROUP
         elif args.typ == "eks:index:ManagedNodeGroup":
-            outputs["nodeGroup"] = self._node_group_reference(args.name)
+            template_id = self._launch_template_child(args)
+            outputs["nodeGroup"] = self._node_group_reference(args.name, args.inputs, template_id)
         elif args.typ == "aws:ec2/eip:Eip":
             outputs["publicIp"] = f"203.0.113.{self.next_eip}"
             outputs["allocationId"] = f"eipalloc-{self.next_eip:017d}"
@@ -126,16 +171,55 @@ class EksMocks(ClusterMocks):
             outputs["name"] = args.name
         return resource_id, outputs
 
-    def _node_group_reference(self, name: str) -> dict[str, Any]:
-        """A resource reference to the aws.eks.NodeGroup child pulumi-eks would create."""
-        assert self.monitor is not None
-        typ = "aws:eks/nodeGroup:NodeGroup"
-        urn = (
+    @staticmethod
+    def _child_urn(name: str, typ: str) -> str:
+        return (
             f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::cyperf-k8s:eks:NodeGroups$"
             f"eks:index:ManagedNodeGroup${typ}::{name}"
         )
+
+    def _launch_template_child(self, args: pulumi_mocks.MockResourceArgs) -> str | None:
+        """Build the node group's launch template as pulumi-eks would, run the transforms the
+        program put on the node group, record the result; returns the template's id."""
+        props = pulumi_eks_launch_template(args.inputs)
+        if props is None:
+            return None
+        name = f"{args.name}-launchTemplate"
+        opts = pulumi.ResourceOptions()
+        for transform in args.transforms:
+            args_ = pulumi.ResourceTransformArgs(True, LAUNCH_TEMPLATE, name, props, opts)
+            result = transform(args_)
+            assert not inspect.isawaitable(result), "the mocks run synchronous transforms only"
+            if result is not None:
+                props, opts = dict(result.props), result.opts or pulumi.ResourceOptions()
+        template_id = f"lt-{args.name}"
+        self.remote_children.append(
+            {
+                "type": LAUNCH_TEMPLATE,
+                "name": name,
+                "urn": self._child_urn(name, LAUNCH_TEMPLATE),
+                "id": template_id,
+                "inputs": json.loads(json.dumps(props)),
+                "ignoreChanges": list(opts.ignore_changes or []),
+            }
+        )
+        return template_id
+
+    def _node_group_reference(
+        self, name: str, inputs: dict[str, Any], template_id: str | None
+    ) -> dict[str, Any]:
+        """A resource reference to the aws.eks.NodeGroup child pulumi-eks would create."""
+        assert self.monitor is not None
+        typ = "aws:eks/nodeGroup:NodeGroup"
+        urn = self._child_urn(name, typ)
+        state: dict[str, Any] = {
+            "nodeGroupName": f"{name}-20260101000000000000000001",
+            "releaseVersion": inputs.get("releaseVersion", LATEST_RELEASE_VERSION),
+        }
+        if template_id is not None:
+            state["launchTemplate"] = {"id": template_id, "name": template_id, "version": "1"}
         self.monitor.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(
-            urn, f"{name}-ng-id", {"nodeGroupName": f"{name}-20260101000000000000000001"}
+            urn, f"{name}-ng-id", state
         )
         return {rpc._special_sig_key: rpc._special_resource_sig, "urn": urn, "id": f"{name}-ng-id"}
 
@@ -194,6 +278,9 @@ class EksMocks(ClusterMocks):
                 {"cidrBlock": "0.0.0.0/0", **DEFAULT_ROUTES[table_id]},
             ]
             return {"id": table_id, "routeTableId": table_id, "routes": routes}, []
+        if args.token == "aws:ec2/getLaunchTemplate:getLaunchTemplate":
+            [template] = [c for c in self.remote_children if c["id"] == args.args["id"]]
+            return {"id": template["id"], "imageId": template["inputs"].get("imageId", "")}, []
         if args.token == "aws:ec2/getNatGateway:getNatGateway":
             nat_id = args.args["id"]
             return {"id": nat_id, "publicIp": EXISTING_NAT_PUBLIC_IPS[nat_id]}, []

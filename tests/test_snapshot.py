@@ -3,8 +3,10 @@
 A snapshot holds, per registered (or read) resource, its URN, type, name, parent, inputs, which
 inputs were secret and every resource option the engine receives (provider, dependencies,
 ignoreChanges, additionalSecretOutputs, protect, deleteBeforeReplace, ...), plus the component
-outputs and the resolved stack outputs, as sorted JSON. A refactor that changes no behaviour keeps
-this test green; a deliberate change regenerates the files and shows up in review as their diff:
+outputs, the resolved stack outputs and, on the EKS path, the launch templates pulumi-eks would
+create as the program's transforms change them, as sorted JSON. A refactor that changes no
+behaviour keeps this test green; a deliberate change regenerates the files and shows up in
+review as their diff:
 
     CYPERF_K8S_UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest tests/test_snapshot.py
 
@@ -64,6 +66,10 @@ class OptionsRecorder:
             kept["dependencies"] = sorted(kept["dependencies"])
         for entry in kept.get("propertyDependencies", {}).values():
             entry["urns"] = sorted(entry.get("urns", []))
+        # A transform is a callback into this process (a fresh token and port each run); what it
+        # does shows in the remote children it changed (`remoteChildren`).
+        if "transforms" in kept:
+            kept["transforms"] = ["callback"] * len(kept["transforms"])
         self.options[urn] = kept
 
     def RegisterResource(self, request: Any) -> Any:
@@ -81,7 +87,9 @@ class OptionsMonitor(OptionsRecorder, RecordingMonitor):
     pass
 
 
-def snapshot(run: StackRun, options: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def snapshot(
+    run: StackRun, options: dict[str, dict[str, Any]], mocks: ClusterMocks
+) -> dict[str, Any]:
     resources = []
     for resource in sorted(run.resources, key=lambda r: (r.urn, r.read_id or "")):
         resources.append(
@@ -104,11 +112,15 @@ def snapshot(run: StackRun, options: dict[str, dict[str, Any]]) -> dict[str, Any
         for urn, outputs in run.component_outputs.items()
         if not urn.endswith(f"::pulumi:pulumi:Stack::{PROJECT}-{STACK}")
     }
-    return {
+    recorded: dict[str, Any] = {
         "resources": resources,
         "componentOutputs": components,
         "stackOutputs": run.exports,
     }
+    if isinstance(mocks, EksMocks):
+        # Children pulumi-eks creates, as the program's transforms leave them.
+        recorded["remoteChildren"] = sorted(mocks.remote_children, key=lambda c: c["urn"])
+    return recorded
 
 
 def record(path: Path) -> dict[str, Any]:
@@ -121,7 +133,7 @@ def record(path: Path) -> dict[str, Any]:
         mocks = ClusterMocks(_state_for(config))
         run = run_stack(config, mocks=mocks, monitor_class=OptionsMonitor)
     assert isinstance(mocks.monitor, OptionsRecorder)
-    return snapshot(run, mocks.monitor.options)
+    return snapshot(run, mocks.monitor.options, mocks)
 
 
 def render(data: dict[str, Any]) -> str:

@@ -3,6 +3,7 @@ IAM role, and for Calico the CoreDNS add-on once nodes exist."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -11,7 +12,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_eks as eks_sdk
 
-from components.eks import plan
+from components.eks import images, launch_template, plan
 from components.eks.cluster import EksCluster
 from components.eks.network import EksNetwork
 from components.settings.eks.section import EksSettings
@@ -31,11 +32,43 @@ def node_group_sdk_args(args: dict[str, Any]) -> dict[str, Any]:
     return converted
 
 
+def launch_template_transform(tags: dict[str, str], kept: list[str]) -> pulumi.ResourceTransform:
+    """Changes the launch template pulumi-eks creates inside a ManagedNodeGroup (see
+    components.eks.launch_template); every other child passes unchanged."""
+
+    def transform(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
+        if args.type_ != launch_template.LAUNCH_TEMPLATE_TYPE:
+            return None
+        opts = args.opts
+        if kept:
+            opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(ignore_changes=kept))
+        return pulumi.ResourceTransformResult(
+            launch_template.node_launch_template(dict(args.props), tags), opts
+        )
+
+    return transform
+
+
+def running_image(eks: EksSettings, node_group: eks_sdk.ManagedNodeGroup) -> pulumi.Output[str]:
+    """What the group's nodes run, as AWS reports it: the launch template's AMI where the stack
+    writes the user data, else the EKS AMI release version."""
+    if not eks.custom_user_data:
+        return node_group.node_group.release_version
+    template_id = node_group.node_group.launch_template.apply(
+        lambda template: template.id if template is not None else None
+    )
+    return aws.ec2.get_launch_template_output(
+        id=template_id, opts=pulumi.InvokeOutputOptions(parent=node_group)
+    ).image_id
+
+
 class EksNodeGroups(pulumi.ComponentResource):
     role: aws.iam.Role
     groups: dict[str, eks_sdk.ManagedNodeGroup]
     # The EKS node group names, per role.
     names: dict[str, pulumi.Output[str]]
+    # Per role, the image the nodes run and what pins it (the `nodeImages` output).
+    images: dict[str, pulumi.Output[dict[str, str]]]
 
     def __init__(
         self,
@@ -83,19 +116,31 @@ class EksNodeGroups(pulumi.ComponentResource):
         ]
         self.groups = {}
         self.names = {}
+        self.images = {}
         for role, group in eks.node_groups.by_role().items():
-            args = node_group_sdk_args(plan.node_group_args(role, group, eks))
+            args = plan.node_group_args(role, group, eks)
+            transform = launch_template_transform(
+                args["tags"],
+                launch_template.kept_properties(group.ami_id is not None, eks.custom_user_data),
+            )
             node_group = eks_sdk.ManagedNodeGroup(
                 f"{name}-{role}",
                 cluster=cluster.cluster,
                 node_role_arn=self.role.arn,
                 subnet_ids=network.node_subnet_ids,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[*attachments, *after]),
-                **args,
+                opts=pulumi.ResourceOptions(
+                    parent=self, depends_on=[*attachments, *after], transforms=[transform]
+                ),
+                **node_group_sdk_args(args),
             )
             self.groups[role] = node_group
             self.names[role] = node_group.node_group.node_group_name
-        self.register_outputs({"nodeGroupNames": self.names, "nodeRoleArn": self.role.arn})
+            self.images[role] = running_image(eks, node_group).apply(
+                functools.partial(images.node_image, role, eks)
+            )
+        self.register_outputs(
+            {"nodeGroupNames": self.names, "nodeImages": self.images, "nodeRoleArn": self.role.arn}
+        )
 
 
 class EksCoreDns(pulumi.ComponentResource):

@@ -265,8 +265,8 @@ def node_group_args(role: str, group: NodeGroupSettings, eks: EksSettings) -> di
         "disk_size": group.disk_size,
         "labels": group.node_labels(role),
         "taints": node_taints(role, group),
-        # IMDSv2 only. pulumi-eks's template sets the hop limit to 2 (nodegroup.ts), so pods can
-        # still read the node role's credentials (README "IMDS, honestly").
+        # IMDSv2 only; it also makes pulumi-eks build the launch template whose hop limit the
+        # node group component lowers to 1 (components.eks.launch_template).
         "enable_imd_sv2": True,
         "tags": {**eks.tags, "cyperf-k8s/role": role},
     }

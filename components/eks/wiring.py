@@ -26,7 +26,7 @@ def provision(settings: StackSettings) -> ClusterAccess:
     if not isinstance(settings, EksStackSettings):
         raise TypeError("components.eks.provision needs the settings of a `cluster: eks` stack")
     eks = settings.eks
-    # Shown at preview too: extended support is billed extra, an unpinned AMI rolls the nodes.
+    # Shown at preview too: extended support is billed extra, an unpinned AMI stays behind.
     version_warning = versions.extended_support_warning(
         eks.cluster.kubernetes_version, versions.today()
     )
@@ -85,7 +85,7 @@ def provision(settings: StackSettings) -> ClusterAccess:
             "kubeconfig": cluster.kubeconfig,
             "cni": eks.cni.type,
             "nodeGroupNames": nodes.names,
-            "nodeImages": images.node_images(eks),
+            "nodeImages": nodes.images,
             "podCidr": eks.cni.effective_pod_cidr,
             "serviceCidr": eks.cluster.service_cidr,
             "egressAddresses": network.egress_addresses,

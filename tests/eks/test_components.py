@@ -18,6 +18,7 @@ from components.eks import plan
 from components.settings.eks.section import EksSettings
 from components.settings.eks.stack import EksStackSettings
 from components.settings.loading import parse_settings
+from mocks.aws import LATEST_RELEASE_VERSION, RECOMMENDED_AMI
 from tests.eks.conftest import (
     EXISTING_SUBNETS,
     KUBECONFIG,
@@ -156,6 +157,8 @@ def test_deploying_identity_in_admin_principal_arns_stops_before_any_resource() 
 
 
 def test_remote_components_have_no_children(calico: EksRun) -> None:
+    """The program registers none; their children (the node groups' launch templates, changed
+    by the program's transforms) are tests/eks/test_launch_template.py's."""
     remote = {r.urn for r in calico.resources if r.typ in (CLUSTER, NODE_GROUP)}
     assert len(remote) == 3
     assert not [r for r in calico.resources if r.parent in remote]
@@ -627,9 +630,13 @@ def test_outputs(calico: EksRun) -> None:
     assert calico.access.dns_server_ip == "10.100.0.10"
     assert calico.access.dns_server_ip == "10.100.0.10"
     assert any("reachable only inside the cluster" in n for n in outputs["notes"])
+    # What AWS reports (the launch template's image, read back), and that config pins nothing.
     assert outputs["nodeImages"] == {
-        "client": {"unpinned": "latest EKS-optimized AL2023_x86_64_STANDARD AMI"},
-        "server": {"unpinned": "latest EKS-optimized AL2023_x86_64_STANDARD AMI"},
+        role: {
+            "amiId": RECOMMENDED_AMI,
+            "pinnedBy": "the node group's first `up` (nothing pinned in config)",
+        }
+        for role in ("client", "server")
     }
 
 
@@ -657,7 +664,10 @@ def test_pinned_ami_on_the_calico_path(monkeypatch: pytest.MonkeyPatch) -> None:
     assert groups["eks-nodes-client"]["operatingSystem"] == "AL2023"
     assert groups["eks-nodes-server"]["operatingSystem"] == "Bottlerocket"
     assert all("amiType" not in g and "releaseVersion" not in g for g in groups.values())
-    assert run.outputs["nodeImages"] == {role: {"amiId": ami} for role, ami in pins.items()}
+    assert run.outputs["nodeImages"] == {
+        role: {"amiId": ami, "pinnedBy": f"eks.nodeGroups.{role}.amiId"}
+        for role, ami in pins.items()
+    }
     assert [w for w in warnings if "nodeGroups" in w] == []
     # A new pin is a new input (a deliberate change); the same config, the same inputs.
     again = {g.name: g.inputs for g in run_provision(config).of_type(NODE_GROUP)}
@@ -688,13 +698,19 @@ def test_pinned_release_version_on_the_eks_managed_path(monkeypatch: pytest.Monk
     assert groups["eks-nodes-client"]["releaseVersion"] == "1.35.0-20260120"
     assert groups["eks-nodes-client"]["amiType"] == "AL2023_x86_64_STANDARD"
     assert "releaseVersion" not in groups["eks-nodes-server"]
-    assert [w for w in warnings if "nodeGroups" in w] == [
-        "cyperf-k8s:eks.nodeGroups.server.amiReleaseVersion is not set: the server nodes follow "
-        "the latest EKS-optimized AL2023_x86_64_STANDARD AMI, so an AWS AMI release rolls every "
-        "node (and kills running agents) on the next `pulumi up`; pin it (current value: aws ssm "
-        "get-parameter --name /aws/service/eks/optimized-ami/1.35/amazon-linux-2023/<arch>/"
-        "standard/recommended/release_version, or the bottlerocket parameters)"
-    ]
+    # Unset, the AWS provider keeps the release EKS chose at creation (an optional, computed
+    # input): nothing rolls on an AWS release, so nothing to warn about.
+    assert [w for w in warnings if "nodeGroups" in w] == []
+    assert run.outputs["nodeImages"] == {
+        "client": {
+            "releaseVersion": "1.35.0-20260120",
+            "pinnedBy": "eks.nodeGroups.client.amiReleaseVersion",
+        },
+        "server": {
+            "releaseVersion": LATEST_RELEASE_VERSION,
+            "pinnedBy": "the node group's first `up` (nothing pinned in config)",
+        },
+    }
 
 
 # --- CNI switching -----------------------------------------------------------------------------

@@ -1,0 +1,205 @@
+"""The node groups' launch templates: IMDS hop limit 1, the stack's tags on what a launch creates,
+and an unpinned AMI kept from the first `up` (issue 10 items 5, 10, 11).
+
+pulumi-eks creates the template inside its ManagedNodeGroup; the program changes it through a
+`transforms` option. The mocks build the template as pulumi-eks 4.4 would from the node group's
+registered inputs and run the transforms the program registered (mocks.aws.EksMocks), so these
+tests read what the engine would create, not what the program meant to do.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.eks import launch_template
+from components.eks.node_groups import launch_template_transform
+from mocks.aws import RECOMMENDED_AMI, pulumi_eks_launch_template
+from tests.eks.conftest import EksMocks, EksRun, eks_config, run_provision
+
+TAGS = {"owner": "qa", "project": "cyperf-k8s"}
+PINNED = "ami-0123456789abcdef0"
+
+
+def templates(run: EksRun) -> dict[str, dict[str, Any]]:
+    found = {child["name"]: child for child in run.mocks.remote_children}
+    assert all(c["type"] == launch_template.LAUNCH_TEMPLATE_TYPE for c in found.values())
+    return found
+
+
+@pytest.fixture(scope="module")
+def calico() -> EksRun:
+    return run_provision(
+        eks_config(
+            {
+                "cni": {"type": "calico-vxlan"},
+                "nodeGroups": {"server": {"amiId": PINNED, "diskSize": 80}},
+                "tags": {"owner": "qa"},
+            }
+        )
+    )
+
+
+@pytest.fixture(scope="module")
+def vpc_cni() -> EksRun:
+    return run_provision(eks_config({"tags": {"owner": "qa"}}))
+
+
+# --- pure -----------------------------------------------------------------------------------
+
+
+def test_node_launch_template_changes_only_what_it_owns() -> None:
+    original = {
+        "userData": "opaque",
+        "imageId": "ami-1",
+        "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"volumeSize": 50}}],
+        "metadataOptions": {
+            "httpTokens": "required",
+            "httpPutResponseHopLimit": 2,
+            "httpEndpoint": "enabled",
+        },
+    }
+    before = repr(original)
+    changed = launch_template.node_launch_template(original, TAGS)
+    assert repr(original) == before, "the input must not be modified"
+    assert changed["metadataOptions"] == {
+        "httpTokens": "required",
+        "httpPutResponseHopLimit": 1,
+        "httpEndpoint": "enabled",
+    }
+    assert changed["tagSpecifications"] == [
+        {"resourceType": "instance", "tags": TAGS},
+        {"resourceType": "volume", "tags": TAGS},
+        {"resourceType": "network-interface", "tags": TAGS},
+    ]
+    assert changed["tags"] == TAGS
+    assert changed["updateDefaultVersion"] is True
+    untouched = {k: v for k, v in changed.items() if k in original and k != "metadataOptions"}
+    assert untouched == {k: v for k, v in original.items() if k != "metadataOptions"}
+
+
+@pytest.mark.parametrize(
+    ("image_pinned", "custom_user_data", "kept"),
+    [(False, True, ["imageId"]), (True, True, []), (False, False, []), (True, False, [])],
+)
+def test_only_an_unpinned_image_of_custom_user_data_is_kept(
+    image_pinned: bool, custom_user_data: bool, kept: list[str]
+) -> None:
+    assert launch_template.kept_properties(image_pinned, custom_user_data) == kept
+
+
+def test_the_transform_passes_every_other_child_unchanged() -> None:
+    transform = launch_template_transform(TAGS, ["imageId"])
+    for typ in ("aws:eks/nodeGroup:NodeGroup", "aws:ec2/placementGroup:PlacementGroup"):
+        args = pulumi.ResourceTransformArgs(True, typ, "x", {"tags": {}}, pulumi.ResourceOptions())
+        assert transform(args) is None
+    args = pulumi.ResourceTransformArgs(
+        True, launch_template.LAUNCH_TEMPLATE_TYPE, "lt", {}, pulumi.ResourceOptions(protect=True)
+    )
+    result = transform(args)
+    assert isinstance(result, pulumi.ResourceTransformResult) and result.opts is not None
+    # The options pulumi-eks gave the template survive; ignoreChanges is added.
+    assert result.opts.protect is True and result.opts.ignore_changes == ["imageId"]
+
+
+def test_the_mock_builds_pulumi_eks_template_without_transforms() -> None:
+    """The baseline the transforms change: pulumi-eks's own template has hop limit 2, no tags
+    (nodegroup.ts createMNGCustomLaunchTemplate)."""
+    props = pulumi_eks_launch_template(
+        {"enableIMDSv2": True, "diskSize": 50.0, "nodeadmExtraOptions": [{}]}
+    )
+    assert props is not None
+    assert props["metadataOptions"]["httpPutResponseHopLimit"] == 2
+    assert props["imageId"] == RECOMMENDED_AMI and "tagSpecifications" not in props
+    assert pulumi_eks_launch_template({"diskSize": 50.0}) is None
+
+
+# --- what the engine would create ------------------------------------------------------------
+
+
+def test_every_node_group_template_has_hop_limit_one(calico: EksRun, vpc_cni: EksRun) -> None:
+    found = [*templates(calico).values(), *templates(vpc_cni).values()]
+    assert len(found) == 4
+    for template in found:
+        assert template["inputs"]["metadataOptions"] == {
+            "httpTokens": "required",
+            "httpPutResponseHopLimit": 1,
+            "httpEndpoint": "enabled",
+        }
+
+
+def test_instances_volumes_and_network_interfaces_carry_the_stack_tags(vpc_cni: EksRun) -> None:
+    found = templates(vpc_cni)
+    assert sorted(found) == ["eks-nodes-client-launchTemplate", "eks-nodes-server-launchTemplate"]
+    for role in ("client", "server"):
+        inputs = found[f"eks-nodes-{role}-launchTemplate"]["inputs"]
+        expected = {"owner": "qa", "cyperf-k8s/role": role}
+        assert inputs["tags"] == expected
+        assert {s["resourceType"]: s["tags"] for s in inputs["tagSpecifications"]} == {
+            "instance": expected,
+            "volume": expected,
+            "network-interface": expected,
+        }
+
+
+def test_vpc_cni_templates_leave_the_image_to_eks(vpc_cni: EksRun) -> None:
+    for template in templates(vpc_cni).values():
+        assert "imageId" not in template["inputs"] and "userData" not in template["inputs"]
+        assert template["ignoreChanges"] == []
+
+
+def test_calico_unpinned_image_is_kept_and_a_pinned_one_follows_config(calico: EksRun) -> None:
+    found = templates(calico)
+    client = found["eks-nodes-client-launchTemplate"]
+    server = found["eks-nodes-server-launchTemplate"]
+    # Unpinned: pulumi-eks's SSM answer at creation, then ignored by later runs.
+    assert client["inputs"]["imageId"] == RECOMMENDED_AMI
+    assert client["ignoreChanges"] == ["imageId"]
+    # Pinned: the config's AMI, and a new pin is a change the next `up` applies.
+    assert server["inputs"]["imageId"] == PINNED
+    assert server["ignoreChanges"] == []
+    # What pulumi-eks rendered stays: its user data and the disk of the group's settings.
+    assert client["inputs"]["userData"] == server["inputs"]["userData"] != ""
+    assert server["inputs"]["blockDeviceMappings"] == [
+        {"deviceName": "/dev/xvda", "ebs": {"volumeSize": 80.0}}
+    ]
+
+
+def test_node_images_output_reports_what_aws_runs(calico: EksRun) -> None:
+    assert calico.outputs["nodeImages"] == {
+        "client": {
+            "amiId": RECOMMENDED_AMI,
+            "pinnedBy": "the node group's first `up` (nothing pinned in config)",
+        },
+        "server": {"amiId": PINNED, "pinnedBy": "eks.nodeGroups.server.amiId"},
+    }
+    reads = [i for i in calico.mocks.invokes if i.token.endswith("getLaunchTemplate")]
+    assert sorted(i.args["id"] for i in reads) == ["lt-eks-nodes-client", "lt-eks-nodes-server"]
+
+
+def test_the_unpinned_calico_group_warns_that_its_image_stays(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    warnings: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *a, **k: warnings.append(message))
+    run_provision(
+        eks_config({"cni": {"type": "calico-vxlan"}, "nodeGroups": {"server": {"amiId": PINNED}}})
+    )
+    assert [w for w in warnings if "nodeGroups" in w] == [
+        "cyperf-k8s:eks.nodeGroups.client.amiId is not set: the client nodes keep the AMI they "
+        "were created with (the EKS-optimized recommended one at the time), also across a "
+        "kubernetesVersion change; to move them, set amiId (current value: aws ssm get-parameter "
+        "--name /aws/service/eks/optimized-ami/1.35/amazon-linux-2023/<arch>/standard/"
+        "recommended/image_id, or the bottlerocket parameters)"
+    ]
+
+
+def test_same_config_same_templates() -> None:
+    config = eks_config({"cni": {"type": "calico-vxlan"}, "tags": {"owner": "qa"}})
+    first, second = EksMocks(), EksMocks()
+    run_provision(config, first)
+    run_provision(config, second)
+    assert first.remote_children == second.remote_children
+    assert len(first.remote_children) == 2
