@@ -16,6 +16,7 @@ from components.eks import images, launch_template, plan
 from components.eks.cluster import EksCluster
 from components.eks.network import EksNetwork
 from components.settings.eks.section import EksSettings
+from components.transforms import child_transform
 
 
 def node_group_sdk_args(args: dict[str, Any]) -> dict[str, Any]:
@@ -30,23 +31,6 @@ def node_group_sdk_args(args: dict[str, Any]) -> dict[str, Any]:
             eks_sdk.NodeadmOptionsArgs(**option) for option in args["nodeadm_extra_options"]
         ]
     return converted
-
-
-def launch_template_transform(tags: dict[str, str], kept: list[str]) -> pulumi.ResourceTransform:
-    """Changes the launch template pulumi-eks creates inside a ManagedNodeGroup (see
-    components.eks.launch_template); every other child passes unchanged."""
-
-    def transform(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
-        if args.type_ != launch_template.LAUNCH_TEMPLATE_TYPE:
-            return None
-        opts = args.opts
-        if kept:
-            opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(ignore_changes=kept))
-        return pulumi.ResourceTransformResult(
-            launch_template.node_launch_template(dict(args.props), tags), opts
-        )
-
-    return transform
 
 
 def running_image(eks: EksSettings, node_group: eks_sdk.ManagedNodeGroup) -> pulumi.Output[str]:
@@ -119,8 +103,9 @@ class EksNodeGroups(pulumi.ComponentResource):
         self.images = {}
         for role, group in eks.node_groups.by_role().items():
             args = plan.node_group_args(role, group, eks)
-            transform = launch_template_transform(
-                args["tags"],
+            transform = child_transform(
+                launch_template.LAUNCH_TEMPLATE_TYPE,
+                functools.partial(launch_template.node_launch_template, tags=args["tags"]),
                 launch_template.kept_properties(group.ami_id is not None, eks.custom_user_data),
             )
             node_group = eks_sdk.ManagedNodeGroup(

@@ -9,13 +9,14 @@ tests read what the engine would create, not what the program meant to do.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import pulumi
 import pytest
 
 from components.eks import launch_template
-from components.eks.node_groups import launch_template_transform
+from components.transforms import child_transform
 from mocks.aws import RECOMMENDED_AMI, pulumi_eks_launch_template
 from tests.eks.conftest import EksMocks, EksRun, eks_config, run_provision
 
@@ -91,7 +92,8 @@ def test_only_an_unpinned_image_of_custom_user_data_is_kept(
 
 
 def test_the_transform_passes_every_other_child_unchanged() -> None:
-    transform = launch_template_transform(TAGS, ["imageId"])
+    change = functools.partial(launch_template.node_launch_template, tags=TAGS)
+    transform = child_transform(launch_template.LAUNCH_TEMPLATE_TYPE, change, ["imageId"])
     for typ in ("aws:eks/nodeGroup:NodeGroup", "aws:ec2/placementGroup:PlacementGroup"):
         args = pulumi.ResourceTransformArgs(True, typ, "x", {"tags": {}}, pulumi.ResourceOptions())
         assert transform(args) is None
@@ -100,6 +102,7 @@ def test_the_transform_passes_every_other_child_unchanged() -> None:
     )
     result = transform(args)
     assert isinstance(result, pulumi.ResourceTransformResult) and result.opts is not None
+    assert result.props["metadataOptions"] == {"httpPutResponseHopLimit": 1}
     # The options pulumi-eks gave the template survive; ignoreChanges is added.
     assert result.opts.protect is True and result.opts.ignore_changes == ["imageId"]
 

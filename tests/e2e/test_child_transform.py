@@ -1,0 +1,95 @@
+"""The mechanism the EKS node groups rely on, run by the real engine: `child_transform` on a
+packaged (multi-language) component changes a child the component creates, and the
+ignoreChanges it adds keeps the child's first value on a later `up` (issue 10: the node launch
+templates pulumi-eks creates get hop limit 1, tags, and keep an unpinned AMI).
+
+pulumi-eks cannot run here (it creates AWS resources), so the packaged component is
+pulumi-kubernetes' `yaml/v2:ConfigGroup`, whose children its provider registers the way
+pulumi-eks's provider registers the launch template.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rig.local import copy_project
+from tests.e2e.conftest import Rig
+
+pytestmark = pytest.mark.e2e
+
+PROGRAM = """
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.transforms import child_transform
+
+
+def change(props):
+    # camelCase keys as the provider sends them: `keptValue`, not `kept_value`.
+    assert "keptValue" in props["data"], sorted(props["data"])
+    return {**props, "data": {**props["data"], "hopLimit": "1"}}
+
+
+k8s.yaml.v2.ConfigGroup(
+    "probe",
+    objs=[
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "transform-probe", "namespace": "default"},
+            "data": {"keptValue": pulumi.Config().require("kept"), "otherValue": "same"},
+        }
+    ],
+    opts=pulumi.ResourceOptions(
+        transforms=[child_transform("kubernetes:core/v1:ConfigMap", change, ["data.keptValue"])]
+    ),
+)
+"""
+
+
+PROJECT = """name: transform-probe
+runtime:
+  name: python
+  options:
+    toolchain: pip
+    virtualenv: .venv
+"""
+
+
+@pytest.fixture
+def probe(rig: Rig, tmp_path: Path) -> Rig:
+    """A program of its own next to a copy of `components` (the project's virtualenv)."""
+    project = copy_project(tmp_path / "probe", files=("components",))
+    (project / "Pulumi.yaml").write_text(PROJECT)
+    (project / "__main__.py").write_text(PROGRAM)
+    return Rig(rig.env, project)
+
+
+def test_a_transform_changes_a_packaged_components_child_and_keeps_its_first_value(
+    probe: Rig,
+) -> None:
+    stack = "probe"
+    probe.run("pulumi", "stack", "init", stack, "--non-interactive")
+    try:
+        probe.pulumi("config", "set", "kept", "first", stack=stack)
+        probe.up(stack)
+        data = probe.kubectl_json("get", "configmap", "transform-probe", "-n", "default")["data"]
+        assert data == {"keptValue": "first", "otherValue": "same", "hopLimit": "1"}
+
+        # The kept value changes in the program: no diff, and `up` leaves the object alone.
+        probe.pulumi("config", "set", "kept", "second", stack=stack)
+        probe.pulumi("preview", "--expect-no-changes", stack=stack)
+        probe.up(stack)
+        data = probe.kubectl_json("get", "configmap", "transform-probe", "-n", "default")["data"]
+        assert data["keptValue"] == "first"
+
+        probe.pulumi("destroy", "--yes", "--skip-preview", stack=stack)
+        gone = probe.run(
+            "kubectl", "get", "configmap", "transform-probe", "-n", "default", check=False
+        )
+        assert gone.returncode != 0 and "NotFound" in gone.text
+    finally:
+        probe.pulumi("destroy", "--yes", "--skip-preview", stack=stack, check=False)
+        probe.pulumi("stack", "rm", "--yes", "--force", stack=stack, check=False)
