@@ -69,6 +69,10 @@ EXISTING_NAT_PUBLIC_IPS = {
     "nat-0aaaaaaaaaaaaaaa1": "198.51.100.11",
     "nat-0aaaaaaaaaaaaaaa2": "198.51.100.12",
 }
+# NAT 2 also has a secondary EIP (connections leave from either address).
+EXISTING_NAT_SECONDARY_EIPS = {
+    "nat-0aaaaaaaaaaaaaaa2": {"eipalloc-0aaaaaaaaaaaaaaa3": "198.51.100.13"}
+}
 NODE_SECURITY_GROUP = "sg-0eks0cluster0sg1"
 # The identity running Pulumi: an SSO role session (the session ARN drops the role's path).
 CALLER_ARN = "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0123abcd/alice"
@@ -136,8 +140,10 @@ class EksMocks(ClusterMocks):
         caller_arn: str = CALLER_ARN,
         zone_ids: dict[str, str] | None = None,
         subnet_changes: dict[str, dict[str, Any]] | None = None,
+        private_nats: frozenset[str] = frozenset(),
     ) -> None:
-        """`subnet_changes`: per existing subnet id, fields that differ from existing_subnet()."""
+        """`subnet_changes`: per existing subnet id, fields that differ from existing_subnet();
+        `private_nats`: existing NAT gateways of connectivity type private (no public IP)."""
         super().__init__(
             cluster_state if cluster_state is not None else eks_cluster_state(), answer_every_read
         )
@@ -146,6 +152,7 @@ class EksMocks(ClusterMocks):
         self.caller_arn = caller_arn
         self.zone_ids = zone_ids if zone_ids is not None else dict(ZONE_IDS)
         self.subnet_changes = subnet_changes or {}
+        self.private_nats = private_nats
         # Children of remote components as the program's transforms left them: type, name,
         # parent URN, inputs, ignoreChanges, and the id the mocks gave them.
         self.remote_children: list[dict[str, Any]] = []
@@ -283,5 +290,20 @@ class EksMocks(ClusterMocks):
             return {"id": template["id"], "imageId": template["inputs"].get("imageId", "")}, []
         if args.token == "aws:ec2/getNatGateway:getNatGateway":
             nat_id = args.args["id"]
-            return {"id": nat_id, "publicIp": EXISTING_NAT_PUBLIC_IPS[nat_id]}, []
+            if nat_id in self.private_nats:
+                return {"id": nat_id, "connectivityType": "private", "publicIp": ""}, []
+            secondary = EXISTING_NAT_SECONDARY_EIPS.get(nat_id, {})
+            return {
+                "id": nat_id,
+                "connectivityType": "public",
+                "publicIp": EXISTING_NAT_PUBLIC_IPS[nat_id],
+                "secondaryAllocationIds": sorted(secondary),
+            }, []
+        if args.token == "aws:ec2/getElasticIp:getElasticIp":
+            [ip] = [
+                eips[args.args["id"]]
+                for eips in EXISTING_NAT_SECONDARY_EIPS.values()
+                if args.args["id"] in eips
+            ]
+            return {"id": args.args["id"], "publicIp": ip}, []
         return super().answer(args)

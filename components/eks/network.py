@@ -52,8 +52,10 @@ def _existing_subnets(eks: EksSettings) -> list[zones_of_region.ExistingSubnet]:
 def _node_subnet_nat_public_ips(eks: EksSettings) -> list[str]:
     """The public IPs of the NAT gateways on the node subnets' default routes, looked up
     (blocking) before the component registers. A subnet without a route table association of its
-    own uses the VPC's main route table (VPC User Guide, "Route tables"). Raises a Problem when a
-    node subnet does not leave through a NAT gateway."""
+    own uses the VPC's main route table (VPC User Guide, "Route tables"). A NAT gateway's
+    secondary EIPs count too: it spreads connections over all of its addresses (VPC User Guide,
+    "NAT gateways", secondary IPv4 addresses). Raises a Problem when a node subnet does not leave
+    through a public NAT gateway."""
     network = eks.network
     nat_by_subnet: dict[str, str | None] = {}
     for subnet_id in dict.fromkeys(network.node_subnet_ids_given):
@@ -74,9 +76,20 @@ def _node_subnet_nat_public_ips(eks: EksSettings) -> list[str]:
         nat_by_subnet[subnet_id] = zones_of_region.default_route_nat(
             [(route.cidr_block, route.nat_gateway_id) for route in routes]
         )
-    raise_any(zones_of_region.node_subnet_nat_problems(nat_by_subnet, network))
-    nat_ids = dict.fromkeys(n for n in nat_by_subnet.values() if n is not None)
-    return [aws.ec2.get_nat_gateway(id=nat_id).public_ip for nat_id in nat_ids]
+    nats = {
+        nat_id: aws.ec2.get_nat_gateway(id=nat_id)
+        for nat_id in dict.fromkeys(n for n in nat_by_subnet.values() if n is not None)
+    }
+    private_nats = {nat_id for nat_id, nat in nats.items() if nat.connectivity_type == "private"}
+    raise_any(zones_of_region.node_subnet_nat_problems(nat_by_subnet, network, private_nats))
+    addresses: list[str] = []
+    for nat in nats.values():
+        addresses.append(nat.public_ip)
+        addresses += [
+            aws.ec2.get_elastic_ip(id=allocation).public_ip
+            for allocation in nat.secondary_allocation_ids or []
+        ]
+    return addresses
 
 
 def _checked_vpc(vpc: Any, eks: EksSettings) -> str:

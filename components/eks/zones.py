@@ -147,22 +147,41 @@ def default_route_nat(routes: list[tuple[str | None, str | None]]) -> str | None
 
 
 def node_subnet_nat_problems(
-    nat_by_subnet: dict[str, str | None], network: NetworkSettings
+    nat_by_subnet: dict[str, str | None],
+    network: NetworkSettings,
+    private_nats: set[str],
 ) -> list[Problem]:
     """With a public controller address the controller sees the node subnets' NAT gateways; a
     node subnet whose default route has no NAT gateway leaves from addresses nobody can know in
-    advance (the nodes' own public IPs, a proxy, a transit network)."""
+    advance (the nodes' own public IPs, a proxy, a transit network), and one through a private
+    NAT gateway keeps a private source address."""
     key = "privateSubnetIds" if network.node_placement == "private" else "publicSubnetIds"
-    return [
-        Problem(
-            ("eks", "network", key, index),
-            "has no default route (0.0.0.0/0) through a NAT gateway, so the address the public "
-            "controllerAddress sees the agents come from cannot be known and no rule on "
-            "controllerSecurityGroupId can name it; route the subnet through a NAT gateway, use "
-            "the controller's private address, or leave controllerSecurityGroupId out and allow "
-            "the agents' egress address in the controller's security group yourself",
-            subnet_id,
-        )
-        for index, subnet_id in enumerate(network.node_subnet_ids_given)
-        if nat_by_subnet[subnet_id] is None
-    ]
+    fixes = (
+        "route the subnet through a public NAT gateway, use the controller's private address, or "
+        "leave controllerSecurityGroupId out and allow the agents' egress address in the "
+        "controller's security group yourself"
+    )
+    problems = []
+    for index, subnet_id in enumerate(network.node_subnet_ids_given):
+        nat = nat_by_subnet[subnet_id]
+        if nat is None:
+            problems.append(
+                Problem(
+                    ("eks", "network", key, index),
+                    "has no default route (0.0.0.0/0) through a NAT gateway, so the address the "
+                    "public controllerAddress sees the agents come from cannot be known and no "
+                    f"rule on controllerSecurityGroupId can name it; {fixes}",
+                    subnet_id,
+                )
+            )
+        elif nat in private_nats:
+            problems.append(
+                Problem(
+                    ("eks", "network", key, index),
+                    f"routes 0.0.0.0/0 through the private NAT gateway {nat}, which keeps a "
+                    "private source address: the agents' traffic cannot reach the public "
+                    f"controllerAddress from it; {fixes}",
+                    subnet_id,
+                )
+            )
+    return problems

@@ -384,7 +384,8 @@ def test_existing_subnets_eks_cannot_use_stop_before_any_resource(
 
 
 def test_existing_vpc_public_controller_is_allowed_from_the_node_subnets_nats() -> None:
-    # Subnet a1 has its own route table (NAT 1); a2 uses the VPC's main table (NAT 2).
+    # Subnet a1 has its own route table (NAT 1); a2 uses the VPC's main table (NAT 2, which has
+    # a secondary EIP: its connections may leave from either address).
     run = run_provision(
         eks_config(
             {"network": EXISTING_NETWORK, "controllerSecurityGroupId": "sg-0a1b2c3d"},
@@ -393,17 +394,23 @@ def test_existing_vpc_public_controller_is_allowed_from_the_node_subnets_nats() 
         )
     )
     rules = run.of_type(INGRESS)
-    assert len(rules) == 4
+    assert len(rules) == 6
     assert sorted((r.inputs["cidrIpv4"], r.inputs["fromPort"]) for r in rules) == [
         ("198.51.100.11/32", 443.0),
         ("198.51.100.11/32", 30422.0),
         ("198.51.100.12/32", 443.0),
         ("198.51.100.12/32", 30422.0),
+        ("198.51.100.13/32", 443.0),
+        ("198.51.100.13/32", 30422.0),
     ]
     for rule in rules:
         assert rule.inputs["securityGroupId"] == "sg-0a1b2c3d"
         assert "referencedSecurityGroupId" not in rule.inputs
-    assert run.outputs["egressAddresses"] == ["198.51.100.11/32", "198.51.100.12/32"]
+    assert run.outputs["egressAddresses"] == [
+        "198.51.100.11/32",
+        "198.51.100.12/32",
+        "198.51.100.13/32",
+    ]
     assert any("the controller address is public" in n for n in run.outputs["notes"])
     assert not any("reference the node security group" in n for n in run.outputs["notes"])
 
@@ -428,6 +435,27 @@ def test_existing_vpc_public_controller_without_nat_stops_before_any_resource() 
             "through a NAT gateway, so the address the public controllerAddress sees the agents "
             "come from cannot be known"
         ) in str(caught.value)
+    assert mocks.monitor is not None
+    assert mocks.monitor.registered == []  # type: ignore[attr-defined]
+
+
+def test_existing_vpc_private_nat_stops_before_any_resource() -> None:
+    # A private NAT gateway keeps a private source address: no rule can name what the public
+    # controller would see.
+    mocks = EksMocks(private_nats=frozenset({"nat-0aaaaaaaaaaaaaaa2"}))
+    with pytest.raises(Exception) as caught:
+        run_provision(
+            eks_config(
+                {"network": EXISTING_NETWORK, "controllerSecurityGroupId": "sg-0a1b2c3d"},
+                controllerAddress="203.0.113.10",
+            ),
+            mocks,
+        )
+    assert (
+        "cyperf-k8s:eks.network.privateSubnetIds[1]: routes 0.0.0.0/0 through the private NAT "
+        "gateway nat-0aaaaaaaaaaaaaaa2, which keeps a private source address"
+    ) in str(caught.value)
+    assert "privateSubnetIds[0]" not in str(caught.value)
     assert mocks.monitor is not None
     assert mocks.monitor.registered == []  # type: ignore[attr-defined]
 
