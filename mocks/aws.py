@@ -141,9 +141,12 @@ class EksMocks(ClusterMocks):
         zone_ids: dict[str, str] | None = None,
         subnet_changes: dict[str, dict[str, Any]] | None = None,
         private_nats: frozenset[str] = frozenset(),
+        launch_template_tags: dict[str, dict[str, str]] | None = None,
     ) -> None:
         """`subnet_changes`: per existing subnet id, fields that differ from existing_subnet();
-        `private_nats`: existing NAT gateways of connectivity type private (no public IP)."""
+        `private_nats`: existing NAT gateways of connectivity type private (no public IP);
+        `launch_template_tags`: per launch template ARN, the tags of one that exists already
+        (a stack updated after an earlier `up`)."""
         super().__init__(
             cluster_state if cluster_state is not None else eks_cluster_state(), answer_every_read
         )
@@ -153,6 +156,7 @@ class EksMocks(ClusterMocks):
         self.zone_ids = zone_ids if zone_ids is not None else dict(ZONE_IDS)
         self.subnet_changes = subnet_changes or {}
         self.private_nats = private_nats
+        self.launch_template_tags = launch_template_tags or {}
         # Children of remote components as the program's transforms left them: type, name,
         # parent URN, inputs, ignoreChanges, and the id the mocks gave them.
         self.remote_children: list[dict[str, Any]] = []
@@ -299,6 +303,17 @@ class EksMocks(ClusterMocks):
                 "publicIp": EXISTING_NAT_PUBLIC_IPS[nat_id],
                 "secondaryAllocationIds": sorted(secondary),
             }, []
+        if args.token == "aws:resourcegroupstaggingapi/getResources:getResources":
+            # Like the tagging API: every resource of the types that carries each filter's tag
+            # with one of its values; none is an empty list.
+            assert args.args["resourceTypeFilters"] == ["ec2:launch-template"]
+            filters = args.args["tagFilters"]
+            found = [
+                {"resourceArn": arn, "tags": tags}
+                for arn, tags in sorted(self.launch_template_tags.items())
+                if all(tags.get(f["key"]) in f["values"] for f in filters)
+            ]
+            return {"id": "us-east-1", "resourceTagMappingLists": found}, []
         if args.token == "aws:ec2/getElasticIp:getElasticIp":
             [ip] = [
                 eips[args.args["id"]]

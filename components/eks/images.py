@@ -1,10 +1,10 @@
-"""Node images: pinned by config, else kept from the node group's first `up`.
+"""Node images: pinned by config, else kept until the Kubernetes version changes.
 
 pulumi-eks 4.4 (`nodejs/eks/nodes/nodegroup.ts`, createManagedNodeGroup): with custom user data
 (our kubelet maxPods: Calico, or cni.maxPods) it builds a launch template whose imageId is
 `amiId ?? getRecommendedAMI(...)`, the SSM "recommended" AMI read on every run, and drops amiType,
-version and releaseVersion. Unpinned, that image is kept from the template's creation
-(components.eks.launch_template: ignoreChanges), so an AWS AMI release never rolls the nodes;
+version and releaseVersion. Unpinned, the image is kept (components.eks.launch_template:
+ignoreChanges) until kubernetesVersion changes, so an AWS AMI release never rolls the nodes;
 `amiId` (with `operatingSystem`, else pulumi-eks assumes AL2023) moves them deliberately. Without
 custom user data EKS picks the AMI: `releaseVersion` is optional and computed in the AWS provider
 (terraform-provider-aws `internal/service/eks/node_group.go`), so unset it stays at the release
@@ -37,35 +37,38 @@ def image_args(group: NodeGroupSettings) -> dict[str, Any]:
     return args
 
 
+UNPINNED_IMAGE = "kept since the group's creation or last kubernetesVersion change (no pin)"
+UNPINNED_RELEASE = "the newest EKS release at the group's last create or version update (no pin)"
+
+
 def node_image(role: str, eks: EksSettings, running: str) -> dict[str, str]:
     """One entry of the `nodeImages` output: what AWS reports the nodes run and what pins it."""
     group = eks.node_groups.by_role()[role]
     if eks.custom_user_data:
-        pinned_by = "amiId" if group.ami_id is not None else None
-        entry = {"amiId": running}
-    else:
-        pinned_by = "amiReleaseVersion" if group.ami_release_version is not None else None
-        entry = {"releaseVersion": running}
-    entry["pinnedBy"] = (
-        f"eks.nodeGroups.{role}.{pinned_by}"
-        if pinned_by is not None
-        else "the node group's first `up` (nothing pinned in config)"
-    )
-    return entry
+        pinned = group.ami_id is not None
+        return {
+            "amiId": running,
+            "pinnedBy": f"eks.nodeGroups.{role}.amiId" if pinned else UNPINNED_IMAGE,
+        }
+    pinned = group.ami_release_version is not None
+    return {
+        "releaseVersion": running,
+        "pinnedBy": f"eks.nodeGroups.{role}.amiReleaseVersion" if pinned else UNPINNED_RELEASE,
+    }
 
 
 def unpinned_warnings(eks: EksSettings) -> list[str]:
-    """Where the stack writes the user data, an unset amiId keeps the first AMI for good: a
-    kubernetesVersion change does not move the nodes (their kubelet stays behind)."""
+    """Where the stack writes the user data, an unset amiId keeps the image the group has (see
+    components.eks.launch_template) until kubernetesVersion changes."""
     if not eks.custom_user_data:
         return []
     version = eks.cluster.kubernetes_version
     return [
         f"cyperf-k8s:eks.nodeGroups.{role}.amiId is not set: the {role} nodes keep the AMI they "
-        "were created with (the EKS-optimized recommended one at the time), also across a "
-        "kubernetesVersion change; to move them, set amiId (current value: aws ssm get-parameter "
-        f"--name /aws/service/eks/optimized-ami/{version}/amazon-linux-2023/<arch>/standard/"
-        "recommended/image_id, or the bottlerocket parameters)"
+        "have (the EKS-optimized recommended one when the group was created or kubernetesVersion "
+        "last changed); AWS AMI releases do not reach them. To move them, set amiId (current "
+        f"value: aws ssm get-parameter --name /aws/service/eks/optimized-ami/{version}/"
+        "amazon-linux-2023/<arch>/standard/recommended/image_id, or the bottlerocket parameters)"
         for role, group in eks.node_groups.by_role().items()
         if group.ami_id is None
     ]

@@ -15,6 +15,7 @@ import pytest
 import yaml  # type: ignore[import-untyped,unused-ignore]
 
 from components.eks import plan
+from components.eks.images import UNPINNED_IMAGE, UNPINNED_RELEASE
 from components.settings.eks.section import EksSettings
 from components.settings.eks.stack import EksStackSettings
 from components.settings.loading import parse_settings
@@ -662,7 +663,7 @@ def test_outputs(calico: EksRun) -> None:
     assert outputs["nodeImages"] == {
         role: {
             "amiId": RECOMMENDED_AMI,
-            "pinnedBy": "the node group's first `up` (nothing pinned in config)",
+            "pinnedBy": UNPINNED_IMAGE,
         }
         for role in ("client", "server")
     }
@@ -734,10 +735,7 @@ def test_pinned_release_version_on_the_eks_managed_path(monkeypatch: pytest.Monk
             "releaseVersion": "1.35.0-20260120",
             "pinnedBy": "eks.nodeGroups.client.amiReleaseVersion",
         },
-        "server": {
-            "releaseVersion": LATEST_RELEASE_VERSION,
-            "pinnedBy": "the node group's first `up` (nothing pinned in config)",
-        },
+        "server": {"releaseVersion": LATEST_RELEASE_VERSION, "pinnedBy": UNPINNED_RELEASE},
     }
 
 

@@ -1,5 +1,5 @@
 """The node groups' launch templates: IMDS hop limit 1, the stack's tags on what a launch creates,
-and an unpinned AMI kept from the first `up` (issue 10 items 5, 10, 11).
+and an unpinned AMI kept until the Kubernetes version changes (issue 10 items 5, 10, 11).
 
 pulumi-eks creates the template inside its ManagedNodeGroup; the program changes it through a
 `transforms` option. The mocks build the template as pulumi-eks 4.4 would from the node group's
@@ -16,6 +16,7 @@ import pulumi
 import pytest
 
 from components.eks import launch_template
+from components.eks.images import UNPINNED_IMAGE
 from components.transforms import child_transform
 from mocks.aws import RECOMMENDED_AMI, pulumi_eks_launch_template
 from tests.eks.conftest import EksMocks, EksRun, eks_config, run_provision
@@ -63,7 +64,12 @@ def test_node_launch_template_changes_only_what_it_owns() -> None:
         },
     }
     before = repr(original)
-    changed = launch_template.node_launch_template(original, TAGS)
+    own = launch_template.template_tags("cyperf-x-calico-abc123", "client", "1.35")
+    assert own == {
+        "cyperf-k8s/launch-template": "cyperf-x-calico-abc123/client",
+        "cyperf-k8s/kubernetes-version": "1.35",
+    }
+    changed = launch_template.node_launch_template(original, TAGS, own)
     assert repr(original) == before, "the input must not be modified"
     assert changed["metadataOptions"] == {
         "httpTokens": "required",
@@ -75,24 +81,35 @@ def test_node_launch_template_changes_only_what_it_owns() -> None:
         {"resourceType": "volume", "tags": TAGS},
         {"resourceType": "network-interface", "tags": TAGS},
     ]
-    assert changed["tags"] == TAGS
+    # The template's own tags stay off the instances.
+    assert changed["tags"] == {**TAGS, **own}
     assert changed["updateDefaultVersion"] is True
     untouched = {k: v for k, v in changed.items() if k in original and k != "metadataOptions"}
     assert untouched == {k: v for k, v in original.items() if k != "metadataOptions"}
 
 
 @pytest.mark.parametrize(
-    ("image_pinned", "custom_user_data", "kept"),
-    [(False, True, ["imageId"]), (True, True, []), (False, False, []), (True, False, [])],
+    ("image_pinned", "custom_user_data", "image_version", "kept"),
+    [
+        (False, True, None, ["imageId"]),  # first `up`: nothing to keep yet, harmless
+        (False, True, "1.35", ["imageId"]),  # same version: the image stays
+        (False, True, "1.34", []),  # new version: its recommended AMI comes in, once
+        (True, True, "1.35", []),  # pinned: config decides
+        (False, False, None, []),  # EKS picks the AMI: no image in the template
+        (True, False, "1.34", []),
+    ],
 )
-def test_only_an_unpinned_image_of_custom_user_data_is_kept(
-    image_pinned: bool, custom_user_data: bool, kept: list[str]
+def test_an_unpinned_image_of_custom_user_data_is_kept_within_a_version(
+    image_pinned: bool, custom_user_data: bool, image_version: str | None, kept: list[str]
 ) -> None:
-    assert launch_template.kept_properties(image_pinned, custom_user_data) == kept
+    assert (
+        launch_template.kept_properties(image_pinned, custom_user_data, image_version, "1.35")
+        == kept
+    )
 
 
 def test_the_transform_passes_every_other_child_unchanged() -> None:
-    change = functools.partial(launch_template.node_launch_template, tags=TAGS)
+    change = functools.partial(launch_template.node_launch_template, tags=TAGS, own_tags={})
     transform = child_transform(launch_template.LAUNCH_TEMPLATE_TYPE, change, ["imageId"])
     for typ in ("aws:eks/nodeGroup:NodeGroup", "aws:ec2/placementGroup:PlacementGroup"):
         args = pulumi.ResourceTransformArgs(True, typ, "x", {"tags": {}}, pulumi.ResourceOptions())
@@ -139,7 +156,11 @@ def test_instances_volumes_and_network_interfaces_carry_the_stack_tags(vpc_cni: 
     for role in ("client", "server"):
         inputs = found[f"eks-nodes-{role}-launchTemplate"]["inputs"]
         expected = {"owner": "qa", "cyperf-k8s/role": role}
-        assert inputs["tags"] == expected
+        assert inputs["tags"] == {
+            **expected,
+            "cyperf-k8s/launch-template": f"{vpc_cni.outputs['clusterName']}/{role}",
+            "cyperf-k8s/kubernetes-version": "1.35",
+        }
         assert {s["resourceType"]: s["tags"] for s in inputs["tagSpecifications"]} == {
             "instance": expected,
             "volume": expected,
@@ -154,6 +175,7 @@ def test_vpc_cni_templates_leave_the_image_to_eks(vpc_cni: EksRun) -> None:
 
 
 def test_calico_unpinned_image_is_kept_and_a_pinned_one_follows_config(calico: EksRun) -> None:
+    """First `up` (no template yet): the unpinned image gets ignoreChanges for later runs."""
     found = templates(calico)
     client = found["eks-nodes-client-launchTemplate"]
     server = found["eks-nodes-server-launchTemplate"]
@@ -172,14 +194,61 @@ def test_calico_unpinned_image_is_kept_and_a_pinned_one_follows_config(calico: E
 
 def test_node_images_output_reports_what_aws_runs(calico: EksRun) -> None:
     assert calico.outputs["nodeImages"] == {
-        "client": {
-            "amiId": RECOMMENDED_AMI,
-            "pinnedBy": "the node group's first `up` (nothing pinned in config)",
-        },
+        "client": {"amiId": RECOMMENDED_AMI, "pinnedBy": UNPINNED_IMAGE},
         "server": {"amiId": PINNED, "pinnedBy": "eks.nodeGroups.server.amiId"},
     }
     reads = [i for i in calico.mocks.invokes if i.token.endswith("getLaunchTemplate")]
     assert sorted(i.args["id"] for i in reads) == ["lt-eks-nodes-client", "lt-eks-nodes-server"]
+    # Only the unpinned group asks which version its template's image was chosen for.
+    lookups = [i for i in calico.mocks.invokes if i.token.endswith("getResources")]
+    assert [i.args["tagFilters"] for i in lookups] == [
+        [
+            {
+                "key": "cyperf-k8s/launch-template",
+                "values": [f"{calico.outputs['clusterName']}/client"],
+            }
+        ]
+    ]
+
+
+def test_vpc_cni_groups_never_look_up_their_template(vpc_cni: EksRun) -> None:
+    assert [i for i in vpc_cni.mocks.invokes if i.token.endswith("getResources")] == []
+
+
+def _calico_after_earlier_up(image_version: str, kubernetes_version: str) -> EksRun:
+    """A Calico stack whose client template exists, its image chosen for `image_version`."""
+    config = eks_config(
+        {
+            "cni": {"type": "calico-vxlan"},
+            "cluster": {"kubernetesVersion": kubernetes_version},
+            "nodeGroups": {"server": {"amiId": PINNED}},
+        }
+    )
+    cluster_name = run_provision(config).outputs["clusterName"]
+    arn = "arn:aws:ec2:us-east-1:123456789012:launch-template/lt-0123"
+    existing = {
+        arn: launch_template.template_tags(cluster_name, "client", image_version) | {"owner": "qa"}
+    }
+    return run_provision(config, EksMocks(launch_template_tags=existing))
+
+
+def test_a_later_up_keeps_the_image_of_the_same_kubernetes_version() -> None:
+    run = _calico_after_earlier_up("1.35", "1.35")
+    client = templates(run)["eks-nodes-client-launchTemplate"]
+    assert client["ignoreChanges"] == ["imageId"]
+    assert client["inputs"]["tags"]["cyperf-k8s/kubernetes-version"] == "1.35"
+
+
+def test_a_new_kubernetes_version_lets_its_recommended_image_in() -> None:
+    """The cluster moved from 1.34 to 1.35: this run takes pulumi-eks's recommended AMI (of the
+    new version) and records 1.35, so the run after it keeps that image again."""
+    run = _calico_after_earlier_up("1.34", "1.35")
+    client = templates(run)["eks-nodes-client-launchTemplate"]
+    assert client["ignoreChanges"] == []
+    assert client["inputs"]["imageId"] == RECOMMENDED_AMI
+    assert client["inputs"]["tags"]["cyperf-k8s/kubernetes-version"] == "1.35"
+    # The pinned group is unaffected either way.
+    assert templates(run)["eks-nodes-server-launchTemplate"]["inputs"]["imageId"] == PINNED
 
 
 def test_the_unpinned_calico_group_warns_that_its_image_stays(
@@ -192,10 +261,10 @@ def test_the_unpinned_calico_group_warns_that_its_image_stays(
     )
     assert [w for w in warnings if "nodeGroups" in w] == [
         "cyperf-k8s:eks.nodeGroups.client.amiId is not set: the client nodes keep the AMI they "
-        "were created with (the EKS-optimized recommended one at the time), also across a "
-        "kubernetesVersion change; to move them, set amiId (current value: aws ssm get-parameter "
-        "--name /aws/service/eks/optimized-ami/1.35/amazon-linux-2023/<arch>/standard/"
-        "recommended/image_id, or the bottlerocket parameters)"
+        "have (the EKS-optimized recommended one when the group was created or kubernetesVersion "
+        "last changed); AWS AMI releases do not reach them. To move them, set amiId (current "
+        "value: aws ssm get-parameter --name /aws/service/eks/optimized-ami/1.35/"
+        "amazon-linux-2023/<arch>/standard/recommended/image_id, or the bottlerocket parameters)"
     ]
 
 
