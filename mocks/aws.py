@@ -49,6 +49,7 @@ def existing_subnet(subnet_id: str) -> dict[str, Any]:
         "vpcId": EXISTING_VPC_ID,
         "availabilityZoneId": f"use1-az{subnet_id[-1]}",
         "mapPublicIpOnLaunch": subnet_id.startswith("subnet-0b"),
+        "availableIpAddressCount": 4000,
     }
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.eks import plan
+from components.eks import capacity, plan
 from components.eks import zones as zones_of_region
 from components.settings.eks.fields import UNSUPPORTED_EKS_ZONE_IDS
 from components.settings.eks.section import EksSettings
@@ -43,9 +43,12 @@ def _existing_subnets(eks: EksSettings) -> list[zones_of_region.ExistingSubnet]:
                 found.availability_zone_id,
                 bool(found.map_public_ip_on_launch),
                 found.cidr_block,
+                int(found.available_ip_address_count),
             )
         )
     raise_any(zones_of_region.existing_subnet_problems(subnets, network))
+    for warning in capacity.existing_subnet_warnings(eks, subnets):
+        pulumi.log.warn(warning)
     return subnets
 
 

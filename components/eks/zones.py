@@ -76,6 +76,8 @@ class ExistingSubnet:
     zone_id: str
     map_public_ip_on_launch: bool
     cidr: str
+    # Free addresses when looked up (other workloads in the subnet use some).
+    available_addresses: int
 
 
 def existing_subnet_problems(

@@ -440,6 +440,29 @@ def test_existing_vpc_public_controller_without_nat_stops_before_any_resource() 
     assert mocks.monitor.registered == []  # type: ignore[attr-defined]
 
 
+def test_existing_node_subnet_short_of_free_addresses_warns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """VPC CNI: 2 groups x maxSize 2 over 2 subnets = 2 nodes a subnet, c5.2xlarge holds two
+    ENIs of 15 addresses: 60 needed; a1 has 40 free. Calico pods take no VPC addresses."""
+    import pulumi
+
+    warnings: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *a, **k: warnings.append(message))
+    short = {"subnet-0aaaaaaaaaaaaaaa1": {"availableIpAddressCount": 40}}
+    run_provision(eks_config({"network": EXISTING_NETWORK}), EksMocks(subnet_changes=short))
+    assert [w for w in warnings if "free addresses" in w] == [
+        "cyperf-k8s:eks.network.privateSubnetIds[0]: subnet-0aaaaaaaaaaaaaaa1 has 40 free "
+        "addresses; with the VPC CNI up to 2 node(s) there hold about 30 each (two ENIs, "
+        "WARM_ENI_TARGET=1), 60 in all: nodes may get no pod addresses; use larger subnets, more "
+        "of them, or cni.prefixDelegation"
+    ]
+    warnings.clear()
+    calico = {"network": EXISTING_NETWORK, "cni": {"type": "calico-vxlan"}}
+    run_provision(eks_config(calico), EksMocks(subnet_changes=short))
+    assert [w for w in warnings if "free addresses" in w] == []
+
+
 def test_existing_vpc_private_nat_stops_before_any_resource() -> None:
     # A private NAT gateway keeps a private source address: no rule can name what the public
     # controller would see.
