@@ -7,7 +7,9 @@ knows (the engine does the same: the SDK rehydrates the reference through `getRe
 
 A node group's launch template is the one child the program changes (through `transforms`): the
 mocks build it as pulumi-eks would from the node group's inputs, run the transforms the program
-registered on the node group, and keep the result in `EksMocks.remote_children`.
+registered on the node group, apply the engine's ignoreChanges rule against the template of an
+earlier run when one is given (`previous_templates`), and keep the result in
+`EksMocks.remote_children`.
 """
 
 from __future__ import annotations
@@ -77,8 +79,7 @@ EXISTING_NAT_SECONDARY_EIPS = {
 NODE_SECURITY_GROUP = "sg-0eks0cluster0sg1"
 # The identity running Pulumi: an SSO role session (the session ARN drops the role's path).
 CALLER_ARN = "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0123abcd/alice"
-# What pulumi-eks's SSM "recommended" AMI lookup answers, and the release EKS picks, in the mocks.
-RECOMMENDED_AMI = "ami-0recommended00001"
+# The release EKS picks in the mocks.
 LATEST_RELEASE_VERSION = "1.35.0-20261118"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 KUBECONFIG = {
@@ -89,10 +90,19 @@ KUBECONFIG = {
 }
 
 
-def pulumi_eks_launch_template(inputs: dict[str, Any]) -> dict[str, Any] | None:
-    """The launch template pulumi-eks 4.4 creates for a ManagedNodeGroup with these inputs, or
+def recommended_ami(kubernetes_version: str, ami_type: str, release: str = "r1") -> str:
+    """What pulumi-eks's SSM "recommended" AMI lookup answers in the mocks: one AMI per
+    Kubernetes version, amiType and AWS release."""
+    return f"ami-recommended-{kubernetes_version}-{ami_type}-{release}"
+
+
+def pulumi_eks_launch_template(
+    inputs: dict[str, Any], recommended: str = "ami-recommended"
+) -> dict[str, Any] | None:
+    """The launch template pulumi-eks creates for a ManagedNodeGroup with these inputs, or
     None when it creates none (`nodejs/eks/nodes/nodegroup.ts`: requiresCustomLaunchTemplate,
-    createMNGCustomLaunchTemplate). The user data stands in for the script it renders."""
+    createMNGCustomLaunchTemplate); `recommended`: its SSM lookup's answer. The user data stands
+    in for the script it renders."""
     user_data_keys = ["kubeletExtraArgs", "bootstrapExtraArgs", "bottlerocketSettings"]
     user_data_keys += ["nodeadmExtraOptions", "userData", "amiId"]
     custom_user_data = any(key in inputs for key in user_data_keys)
@@ -111,7 +121,7 @@ def pulumi_eks_launch_template(inputs: dict[str, Any]) -> dict[str, Any] | None:
         ]
     if custom_user_data:
         props["userData"] = "<user data rendered by pulumi-eks>"
-        props["imageId"] = inputs.get("amiId", RECOMMENDED_AMI)
+        props["imageId"] = inputs.get("amiId", recommended)
     if "enableIMDSv2" in inputs:
         props["metadataOptions"] = {
             "httpTokens": "required" if inputs["enableIMDSv2"] else "optional",
@@ -142,12 +152,14 @@ class EksMocks(ClusterMocks):
         zone_ids: dict[str, str] | None = None,
         subnet_changes: dict[str, dict[str, Any]] | None = None,
         private_nats: frozenset[str] = frozenset(),
-        launch_template_tags: dict[str, dict[str, str]] | None = None,
+        previous_templates: list[dict[str, Any]] | None = None,
+        ami_release: str = "r1",
     ) -> None:
         """`subnet_changes`: per existing subnet id, fields that differ from existing_subnet();
         `private_nats`: existing NAT gateways of connectivity type private (no public IP);
-        `launch_template_tags`: per launch template ARN, the tags of one that exists already
-        (a stack updated after an earlier `up`)."""
+        `previous_templates`: the `remote_children` of an earlier run (the templates that exist
+        already: the tagging API finds them, the engine's ignoreChanges compares with them);
+        `ami_release`: the AWS AMI release the recommended lookup answers with."""
         super().__init__(
             cluster_state if cluster_state is not None else eks_cluster_state(), answer_every_read
         )
@@ -157,7 +169,9 @@ class EksMocks(ClusterMocks):
         self.zone_ids = zone_ids if zone_ids is not None else dict(ZONE_IDS)
         self.subnet_changes = subnet_changes or {}
         self.private_nats = private_nats
-        self.launch_template_tags = launch_template_tags or {}
+        self.previous_templates = {c["urn"]: c for c in previous_templates or []}
+        self.ami_release = ami_release
+        self.cluster_version = ""
         # Children of remote components as the program's transforms left them: type, name,
         # parent URN, inputs, ignoreChanges, and the id the mocks gave them.
         self.remote_children: list[dict[str, Any]] = []
@@ -167,6 +181,7 @@ class EksMocks(ClusterMocks):
         if args.resource_id:
             return resource_id, outputs
         if args.typ == "eks:index:Cluster":
+            self.cluster_version = args.inputs["version"]
             outputs["kubeconfigJson"] = json.dumps(KUBECONFIG)
             outputs["kubeconfig"] = KUBECONFIG
             outputs["nodeSecurityGroupId"] = NODE_SECURITY_GROUP
@@ -193,7 +208,10 @@ class EksMocks(ClusterMocks):
     def _launch_template_child(self, args: pulumi_mocks.MockResourceArgs) -> str | None:
         """Build the node group's launch template as pulumi-eks would, run the transforms the
         program put on the node group, record the result; returns the template's id."""
-        props = pulumi_eks_launch_template(args.inputs)
+        recommended = recommended_ami(
+            self.cluster_version, args.inputs.get("amiType", ""), self.ami_release
+        )
+        props = pulumi_eks_launch_template(args.inputs, recommended)
         if props is None:
             return None
         name = f"{args.name}-launchTemplate"
@@ -204,12 +222,22 @@ class EksMocks(ClusterMocks):
             assert not inspect.isawaitable(result), "the mocks run synchronous transforms only"
             if result is not None:
                 props, opts = dict(result.props), result.opts or pulumi.ResourceOptions()
+        urn = self._child_urn(name, LAUNCH_TEMPLATE)
+        previous = self.previous_templates.get(urn)
+        if previous is not None:
+            # The engine on an update: an ignored property keeps its old value, and is dropped
+            # where the old inputs lack it (top-level paths only, as the program uses).
+            for path in opts.ignore_changes or []:
+                if path in previous["inputs"]:
+                    props[path] = previous["inputs"][path]
+                else:
+                    props.pop(path, None)
         template_id = f"lt-{args.name}"
         self.remote_children.append(
             {
                 "type": LAUNCH_TEMPLATE,
                 "name": name,
-                "urn": self._child_urn(name, LAUNCH_TEMPLATE),
+                "urn": urn,
                 "id": template_id,
                 "inputs": json.loads(json.dumps(props)),
                 "ignoreChanges": list(opts.ignore_changes or []),
@@ -309,10 +337,14 @@ class EksMocks(ClusterMocks):
             # with one of its values; none is an empty list.
             assert args.args["resourceTypeFilters"] == ["ec2:launch-template"]
             filters = args.args["tagFilters"]
+            existing = sorted(self.previous_templates.values(), key=lambda c: str(c["id"]))
             found = [
-                {"resourceArn": arn, "tags": tags}
-                for arn, tags in sorted(self.launch_template_tags.items())
-                if all(tags.get(f["key"]) in f["values"] for f in filters)
+                {
+                    "resourceArn": f"arn:aws:ec2:us-east-1:123456789012:launch-template/{c['id']}",
+                    "tags": c["inputs"].get("tags", {}),
+                }
+                for c in existing
+                if all(c["inputs"].get("tags", {}).get(f["key"]) in f["values"] for f in filters)
             ]
             return {"id": "us-east-1", "resourceTagMappingLists": found}, []
         if args.token == "aws:ec2/getElasticIp:getElasticIp":

@@ -1,10 +1,11 @@
-"""Node images: pinned by config, else kept until the Kubernetes version changes.
+"""Node images: pinned by config, else kept until what they were chosen for changes.
 
-pulumi-eks 4.4 (`nodejs/eks/nodes/nodegroup.ts`, createManagedNodeGroup): with custom user data
+pulumi-eks (`nodejs/eks/nodes/nodegroup.ts`, createManagedNodeGroup): with custom user data
 (our kubelet maxPods: Calico, or cni.maxPods) it builds a launch template whose imageId is
 `amiId ?? getRecommendedAMI(...)`, the SSM "recommended" AMI read on every run, and drops amiType,
 version and releaseVersion. Unpinned, the image is kept (components.eks.launch_template:
-ignoreChanges) until kubernetesVersion changes, so an AWS AMI release never rolls the nodes;
+ignoreChanges) until kubernetesVersion or amiType changes, so an AWS AMI release never rolls the
+nodes;
 `amiId` (with `operatingSystem`, else pulumi-eks assumes AL2023) moves them deliberately. Without
 custom user data EKS picks the AMI: `releaseVersion` is optional and computed in the AWS provider
 (terraform-provider-aws `internal/service/eks/node_group.go`), so unset it stays at the release
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from components.eks import launch_template
 from components.settings.eks.node_groups import NodeGroupSettings
 from components.settings.eks.section import EksSettings
 
@@ -37,8 +39,15 @@ def image_args(group: NodeGroupSettings) -> dict[str, Any]:
     return args
 
 
-UNPINNED_IMAGE = "kept since the group's creation or last kubernetesVersion change (no pin)"
+UNPINNED_IMAGE = "recommended at creation or the last kubernetesVersion/amiType change (no pin)"
 UNPINNED_RELEASE = "the newest EKS release at the group's last create or version update (no pin)"
+
+
+def recommended_image_key(eks: EksSettings, group: NodeGroupSettings) -> str | None:
+    """What the group's recommended image is for, where its template carries one."""
+    if not eks.custom_user_data or group.ami_id is not None:
+        return None
+    return launch_template.recommended_image_key(eks.cluster.kubernetes_version, group.ami_type)
 
 
 def node_image(role: str, eks: EksSettings, running: str) -> dict[str, str]:
@@ -59,14 +68,15 @@ def node_image(role: str, eks: EksSettings, running: str) -> dict[str, str]:
 
 def unpinned_warnings(eks: EksSettings) -> list[str]:
     """Where the stack writes the user data, an unset amiId keeps the image the group has (see
-    components.eks.launch_template) until kubernetesVersion changes."""
+    components.eks.launch_template) until kubernetesVersion or amiType changes."""
     if not eks.custom_user_data:
         return []
     version = eks.cluster.kubernetes_version
     return [
         f"cyperf-k8s:eks.nodeGroups.{role}.amiId is not set: the {role} nodes keep the AMI they "
-        "have (the EKS-optimized recommended one when the group was created or kubernetesVersion "
-        "last changed); AWS AMI releases do not reach them. To move them, set amiId (current "
+        "have (the EKS-optimized recommended one when the group was created, or kubernetesVersion "
+        "or amiType last changed); AWS AMI releases do not reach them. To move them, set amiId "
+        "(current "
         f"value: aws ssm get-parameter --name /aws/service/eks/optimized-ami/{version}/"
         "amazon-linux-2023/<arch>/standard/recommended/image_id, or the bottlerocket parameters)"
         for role, group in eks.node_groups.by_role().items()

@@ -1,6 +1,6 @@
 """What the stack changes in the launch template pulumi-eks builds for each managed node group.
 
-pulumi-eks 4.4 (`nodejs/eks/nodes/nodegroup.ts`, createMNGCustomLaunchTemplate) creates that
+pulumi-eks (`nodejs/eks/nodes/nodegroup.ts`, createMNGCustomLaunchTemplate) creates that
 template whenever `enableIMDSv2` is set (always, here) and gives it no tags and a metadata hop
 limit of 2, which lets every pod reach the instance metadata service and read the node role's
 credentials. pulumi-eks offers no argument for either, and passing our own `launchTemplate` is
@@ -23,21 +23,33 @@ METADATA_HOP_LIMIT = 1
 # What a node launch creates and AWS tags from the template (EC2 TagSpecification types).
 TAGGED_AT_LAUNCH = ("instance", "volume", "network-interface")
 # Where the stack writes the user data, pulumi-eks sets the template's image to the SSM
-# "recommended" AMI read on every run; unless amiId pins it, the stack keeps the image it has
-# instead of rolling every node at each AWS AMI release, until the Kubernetes version changes.
+# "recommended" AMI read on every run; unless amiId pins it, the stack keeps the image the
+# template has instead of rolling every node at each AWS AMI release, until what the image was
+# chosen for (Kubernetes version, amiType) changes.
 IMAGE_PROPERTY = "imageId"
-# Tags of the template itself (not of the instances): which node group it belongs to, and the
-# Kubernetes version its image was chosen for, read back by the next run.
+# Tags of the template itself (not of the instances), read back by the next run: which node
+# group it belongs to, and, where its image is pulumi-eks's recommended one, what it was
+# recommended for.
 OWNER_TAG = "cyperf-k8s/launch-template"
-VERSION_TAG = "cyperf-k8s/kubernetes-version"
-
-
-def template_tags(cluster_name: str, role: str, kubernetes_version: str) -> dict[str, str]:
-    return {OWNER_TAG: template_owner(cluster_name, role), VERSION_TAG: kubernetes_version}
+IMAGE_TAG = "cyperf-k8s/recommended-image-for"
 
 
 def template_owner(cluster_name: str, role: str) -> str:
     return f"{cluster_name}/{role}"
+
+
+def recommended_image_key(kubernetes_version: str, ami_type: str) -> str:
+    """What pulumi-eks's recommended AMI depends on (getRecommendedAMI: the cluster version and
+    the OS and architecture of amiType)."""
+    return f"{kubernetes_version}/{ami_type}"
+
+
+def template_tags(cluster_name: str, role: str, image_key: str | None) -> dict[str, str]:
+    """The template's own tags; `image_key` where its image is the recommended one."""
+    tags = {OWNER_TAG: template_owner(cluster_name, role)}
+    if image_key is not None:
+        tags[IMAGE_TAG] = image_key
+    return tags
 
 
 def node_launch_template(
@@ -59,18 +71,18 @@ def node_launch_template(
     return changed
 
 
-def kept_properties(
-    image_pinned: bool,
-    custom_user_data: bool,
-    image_version: str | None,
-    kubernetes_version: str,
-) -> list[str]:
-    """Launch template properties whose new value this run ignores. `image_version`: the
-    Kubernetes version the existing template's image was chosen for (its VERSION_TAG), None
-    before the template exists. A new version lets pulumi-eks's recommended AMI of that version
-    in, once; the tag then records it."""
-    if not custom_user_data or image_pinned:
-        return []
-    if image_version is not None and image_version != kubernetes_version:
-        return []
-    return [IMAGE_PROPERTY]
+def kept_properties(image_key: str | None, recorded_keys: list[str]) -> list[str]:
+    """Launch template properties whose new value this run ignores (the engine then keeps the
+    old value, or drops the property where the old template had none).
+
+    `image_key`: what this run's recommended image is for, None where the template carries no
+    recommended image (EKS picks the AMI, or amiId pins it). `recorded_keys`: the IMAGE_TAG of
+    each existing template of the group ("" for one without). The image is kept only when the
+    existing template was tagged with this very key: a first `up`, a template from another
+    cluster (CNI switch) or without a recommended image (pinned before, no maxPods before), a
+    new Kubernetes version or amiType each let the recommended AMI in once, and the tag then
+    records it.
+    """
+    if image_key is not None and recorded_keys and set(recorded_keys) == {image_key}:
+        return [IMAGE_PROPERTY]
+    return []

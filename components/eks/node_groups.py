@@ -33,22 +33,21 @@ def node_group_sdk_args(args: dict[str, Any]) -> dict[str, Any]:
     return converted
 
 
-def image_kubernetes_version(cluster_name: str, role: str) -> str | None:
-    """The Kubernetes version the group's existing launch template was last given an image for
-    (its VERSION_TAG), looked up (blocking) before the node group registers; None before the
-    template exists. The Resource Groups Tagging API answers an empty list where EC2's
-    launch template read fails on no match."""
-    owner = launch_template.template_owner(cluster_name, role)
+def recorded_image_keys(cluster_name: str, role: str) -> list[str]:
+    """The IMAGE_TAG of each existing launch template of the group ("" for one without), looked
+    up (blocking) before the node group registers; empty before the template exists. The
+    Resource Groups Tagging API answers an empty list where EC2's launch template read fails on
+    no match (it needs `tag:GetResources`)."""
     found = aws.resourcegroupstaggingapi.get_resources(
         resource_type_filters=["ec2:launch-template"],
         tag_filters=[
             aws.resourcegroupstaggingapi.GetResourcesTagFilterArgs(
-                key=launch_template.OWNER_TAG, values=[owner]
+                key=launch_template.OWNER_TAG,
+                values=[launch_template.template_owner(cluster_name, role)],
             )
         ],
     ).resource_tag_mapping_lists
-    versions = sorted({m.tags.get(launch_template.VERSION_TAG, "") for m in found})
-    return versions[0] if versions else None
+    return sorted(m.tags.get(launch_template.IMAGE_TAG, "") for m in found)
 
 
 def running_image(eks: EksSettings, node_group: eks_sdk.ManagedNodeGroup) -> pulumi.Output[str]:
@@ -121,24 +120,19 @@ class EksNodeGroups(pulumi.ComponentResource):
         self.images = {}
         for role, group in eks.node_groups.by_role().items():
             args = plan.node_group_args(role, group, eks)
-            version = eks.cluster.kubernetes_version
-            follows_recommended = eks.custom_user_data and group.ami_id is None
+            image_key = images.recommended_image_key(eks, group)
             kept = launch_template.kept_properties(
-                group.ami_id is not None,
-                eks.custom_user_data,
-                image_kubernetes_version(cluster.cluster_name, role)
-                if follows_recommended
-                else None,
-                version,
+                image_key,
+                recorded_image_keys(cluster.cluster_name, role) if image_key is not None else [],
             )
             change = functools.partial(
                 launch_template.node_launch_template,
                 tags=args["tags"],
-                own_tags=launch_template.template_tags(cluster.cluster_name, role, version),
+                own_tags=launch_template.template_tags(cluster.cluster_name, role, image_key),
             )
             transform = child_transform(launch_template.LAUNCH_TEMPLATE_TYPE, change, kept)
             node_group = eks_sdk.ManagedNodeGroup(
-                f"{name}-{role}",
+                plan.node_group_resource_name(name, role, eks),
                 cluster=cluster.cluster,
                 node_role_arn=self.role.arn,
                 subnet_ids=network.node_subnet_ids,

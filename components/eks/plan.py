@@ -251,6 +251,13 @@ def node_taints(role: str, group: NodeGroupSettings) -> list[dict[str, str]]:
     return [{"key": ROLE_LABEL, "value": role, "effect": "NO_SCHEDULE"}]
 
 
+def node_group_resource_name(prefix: str, role: str, eks: EksSettings) -> str:
+    """Where the stack writes the user data the launch template carries the AMI; EKS cannot move
+    a node group between its own AMI and a template's (AWS launch-templates guide), so the path
+    is part of the name and a switch (cni.maxPods, the CNI) is a new node group."""
+    return f"{prefix}-{role}-own-ami" if eks.custom_user_data else f"{prefix}-{role}"
+
+
 def node_group_args(role: str, group: NodeGroupSettings, eks: EksSettings) -> dict[str, Any]:
     """eks.ManagedNodeGroup arguments except the cluster, node role and subnets."""
     args: dict[str, Any] = {

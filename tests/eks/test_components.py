@@ -19,7 +19,7 @@ from components.eks.images import UNPINNED_IMAGE, UNPINNED_RELEASE
 from components.settings.eks.section import EksSettings
 from components.settings.eks.stack import EksStackSettings
 from components.settings.loading import parse_settings
-from mocks.aws import LATEST_RELEASE_VERSION, RECOMMENDED_AMI
+from mocks.aws import LATEST_RELEASE_VERSION, recommended_ami
 from tests.eks.conftest import (
     EXISTING_SUBNETS,
     KUBECONFIG,
@@ -582,8 +582,9 @@ def test_vpc_cni_agents_wait_for_node_groups(vpc_cni: EksRun) -> None:
 
 def test_node_group_inputs(calico: EksRun) -> None:
     groups = {g.name: g.inputs for g in calico.of_type(NODE_GROUP)}
-    assert sorted(groups) == ["eks-nodes-client", "eks-nodes-server"]
-    client = groups["eks-nodes-client"]
+    # The launch template carries the AMI on this path: it is part of the names (plan.py).
+    assert sorted(groups) == ["eks-nodes-client-own-ami", "eks-nodes-server-own-ami"]
+    client = groups["eks-nodes-client-own-ami"]
     assert client["cluster"] == calico.one(CLUSTER).urn
     assert client["labels"] == {"agenttype": "client"}
     assert client["taints"] == [{"key": "agenttype", "value": "client", "effect": "NO_SCHEDULE"}]
@@ -594,7 +595,7 @@ def test_node_group_inputs(calico: EksRun) -> None:
     assert client["subnetIds"] == ["eks-network-private-0-id", "eks-network-private-1-id"]
     max_pods = json.loads(client["nodeadmExtraOptions"][0]["content"])
     assert max_pods["spec"]["kubelet"]["config"]["maxPods"] == 110
-    server = groups["eks-nodes-server"]
+    server = groups["eks-nodes-server-own-ami"]
     assert server["labels"] == {"agenttype": "server"} and server["taints"] == []
     assert calico.access.tolerations_by_role == {
         "client": [
@@ -602,8 +603,8 @@ def test_node_group_inputs(calico: EksRun) -> None:
         ]
     }
     assert calico.outputs["nodeGroupNames"] == {
-        "client": "eks-nodes-client-20260101000000000000000001",
-        "server": "eks-nodes-server-20260101000000000000000001",
+        "client": "eks-nodes-client-own-ami-20260101000000000000000001",
+        "server": "eks-nodes-server-own-ami-20260101000000000000000001",
     }
 
 
@@ -685,7 +686,7 @@ def test_outputs(calico: EksRun) -> None:
     # What AWS reports (the launch template's image, read back), and that config pins nothing.
     assert outputs["nodeImages"] == {
         role: {
-            "amiId": RECOMMENDED_AMI,
+            "amiId": recommended_ami("1.35", "AL2023_x86_64_STANDARD"),
             "pinnedBy": UNPINNED_IMAGE,
         }
         for role in ("client", "server")
@@ -712,9 +713,9 @@ def test_pinned_ami_on_the_calico_path(monkeypatch: pytest.MonkeyPatch) -> None:
     run = run_provision(config)
     groups = {g.name: g.inputs for g in run.of_type(NODE_GROUP)}
     assert len(groups) == 2
-    assert groups["eks-nodes-client"]["amiId"] == pins["client"]
-    assert groups["eks-nodes-client"]["operatingSystem"] == "AL2023"
-    assert groups["eks-nodes-server"]["operatingSystem"] == "Bottlerocket"
+    assert groups["eks-nodes-client-own-ami"]["amiId"] == pins["client"]
+    assert groups["eks-nodes-client-own-ami"]["operatingSystem"] == "AL2023"
+    assert groups["eks-nodes-server-own-ami"]["operatingSystem"] == "Bottlerocket"
     assert all("amiType" not in g and "releaseVersion" not in g for g in groups.values())
     assert run.outputs["nodeImages"] == {
         role: {"amiId": ami, "pinnedBy": f"eks.nodeGroups.{role}.amiId"}

@@ -1,10 +1,12 @@
 """The node groups' launch templates: IMDS hop limit 1, the stack's tags on what a launch creates,
-and an unpinned AMI kept until the Kubernetes version changes (issue 10 items 5, 10, 11).
+and an unpinned AMI kept until what it was chosen for changes (issue 10 items 5, 10, 11).
 
 pulumi-eks creates the template inside its ManagedNodeGroup; the program changes it through a
-`transforms` option. The mocks build the template as pulumi-eks 4.4 would from the node group's
-registered inputs and run the transforms the program registered (mocks.aws.EksMocks), so these
-tests read what the engine would create, not what the program meant to do.
+`transforms` option. The mocks build the template as pulumi-eks would from the node group's
+registered inputs (its recommended AMI depending on version, amiType and AWS release), run the
+transforms the program registered, and, given an earlier run's templates, apply the engine's
+ignoreChanges rule (mocks.aws.EksMocks): these tests read what the engine would create, run
+after run, not what the program meant to do.
 """
 
 from __future__ import annotations
@@ -18,11 +20,15 @@ import pytest
 from components.eks import launch_template
 from components.eks.images import UNPINNED_IMAGE
 from components.transforms import child_transform
-from mocks.aws import RECOMMENDED_AMI, pulumi_eks_launch_template
+from mocks.aws import pulumi_eks_launch_template, recommended_ami
 from tests.eks.conftest import EksMocks, EksRun, eks_config, run_provision
 
 TAGS = {"owner": "qa", "project": "cyperf-k8s"}
 PINNED = "ami-0123456789abcdef0"
+AL2023 = "AL2023_x86_64_STANDARD"
+# The templates of groups whose template carries the AMI (Calico, or cni.maxPods).
+CLIENT_OWN_AMI = "eks-nodes-client-own-ami-launchTemplate"
+SERVER_OWN_AMI = "eks-nodes-server-own-ami-launchTemplate"
 
 
 def templates(run: EksRun) -> dict[str, dict[str, Any]]:
@@ -64,10 +70,14 @@ def test_node_launch_template_changes_only_what_it_owns() -> None:
         },
     }
     before = repr(original)
-    own = launch_template.template_tags("cyperf-x-calico-abc123", "client", "1.35")
+    own = launch_template.template_tags("cyperf-x-calico-abc123", "client", "1.35/" + AL2023)
     assert own == {
         "cyperf-k8s/launch-template": "cyperf-x-calico-abc123/client",
-        "cyperf-k8s/kubernetes-version": "1.35",
+        "cyperf-k8s/recommended-image-for": "1.35/AL2023_x86_64_STANDARD",
+    }
+    # A template without a recommended image records none.
+    assert launch_template.template_tags("c", "server", None) == {
+        "cyperf-k8s/launch-template": "c/server"
     }
     changed = launch_template.node_launch_template(original, TAGS, own)
     assert repr(original) == before, "the input must not be modified"
@@ -88,24 +98,25 @@ def test_node_launch_template_changes_only_what_it_owns() -> None:
     assert untouched == {k: v for k, v in original.items() if k != "metadataOptions"}
 
 
+KEY = "1.35/AL2023_x86_64_STANDARD"
+
+
 @pytest.mark.parametrize(
-    ("image_pinned", "custom_user_data", "image_version", "kept"),
+    ("image_key", "recorded", "kept"),
     [
-        (False, True, None, ["imageId"]),  # first `up`: nothing to keep yet, harmless
-        (False, True, "1.35", ["imageId"]),  # same version: the image stays
-        (False, True, "1.34", []),  # new version: its recommended AMI comes in, once
-        (True, True, "1.35", []),  # pinned: config decides
-        (False, False, None, []),  # EKS picks the AMI: no image in the template
-        (True, False, "1.34", []),
+        (KEY, [KEY], ["imageId"]),  # a later `up`, same version and amiType: the image stays
+        (KEY, [], []),  # first `up`, or a template of another cluster (CNI switch)
+        (KEY, ["1.34/AL2023_x86_64_STANDARD"], []),  # new version: its AMI comes in, once
+        (KEY, ["1.35/BOTTLEROCKET_x86_64"], []),  # new amiType, likewise
+        (KEY, [""], []),  # the template had no recommended image (it was pinned)
+        (KEY, [KEY, ""], []),  # two templates disagree: nothing is assumed
+        (None, [KEY], []),  # pinned, or EKS picks the AMI: config decides
     ],
 )
-def test_an_unpinned_image_of_custom_user_data_is_kept_within_a_version(
-    image_pinned: bool, custom_user_data: bool, image_version: str | None, kept: list[str]
+def test_an_unpinned_image_is_kept_only_where_it_was_recommended_for_the_same_inputs(
+    image_key: str | None, recorded: list[str], kept: list[str]
 ) -> None:
-    assert (
-        launch_template.kept_properties(image_pinned, custom_user_data, image_version, "1.35")
-        == kept
-    )
+    assert launch_template.kept_properties(image_key, recorded) == kept
 
 
 def test_the_transform_passes_every_other_child_unchanged() -> None:
@@ -128,11 +139,11 @@ def test_the_mock_builds_pulumi_eks_template_without_transforms() -> None:
     """The baseline the transforms change: pulumi-eks's own template has hop limit 2, no tags
     (nodegroup.ts createMNGCustomLaunchTemplate)."""
     props = pulumi_eks_launch_template(
-        {"enableIMDSv2": True, "diskSize": 50.0, "nodeadmExtraOptions": [{}]}
+        {"enableIMDSv2": True, "diskSize": 50.0, "nodeadmExtraOptions": [{}]}, "ami-r"
     )
     assert props is not None
     assert props["metadataOptions"]["httpPutResponseHopLimit"] == 2
-    assert props["imageId"] == RECOMMENDED_AMI and "tagSpecifications" not in props
+    assert props["imageId"] == "ami-r" and "tagSpecifications" not in props
     assert pulumi_eks_launch_template({"diskSize": 50.0}) is None
 
 
@@ -156,10 +167,10 @@ def test_instances_volumes_and_network_interfaces_carry_the_stack_tags(vpc_cni: 
     for role in ("client", "server"):
         inputs = found[f"eks-nodes-{role}-launchTemplate"]["inputs"]
         expected = {"owner": "qa", "cyperf-k8s/role": role}
+        # EKS picks the AMI here: the template records its owner, no recommended image.
         assert inputs["tags"] == {
             **expected,
             "cyperf-k8s/launch-template": f"{vpc_cni.outputs['clusterName']}/{role}",
-            "cyperf-k8s/kubernetes-version": "1.35",
         }
         assert {s["resourceType"]: s["tags"] for s in inputs["tagSpecifications"]} == {
             "instance": expected,
@@ -174,16 +185,19 @@ def test_vpc_cni_templates_leave_the_image_to_eks(vpc_cni: EksRun) -> None:
         assert template["ignoreChanges"] == []
 
 
-def test_calico_unpinned_image_is_kept_and_a_pinned_one_follows_config(calico: EksRun) -> None:
-    """First `up` (no template yet): the unpinned image gets ignoreChanges for later runs."""
+def test_calico_first_up_takes_the_recommended_image_and_records_what_for(
+    calico: EksRun,
+) -> None:
     found = templates(calico)
-    client = found["eks-nodes-client-launchTemplate"]
-    server = found["eks-nodes-server-launchTemplate"]
-    # Unpinned: pulumi-eks's SSM answer at creation, then ignored by later runs.
-    assert client["inputs"]["imageId"] == RECOMMENDED_AMI
-    assert client["ignoreChanges"] == ["imageId"]
-    # Pinned: the config's AMI, and a new pin is a change the next `up` applies.
+    client, server = found[CLIENT_OWN_AMI], found[SERVER_OWN_AMI]
+    # Unpinned: pulumi-eks's SSM answer; the template records what it was recommended for.
+    assert client["inputs"]["imageId"] == recommended_ami("1.35", AL2023)
+    assert client["inputs"]["tags"]["cyperf-k8s/recommended-image-for"] == KEY
+    # Nothing was recorded yet, so nothing is ignored (a create takes every input anyway).
+    assert client["ignoreChanges"] == []
+    # Pinned: the config's AMI, no record.
     assert server["inputs"]["imageId"] == PINNED
+    assert "cyperf-k8s/recommended-image-for" not in server["inputs"]["tags"]
     assert server["ignoreChanges"] == []
     # What pulumi-eks rendered stays: its user data and the disk of the group's settings.
     assert client["inputs"]["userData"] == server["inputs"]["userData"] != ""
@@ -194,12 +208,15 @@ def test_calico_unpinned_image_is_kept_and_a_pinned_one_follows_config(calico: E
 
 def test_node_images_output_reports_what_aws_runs(calico: EksRun) -> None:
     assert calico.outputs["nodeImages"] == {
-        "client": {"amiId": RECOMMENDED_AMI, "pinnedBy": UNPINNED_IMAGE},
+        "client": {"amiId": recommended_ami("1.35", AL2023), "pinnedBy": UNPINNED_IMAGE},
         "server": {"amiId": PINNED, "pinnedBy": "eks.nodeGroups.server.amiId"},
     }
     reads = [i for i in calico.mocks.invokes if i.token.endswith("getLaunchTemplate")]
-    assert sorted(i.args["id"] for i in reads) == ["lt-eks-nodes-client", "lt-eks-nodes-server"]
-    # Only the unpinned group asks which version its template's image was chosen for.
+    assert sorted(i.args["id"] for i in reads) == [
+        "lt-eks-nodes-client-own-ami",
+        "lt-eks-nodes-server-own-ami",
+    ]
+    # Only the unpinned group asks what its template's image was recommended for.
     lookups = [i for i in calico.mocks.invokes if i.token.endswith("getResources")]
     assert [i.args["tagFilters"] for i in lookups] == [
         [
@@ -215,40 +232,85 @@ def test_vpc_cni_groups_never_look_up_their_template(vpc_cni: EksRun) -> None:
     assert [i for i in vpc_cni.mocks.invokes if i.token.endswith("getResources")] == []
 
 
-def _calico_after_earlier_up(image_version: str, kubernetes_version: str) -> EksRun:
-    """A Calico stack whose client template exists, its image chosen for `image_version`."""
-    config = eks_config(
-        {
-            "cni": {"type": "calico-vxlan"},
-            "cluster": {"kubernetesVersion": kubernetes_version},
-            "nodeGroups": {"server": {"amiId": PINNED}},
-        }
+# --- day two: a second run against the templates the first one left ---------------------------
+
+
+def calico_config(client: dict[str, Any] | None = None, **eks: Any) -> dict[str, str]:
+    """Calico, the server group pinned, the client group as given."""
+    groups = {"server": {"amiId": PINNED}, "client": client or {}}
+    return eks_config({"cni": {"type": "calico-vxlan"}, "nodeGroups": groups, **eks})
+
+
+def second_run(first: dict[str, str], second: dict[str, str]) -> tuple[EksRun, EksRun]:
+    """`up` with `first`, then with `second` after AWS published a new AMI release (r2)."""
+    before = run_provision(first)
+    after = run_provision(
+        second, EksMocks(previous_templates=before.mocks.remote_children, ami_release="r2")
     )
-    cluster_name = run_provision(config).outputs["clusterName"]
-    arn = "arn:aws:ec2:us-east-1:123456789012:launch-template/lt-0123"
-    existing = {
-        arn: launch_template.template_tags(cluster_name, "client", image_version) | {"owner": "qa"}
-    }
-    return run_provision(config, EksMocks(launch_template_tags=existing))
+    return before, after
 
 
-def test_a_later_up_keeps_the_image_of_the_same_kubernetes_version() -> None:
-    run = _calico_after_earlier_up("1.35", "1.35")
-    client = templates(run)["eks-nodes-client-launchTemplate"]
-    assert client["ignoreChanges"] == ["imageId"]
-    assert client["inputs"]["tags"]["cyperf-k8s/kubernetes-version"] == "1.35"
+def client_image(run: EksRun, name: str = CLIENT_OWN_AMI) -> Any:
+    return templates(run)[name]["inputs"].get("imageId")
 
 
-def test_a_new_kubernetes_version_lets_its_recommended_image_in() -> None:
-    """The cluster moved from 1.34 to 1.35: this run takes pulumi-eks's recommended AMI (of the
-    new version) and records 1.35, so the run after it keeps that image again."""
-    run = _calico_after_earlier_up("1.34", "1.35")
-    client = templates(run)["eks-nodes-client-launchTemplate"]
-    assert client["ignoreChanges"] == []
-    assert client["inputs"]["imageId"] == RECOMMENDED_AMI
-    assert client["inputs"]["tags"]["cyperf-k8s/kubernetes-version"] == "1.35"
-    # The pinned group is unaffected either way.
-    assert templates(run)["eks-nodes-server-launchTemplate"]["inputs"]["imageId"] == PINNED
+def test_an_aws_ami_release_rolls_no_node() -> None:
+    before, after = second_run(calico_config(), calico_config())
+    assert client_image(before) == recommended_ami("1.35", AL2023, "r1")
+    assert templates(after)[CLIENT_OWN_AMI]["ignoreChanges"] == ["imageId"]
+    assert client_image(after) == client_image(before)
+    assert after.outputs["nodeImages"]["client"]["amiId"] == recommended_ami("1.35", AL2023, "r1")
+
+
+def test_a_new_kubernetes_version_takes_its_recommended_image() -> None:
+    _, after = second_run(
+        calico_config(cluster={"kubernetesVersion": "1.34"}),
+        calico_config(cluster={"kubernetesVersion": "1.35"}),
+    )
+    assert client_image(after) == recommended_ami("1.35", AL2023, "r2")
+    assert templates(after)[CLIENT_OWN_AMI]["inputs"]["tags"][launch_template.IMAGE_TAG] == KEY
+
+
+def test_a_new_ami_type_takes_its_recommended_image() -> None:
+    bottlerocket = "BOTTLEROCKET_x86_64"
+    _, after = second_run(
+        calico_config(),
+        calico_config({"amiType": bottlerocket}),
+    )
+    assert client_image(after) == recommended_ami("1.35", bottlerocket, "r2")
+
+
+def test_removing_a_pin_takes_the_recommended_image_then_keeps_it() -> None:
+    pinned = calico_config({"amiId": PINNED})
+    _, after = second_run(pinned, calico_config())
+    assert client_image(after) == recommended_ami("1.35", AL2023, "r2")
+    third = run_provision(
+        calico_config(),
+        EksMocks(previous_templates=after.mocks.remote_children, ami_release="r3"),
+    )
+    assert client_image(third) == recommended_ami("1.35", AL2023, "r2")
+
+
+def test_adding_max_pods_on_the_vpc_cni_is_a_new_node_group_with_an_image() -> None:
+    """EKS cannot move a group from its own AMI to a template's: the group is new, and its
+    template gets an image (were the old template updated with imageId ignored, the engine
+    would drop the image and nodes would not join)."""
+    before, after = second_run(eks_config(), eks_config({"cni": {"maxPods": 58}}))
+    assert sorted(templates(before)) == [
+        "eks-nodes-client-launchTemplate",
+        "eks-nodes-server-launchTemplate",
+    ]
+    assert sorted(templates(after)) == [CLIENT_OWN_AMI, SERVER_OWN_AMI]
+    assert client_image(after) == recommended_ami("1.35", AL2023, "r2")
+
+
+def test_a_cni_switch_keeps_no_image_of_the_old_cluster() -> None:
+    """Calico to the VPC CNI with maxPods: the same template (own AMI both times) now belongs
+    to a new cluster, whose record it lacks: the recommended image comes in, none is dropped."""
+    vpc_cni = eks_config({"cni": {"maxPods": 58}, "nodeGroups": {"server": {"amiId": PINNED}}})
+    _, after = second_run(calico_config(), vpc_cni)
+    assert templates(after)[CLIENT_OWN_AMI]["ignoreChanges"] == []
+    assert client_image(after) == recommended_ami("1.35", AL2023, "r2")
 
 
 def test_the_unpinned_calico_group_warns_that_its_image_stays(
@@ -261,9 +323,9 @@ def test_the_unpinned_calico_group_warns_that_its_image_stays(
     )
     assert [w for w in warnings if "nodeGroups" in w] == [
         "cyperf-k8s:eks.nodeGroups.client.amiId is not set: the client nodes keep the AMI they "
-        "have (the EKS-optimized recommended one when the group was created or kubernetesVersion "
-        "last changed); AWS AMI releases do not reach them. To move them, set amiId (current "
-        "value: aws ssm get-parameter --name /aws/service/eks/optimized-ami/1.35/"
+        "have (the EKS-optimized recommended one when the group was created, or kubernetesVersion "
+        "or amiType last changed); AWS AMI releases do not reach them. To move them, set amiId "
+        "(current value: aws ssm get-parameter --name /aws/service/eks/optimized-ami/1.35/"
         "amazon-linux-2023/<arch>/standard/recommended/image_id, or the bottlerocket parameters)"
     ]
 
