@@ -39,7 +39,7 @@ def image_args(group: NodeGroupSettings) -> dict[str, Any]:
     return args
 
 
-UNPINNED_IMAGE = "recommended at creation or the last kubernetesVersion/amiType change (no pin)"
+UNPINNED_IMAGE = "recommended when created, or at the last change of version, amiType or pin"
 UNPINNED_RELEASE = "the newest EKS release at the group's last create or version update (no pin)"
 
 
@@ -74,8 +74,9 @@ def unpinned_warnings(eks: EksSettings) -> list[str]:
     version = eks.cluster.kubernetes_version
     return [
         f"cyperf-k8s:eks.nodeGroups.{role}.amiId is not set: the {role} nodes keep the AMI they "
-        "have (the EKS-optimized recommended one when the group was created, or kubernetesVersion "
-        "or amiType last changed); AWS AMI releases do not reach them. To move them, set amiId "
+        "have (the EKS-optimized recommended one when the group was created, or kubernetesVersion, "
+        "amiType or the pin last changed); AWS AMI releases do not reach them. To move them, set "
+        "amiId "
         "(current "
         f"value: aws ssm get-parameter --name /aws/service/eks/optimized-ami/{version}/"
         "amazon-linux-2023/<arch>/standard/recommended/image_id, or the bottlerocket parameters)"

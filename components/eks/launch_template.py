@@ -34,8 +34,10 @@ OWNER_TAG = "cyperf-k8s/launch-template"
 IMAGE_TAG = "cyperf-k8s/recommended-image-for"
 
 
-def template_owner(cluster_name: str, role: str) -> str:
-    return f"{cluster_name}/{role}"
+def template_owner(cluster_name: str, node_group: str) -> str:
+    """The node group's resource name carries the AMI path: a lingering template of the other
+    path (the tagging API is eventually consistent) never answers for this one."""
+    return f"{cluster_name}/{node_group}"
 
 
 def recommended_image_key(kubernetes_version: str, ami_type: str) -> str:
@@ -44,9 +46,9 @@ def recommended_image_key(kubernetes_version: str, ami_type: str) -> str:
     return f"{kubernetes_version}/{ami_type}"
 
 
-def template_tags(cluster_name: str, role: str, image_key: str | None) -> dict[str, str]:
+def template_tags(cluster_name: str, node_group: str, image_key: str | None) -> dict[str, str]:
     """The template's own tags; `image_key` where its image is the recommended one."""
-    tags = {OWNER_TAG: template_owner(cluster_name, role)}
+    tags = {OWNER_TAG: template_owner(cluster_name, node_group)}
     if image_key is not None:
         tags[IMAGE_TAG] = image_key
     return tags

@@ -33,7 +33,7 @@ def node_group_sdk_args(args: dict[str, Any]) -> dict[str, Any]:
     return converted
 
 
-def recorded_image_keys(cluster_name: str, role: str) -> list[str]:
+def recorded_image_keys(cluster_name: str, node_group: str) -> list[str]:
     """The IMAGE_TAG of each existing launch template of the group ("" for one without), looked
     up (blocking) before the node group registers; empty before the template exists. The
     Resource Groups Tagging API answers an empty list where EC2's launch template read fails on
@@ -43,7 +43,7 @@ def recorded_image_keys(cluster_name: str, role: str) -> list[str]:
         tag_filters=[
             aws.resourcegroupstaggingapi.GetResourcesTagFilterArgs(
                 key=launch_template.OWNER_TAG,
-                values=[launch_template.template_owner(cluster_name, role)],
+                values=[launch_template.template_owner(cluster_name, node_group)],
             )
         ],
     ).resource_tag_mapping_lists
@@ -120,19 +120,24 @@ class EksNodeGroups(pulumi.ComponentResource):
         self.images = {}
         for role, group in eks.node_groups.by_role().items():
             args = plan.node_group_args(role, group, eks)
+            resource_name = plan.node_group_resource_name(name, role, eks)
             image_key = images.recommended_image_key(eks, group)
             kept = launch_template.kept_properties(
                 image_key,
-                recorded_image_keys(cluster.cluster_name, role) if image_key is not None else [],
+                recorded_image_keys(cluster.cluster_name, resource_name)
+                if image_key is not None
+                else [],
             )
             change = functools.partial(
                 launch_template.node_launch_template,
                 tags=args["tags"],
-                own_tags=launch_template.template_tags(cluster.cluster_name, role, image_key),
+                own_tags=launch_template.template_tags(
+                    cluster.cluster_name, resource_name, image_key
+                ),
             )
             transform = child_transform(launch_template.LAUNCH_TEMPLATE_TYPE, change, kept)
             node_group = eks_sdk.ManagedNodeGroup(
-                plan.node_group_resource_name(name, role, eks),
+                resource_name,
                 cluster=cluster.cluster,
                 node_role_arn=self.role.arn,
                 subnet_ids=network.node_subnet_ids,

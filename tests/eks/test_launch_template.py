@@ -70,14 +70,16 @@ def test_node_launch_template_changes_only_what_it_owns() -> None:
         },
     }
     before = repr(original)
-    own = launch_template.template_tags("cyperf-x-calico-abc123", "client", "1.35/" + AL2023)
+    own = launch_template.template_tags(
+        "cyperf-x-calico-abc123", "eks-nodes-client-own-ami", "1.35/" + AL2023
+    )
     assert own == {
-        "cyperf-k8s/launch-template": "cyperf-x-calico-abc123/client",
+        "cyperf-k8s/launch-template": "cyperf-x-calico-abc123/eks-nodes-client-own-ami",
         "cyperf-k8s/recommended-image-for": "1.35/AL2023_x86_64_STANDARD",
     }
     # A template without a recommended image records none.
-    assert launch_template.template_tags("c", "server", None) == {
-        "cyperf-k8s/launch-template": "c/server"
+    assert launch_template.template_tags("c", "eks-nodes-server", None) == {
+        "cyperf-k8s/launch-template": "c/eks-nodes-server"
     }
     changed = launch_template.node_launch_template(original, TAGS, own)
     assert repr(original) == before, "the input must not be modified"
@@ -170,7 +172,7 @@ def test_instances_volumes_and_network_interfaces_carry_the_stack_tags(vpc_cni: 
         # EKS picks the AMI here: the template records its owner, no recommended image.
         assert inputs["tags"] == {
             **expected,
-            "cyperf-k8s/launch-template": f"{vpc_cni.outputs['clusterName']}/{role}",
+            "cyperf-k8s/launch-template": f"{vpc_cni.outputs['clusterName']}/eks-nodes-{role}",
         }
         assert {s["resourceType"]: s["tags"] for s in inputs["tagSpecifications"]} == {
             "instance": expected,
@@ -222,7 +224,7 @@ def test_node_images_output_reports_what_aws_runs(calico: EksRun) -> None:
         [
             {
                 "key": "cyperf-k8s/launch-template",
-                "values": [f"{calico.outputs['clusterName']}/client"],
+                "values": [f"{calico.outputs['clusterName']}/eks-nodes-client-own-ami"],
             }
         ]
     ]
@@ -323,9 +325,9 @@ def test_the_unpinned_calico_group_warns_that_its_image_stays(
     )
     assert [w for w in warnings if "nodeGroups" in w] == [
         "cyperf-k8s:eks.nodeGroups.client.amiId is not set: the client nodes keep the AMI they "
-        "have (the EKS-optimized recommended one when the group was created, or kubernetesVersion "
-        "or amiType last changed); AWS AMI releases do not reach them. To move them, set amiId "
-        "(current value: aws ssm get-parameter --name /aws/service/eks/optimized-ami/1.35/"
+        "have (the EKS-optimized recommended one when the group was created, or kubernetesVersion, "
+        "amiType or the pin last changed); AWS AMI releases do not reach them. To move them, set "
+        "amiId (current value: aws ssm get-parameter --name /aws/service/eks/optimized-ami/1.35/"
         "amazon-linux-2023/<arch>/standard/recommended/image_id, or the bottlerocket parameters)"
     ]
 
