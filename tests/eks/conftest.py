@@ -83,6 +83,17 @@ def run_provision(config: dict[str, str], mocks: EksMocks | None = None) -> EksR
     )
 
 
+def refusal(config: dict[str, str], mocks: EksMocks | None = None) -> str:
+    """Run a config the stack must refuse; returns the error text, after checking that nothing
+    was registered (the refusal came before any resource)."""
+    mocks = mocks or EksMocks()
+    with pytest.raises(Exception) as caught:
+        run_provision(config, mocks)
+    assert isinstance(mocks.monitor, RecordingMonitor)
+    assert mocks.monitor.registered == []
+    return str(caught.value)
+
+
 def run_eks_stack(config: dict[str, str], mocks: EksMocks | None = None) -> StackRun:
     """Run the whole program (components.stack.main) under mocks with cluster 'eks'."""
     return run_stack(config, mocks=mocks or EksMocks())
