@@ -90,6 +90,17 @@ KUBECONFIG = {
 }
 
 
+# ManagedNodeGroup inputs that make pulumi-eks render the user data and set the template's image.
+USER_DATA_INPUTS = (
+    "kubeletExtraArgs",
+    "bootstrapExtraArgs",
+    "bottlerocketSettings",
+    "nodeadmExtraOptions",
+    "userData",
+    "amiId",
+)
+
+
 def recommended_ami(kubernetes_version: str, ami_type: str, release: str = "r1") -> str:
     """What pulumi-eks's SSM "recommended" AMI lookup answers in the mocks: one AMI per
     Kubernetes version, amiType and AWS release."""
@@ -103,9 +114,7 @@ def pulumi_eks_launch_template(
     None when it creates none (`nodejs/eks/nodes/nodegroup.ts`: requiresCustomLaunchTemplate,
     createMNGCustomLaunchTemplate); `recommended`: its SSM lookup's answer. The user data stands
     in for the script it renders."""
-    user_data_keys = ["kubeletExtraArgs", "bootstrapExtraArgs", "bottlerocketSettings"]
-    user_data_keys += ["nodeadmExtraOptions", "userData", "amiId"]
-    custom_user_data = any(key in inputs for key in user_data_keys)
+    custom_user_data = any(key in inputs for key in USER_DATA_INPUTS)
     if not custom_user_data and "enableIMDSv2" not in inputs and "enableEfaSupport" not in inputs:
         return None
     bottlerocket = inputs.get("operatingSystem") == "Bottlerocket" or str(

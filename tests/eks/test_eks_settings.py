@@ -119,6 +119,45 @@ def test_camel_case_keys_reach_the_model() -> None:
 @pytest.mark.parametrize(
     ("eks", "key", "fragment"),
     [
+        ({"network": {"vpcId": "vpc-0123456789abcdef0\n"}}, "eks.network.vpcId", "vpc-"),
+        (
+            {"nodeGroups": {"server": {"amiId": "ami-0123456789abcdef0\n"}}},
+            "eks.nodeGroups.server.amiId",
+            "an AMI id such as",
+        ),
+        (
+            {"nodeGroups": {"server": {"instanceTypes": ["c5.2xlarge\n"]}}},
+            "eks.nodeGroups.server.instanceTypes[0]",
+            "",
+        ),
+        (
+            {"network": {"availabilityZoneIds": ["use1-az\u0661", "use1-az2"]}},
+            "eks.network.availabilityZoneIds[0]",
+            "",
+        ),
+        ({"cni": {"calicoVersion": "v3.32.1\n"}}, "eks.cni.calicoVersion", ""),
+        ({"tags": {"owner\n": "qa"}}, "eks.tags", "tag key"),
+        ({"tags": {"owner": "q\ta"}}, "eks.tags", "tag value"),
+    ],
+)
+def test_eks_patterns_match_whole_ascii_values(
+    eks: dict[str, Any], key: str, fragment: str
+) -> None:
+    """A trailing newline, a tab or another script's digit never passes (fullmatch, re.ASCII)."""
+    problem = one_problem(eks_config(eks))
+    assert problem.startswith(f"cyperf-k8s:{key}: "), problem
+    assert fragment in problem, problem
+
+
+def test_tags_may_use_letters_of_any_script() -> None:
+    assert parse_eks(eks_config({"tags": {"Eigentümer": "Qualitätssicherung"}})).eks.tags == {
+        "Eigentümer": "Qualitätssicherung"
+    }
+
+
+@pytest.mark.parametrize(
+    ("eks", "key", "fragment"),
+    [
         # network
         ({"network": {"vpcCidr": "10.0.0.1/16"}}, "eks.network.vpcCidr", "'10.0.0.0/16'"),
         ({"network": {"vpcCidr": "8.8.0.0/16"}}, "eks.network.vpcCidr", "private range"),

@@ -38,29 +38,33 @@ AMI_ARCHITECTURE: dict[str, Literal["amd64", "arm64"]] = {
     "BOTTLEROCKET_ARM_64": "arm64",
 }
 
+# As in components/settings/fields.py: matched with `fullmatch` and re.ASCII (a `$` would let a
+# trailing newline through, a Unicode `\d` other scripts' digits).
 _AWS_ID = r"[0-9a-f]{8}(?:[0-9a-f]{9})?"
-VPC_ID = re.compile(rf"^vpc-{_AWS_ID}$")
-SUBNET_ID = re.compile(rf"^subnet-{_AWS_ID}$")
-SECURITY_GROUP_ID = re.compile(rf"^sg-{_AWS_ID}$")
+VPC_ID = re.compile(rf"vpc-{_AWS_ID}", re.ASCII)
+SUBNET_ID = re.compile(rf"subnet-{_AWS_ID}", re.ASCII)
+SECURITY_GROUP_ID = re.compile(rf"sg-{_AWS_ID}", re.ASCII)
 PRINCIPAL_ARN = re.compile(
-    r"^arn:aws(?:-cn|-us-gov)?:iam::\d{12}:(?:role|user)/[\w+=,.@/-]{1,512}$"
+    r"arn:aws(?:-cn|-us-gov)?:iam::\d{12}:(?:role|user)/[\w+=,.@/-]{1,512}", re.ASCII
 )
-AVAILABILITY_ZONE = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d[a-z]$")
-AVAILABILITY_ZONE_ID = re.compile(r"^[a-z]{2,4}\d-az\d+$")
+AVAILABILITY_ZONE = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d[a-z]", re.ASCII)
+AVAILABILITY_ZONE_ID = re.compile(r"[a-z]{2,4}\d-az\d+", re.ASCII)
 # Zone IDs where EKS cannot place cluster subnets (awsdocs amazon-eks-user-guide
 # networking/network-reqs.adoc, subnet requirements; EKS answers
 # UnsupportedAvailabilityZoneException). IDs, not names: names map to zones per account.
 UNSUPPORTED_EKS_ZONE_IDS = ("use1-az3", "usw1-az2", "cac1-az3")
-AMI_ID = re.compile(rf"^ami-{_AWS_ID}$")
+AMI_ID = re.compile(rf"ami-{_AWS_ID}", re.ASCII)
 # EKS node group release versions: `<kubernetes patch>-<YYYYMMDD>` (AL2023) or
 # `<bottlerocket version>-<commit>` (Bottlerocket).
-AMI_RELEASE_VERSION = re.compile(r"^\d+\.\d+\.\d+-[0-9a-f]{8}$")
-INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)?\.[a-z0-9]+$")
+AMI_RELEASE_VERSION = re.compile(r"\d+\.\d+\.\d+-[0-9a-f]{8}", re.ASCII)
+INSTANCE_TYPE = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)?\.[a-z0-9]+", re.ASCII)
 # Graviton families carry a `g` after the generation digit (m7g, c6gn, is4gen); a1 is the first.
-ARM_FAMILY = re.compile(r"^(?:a1|[a-z]+\d+[a-z]*g[a-z]*)$")
-CALICO_VERSION = re.compile(r"^v3\.\d+\.\d+$")
-ADDON_VERSION = re.compile(r"^v\d+\.\d+\.\d+-eksbuild\.\d+$")
-TAG_TEXT = re.compile(r"^[\w\s.:/=+\-@]*$")
+ARM_FAMILY = re.compile(r"a1|[a-z]+\d+[a-z]*g[a-z]*", re.ASCII)
+CALICO_VERSION = re.compile(r"v3\.\d+\.\d+", re.ASCII)
+ADDON_VERSION = re.compile(r"v\d+\.\d+\.\d+-eksbuild\.\d+", re.ASCII)
+# AWS tag text: letters and digits of any script, spaces and `_.:/=+-@` (AWS tagging rules:
+# Unicode letters, digits and separators); not ASCII-only, but never a newline or tab.
+TAG_TEXT = re.compile(r"[\w .:/=+\-@]*")
 PRIVATE_RANGES = tuple(
     ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 )
@@ -109,7 +113,7 @@ def check_pod_cidr(value: str) -> str:
 
 def _pattern(regex: re.Pattern[str], allowed: str) -> Any:
     def check(value: str) -> str:
-        if not regex.match(value):
+        if not regex.fullmatch(value):
             raise ValueError(f"must be {allowed}")
         return value
 
@@ -124,11 +128,11 @@ def check_tags(value: dict[str, str]) -> dict[str, str]:
     if len(value) > MAX_USER_TAGS:
         raise ValueError(f"at most {MAX_USER_TAGS} tags (AWS allows 50 per resource)")
     for key, item in value.items():
-        if not 1 <= len(key) <= 128 or not TAG_TEXT.match(key):
+        if not 1 <= len(key) <= 128 or not TAG_TEXT.fullmatch(key):
             raise ValueError(f"tag key {key!r} must be 1-128 letters, digits, spaces or '_.:/=+-@'")
         if key.lower().startswith("aws:"):
             raise ValueError(f"tag key {key!r}: the 'aws:' prefix is reserved by AWS")
-        if len(item) > 256 or not TAG_TEXT.match(item):
+        if len(item) > 256 or not TAG_TEXT.fullmatch(item):
             raise ValueError(
                 f"tag value {item!r} of {key!r} must be at most 256 letters, digits, spaces "
                 "or '_.:/=+-@'"
@@ -138,7 +142,7 @@ def check_tags(value: dict[str, str]) -> dict[str, str]:
 
 def instance_architecture(instance_type: str) -> Literal["amd64", "arm64"]:
     family = instance_type.split(".", 1)[0].split("-", 1)[0]
-    return "arm64" if ARM_FAMILY.match(family) else "amd64"
+    return "arm64" if ARM_FAMILY.fullmatch(family) else "amd64"
 
 
 VpcCidr = Annotated[str, AfterValidator(check_vpc_cidr)]
