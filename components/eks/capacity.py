@@ -36,7 +36,7 @@ def existing_subnet_warnings(eks: EksSettings, subnets: list[ExistingSubnet]) ->
         return []
     nodes = instances.nodes_per_subnet(sum(g.max_size for g in groups), len(node_subnets))
     needed = nodes * max(per_node)
-    key = "privateSubnetIds" if eks.network.node_placement == "private" else "publicSubnetIds"
+    key = eks.network.node_subnet_key
     free = {s.id: s.available_addresses for s in subnets}
     return [
         f"cyperf-k8s:eks.network.{key}[{index}]: {subnet_id} has {free[subnet_id]} free "

@@ -60,25 +60,33 @@ def _node_subnet_nat_public_ips(eks: EksSettings) -> list[str]:
     "NAT gateways", secondary IPv4 addresses). Raises a Problem when a node subnet does not leave
     through a public NAT gateway."""
     network = eks.network
-    nat_by_subnet: dict[str, str | None] = {}
-    for subnet_id in dict.fromkeys(network.node_subnet_ids_given):
-        table_ids = aws.ec2.get_route_tables(
-            vpc_id=network.vpc_id,
-            filters=[
-                aws.ec2.GetRouteTablesFilterArgs(name="association.subnet-id", values=[subnet_id])
-            ],
-        ).ids
-        if not table_ids:
-            table_ids = aws.ec2.get_route_tables(
+
+    def tables(filter_name: str, value: str) -> list[str]:
+        return list(
+            aws.ec2.get_route_tables(
                 vpc_id=network.vpc_id,
-                filters=[
-                    aws.ec2.GetRouteTablesFilterArgs(name="association.main", values=["true"])
-                ],
+                filters=[aws.ec2.GetRouteTablesFilterArgs(name=filter_name, values=[value])],
             ).ids
-        routes = aws.ec2.get_route_table(route_table_id=table_ids[0]).routes
-        nat_by_subnet[subnet_id] = zones_of_region.default_route_nat(
-            [(route.cidr_block, route.nat_gateway_id) for route in routes]
         )
+
+    table_by_subnet: dict[str, str] = {}
+    main_table: list[str] = []  # looked up once, for the first subnet that needs it
+    for subnet_id in dict.fromkeys(network.node_subnet_ids_given):
+        own = tables("association.subnet-id", subnet_id)
+        if not own and not main_table:
+            main_table = tables("association.main", "true")
+        table_by_subnet[subnet_id] = (own or main_table)[0]
+    # Subnets usually share a table: read each once.
+    nat_by_table = {
+        table_id: zones_of_region.default_route_nat(
+            [
+                (route.cidr_block, route.nat_gateway_id)
+                for route in aws.ec2.get_route_table(route_table_id=table_id).routes
+            ]
+        )
+        for table_id in dict.fromkeys(table_by_subnet.values())
+    }
+    nat_by_subnet = {subnet: nat_by_table[table] for subnet, table in table_by_subnet.items()}
     nats = {
         nat_id: aws.ec2.get_nat_gateway(id=nat_id)
         for nat_id in dict.fromkeys(n for n in nat_by_subnet.values() if n is not None)
@@ -138,7 +146,7 @@ class EksNetwork(pulumi.ComponentResource):
         if eks.network.creates_vpc:
             self._create(name, eks, zone_names)
         else:
-            self._existing(name, eks, existing, existing_nat_ips)
+            self._existing(eks, existing, existing_nat_ips)
         self.register_outputs(
             {
                 "vpcId": self.vpc_id,
@@ -244,7 +252,6 @@ class EksNetwork(pulumi.ComponentResource):
 
     def _existing(
         self,
-        name: str,
         eks: EksSettings,
         subnets: list[zones_of_region.ExistingSubnet],
         nat_ips: list[str],

@@ -49,8 +49,7 @@ def subnet_plan(network: NetworkSettings) -> list[SubnetPlan]:
     """Equal blocks of the VPC CIDR: public subnets first (one per zone), then private ones."""
     zones = network.zone_count
     vpc = ipaddress.IPv4Network(network.vpc_cidr)
-    new_prefix = vpc.prefixlen + (2 * zones - 1).bit_length()
-    blocks = list(vpc.subnets(new_prefix=new_prefix))
+    blocks = list(vpc.subnets(new_prefix=network.subnet_prefix))
     plan = [SubnetPlan(f"public-{i}", i, True, str(blocks[i])) for i in range(zones)]
     plan += [SubnetPlan(f"private-{i}", i, False, str(blocks[zones + i])) for i in range(zones)]
     return plan

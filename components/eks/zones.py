@@ -129,7 +129,7 @@ def existing_subnet_problems(
                 )
     zones = sorted({s.zone_id for s in subnets})
     if len(zones) < 2:
-        key = "privateSubnetIds" if network.node_placement == "private" else "publicSubnetIds"
+        key = network.node_subnet_key
         problems.append(
             Problem(
                 (*path, key),
@@ -157,7 +157,7 @@ def node_subnet_nat_problems(
     node subnet whose default route has no NAT gateway leaves from addresses nobody can know in
     advance (the nodes' own public IPs, a proxy, a transit network), and one through a private
     NAT gateway keeps a private source address."""
-    key = "privateSubnetIds" if network.node_placement == "private" else "publicSubnetIds"
+    key = network.node_subnet_key
     fixes = (
         "route the subnet through a public NAT gateway, use the controller's private address, or "
         "leave controllerSecurityGroupId out and allow the agents' egress address in the "

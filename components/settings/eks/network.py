@@ -70,9 +70,7 @@ class NetworkSettings(Model):
                             getattr(self, key),
                         )
                     )
-            placement_key = (
-                "privateSubnetIds" if self.node_placement == "private" else "publicSubnetIds"
-            )
+            placement_key = self.node_subnet_key
             placement = self.node_subnet_ids_given
             if not placement:
                 problems.append(
@@ -120,10 +118,7 @@ class NetworkSettings(Model):
                         )
                     )
             problems += self._zone_problems()
-            subnet_prefix = (
-                ipaddress.IPv4Network(self.vpc_cidr).prefixlen
-                + (2 * self.zone_count - 1).bit_length()
-            )
+            subnet_prefix = self.subnet_prefix
             if subnet_prefix > MAX_SUBNET_PREFIX:
                 problems.append(
                     Problem(
@@ -186,6 +181,19 @@ class NetworkSettings(Model):
         if self.availability_zone_ids is not None:
             return len(self.availability_zone_ids)
         return self.availability_zone_count
+
+    @property
+    def subnet_prefix(self) -> int:
+        """Prefix length of the created VPC's subnets: equal blocks, a public and a private one
+        per zone (components.eks.plan.subnet_plan)."""
+        return (
+            ipaddress.IPv4Network(self.vpc_cidr).prefixlen + (2 * self.zone_count - 1).bit_length()
+        )
+
+    @property
+    def node_subnet_key(self) -> str:
+        """The key listing an existing VPC's node subnets."""
+        return "privateSubnetIds" if self.node_placement == "private" else "publicSubnetIds"
 
     @property
     def node_subnet_ids_given(self) -> list[str]:

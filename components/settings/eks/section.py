@@ -139,10 +139,7 @@ class EksSettings(Model):
         per_node = [a for t in types if (a := instances.addresses_per_node(t)) is not None]
         if self.network.creates_vpc and per_node and not self.cni.prefix_delegation:
             network = self.network
-            prefix = (
-                ipaddress.IPv4Network(network.vpc_cidr).prefixlen
-                + (2 * network.zone_count - 1).bit_length()
-            )
+            prefix = network.subnet_prefix
             nodes = instances.nodes_per_subnet(
                 sum(g.max_size for g in groups.values()), network.zone_count
             )
