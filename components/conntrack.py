@@ -272,15 +272,6 @@ def plan(traffic: RoleTraffic) -> ConntrackPlan:
     )
 
 
-def destination_switch_reminder(time_wait_seconds: int = KERNEL_TIME_WAIT_SECONDS) -> str:
-    """The guide's rule for a test that switches between the ClusterIP and pod IPs."""
-    return (
-        f"the destination mode changed: wait at least {time_wait_seconds} s (the conntrack "
-        "TIME_WAIT timeout) after the last test before running the next one, or its connections "
-        "may match stale entries and fail"
-    )
-
-
 @dataclass(frozen=True)
 class PortRangeAdvice:
     """A client pod's net.ipv4.ip_local_port_range, and why."""

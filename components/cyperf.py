@@ -27,7 +27,6 @@ FIRST_RELEASE_WITHOUT_NATS_PORT = (3, 0)
 # The guide places agents with the node label `agenttype=client|server`.
 ROLE_LABEL = "agenttype"
 Role = Literal["client", "server"]
-ROLES: tuple[Role, ...] = ("client", "server")
 
 
 def release_version(tag: str) -> tuple[int, ...]:

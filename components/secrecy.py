@@ -1,10 +1,13 @@
 """Values set with `pulumi config set --secret` stay secret in everything derived from them.
 
-The settings remember every string of the keys set with `--secret` (`secret_values`). A rendered
-input or an output that mentions one of them is wrapped in `pulumi.Output.secret`, whatever key it
-came from, so a new setting or output needs no secret handling of its own. "Mentions": equals a
-secret string, contains one of at least `MIN_CONTAINED` characters, or has it as one of its
-`,`/`=`-separated parts (AGENT_TAGS renders `k=v,k=v`).
+The settings remember every string of the keys set with `--secret` (`secret_values`). A container
+env value (where secrets belong: the controller address, tags, license keys) and a stack output
+that mentions one of them is wrapped in `pulumi.Output.secret`, whatever key it came from.
+Other object fields (names, labels, annotations, selectors, Service settings) are registered as
+given: with a whole `agentGroups` set `--secret`, every role, type and quantity string of it is a
+"secret", and concealing each field that mentions one would hide whole objects for no gain.
+"Mentions": equals a secret string, contains one of at least `MIN_CONTAINED` characters, or has
+it as one of its `,`/`=`-separated parts (AGENT_TAGS renders `k=v,k=v`).
 """
 
 from __future__ import annotations

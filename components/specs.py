@@ -217,10 +217,11 @@ def deployment(
             # A pod that cannot be placed (no eligible node left under one-agent-per-node) fails
             # the rollout after this deadline instead of the provider's ten-minute default.
             "progressDeadlineSeconds": agents.rollout_timeout_seconds,
-            # RollingUpdate surges a pod before removing one; under one agent per node that pod
-            # has no node when replicas equal the eligible nodes, and the update stalls. Recreate
-            # never needs a spare node and restarts every agent of the group at once, so an update
-            # takes one pod start whatever the replica count (see README "Updating a stack").
+            # A template change from Pulumi recreates the whole Deployment (components/agents.py);
+            # this covers a rollout started in the cluster (`kubectl rollout restart`):
+            # RollingUpdate would surge a pod that, under one agent per node with replicas equal
+            # to the eligible nodes, has no node, and stall. Recreate never needs a spare node
+            # (README "Day two").
             "strategy": {"type": "Recreate"},
             "selector": {"matchLabels": selector_labels(group)},
             "template": {"metadata": template_metadata, "spec": pod_spec},

@@ -11,7 +11,6 @@ from components.conntrack import (
     MAX_TABLE_ENTRIES,
     RoleTraffic,
     client_local_port_range,
-    destination_switch_reminder,
     kube_proxy_default_max,
     plan,
 )
@@ -258,11 +257,6 @@ def test_the_output_shape_is_stable() -> None:
         "concurrentConnectionsPerNode": 0,
         "warnings": [],
     }
-
-
-def test_the_destination_switch_reminder_names_the_timeout() -> None:
-    assert "at least 120 s" in destination_switch_reminder()
-    assert "at least 60 s" in destination_switch_reminder(60)
 
 
 def test_port_range_stays_the_kernels_below_its_capacity() -> None:

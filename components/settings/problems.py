@@ -10,7 +10,7 @@ the lookup's callback with paths from the config root.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,11 +62,6 @@ def describe(value: Any) -> str:
 def render(problem: Problem) -> str:
     key = config_key(problem.path, problem.namespace)
     return f"{key}: {problem.message} ({describe(problem.value)})"
-
-
-def within(prefix: Path, problems: Iterable[Problem]) -> list[Problem]:
-    """The problems of a nested model, located from the config root."""
-    return [Problem((*prefix, *p.path), p.message, p.value, p.namespace) for p in problems]
 
 
 class Problems(ValueError):
