@@ -30,7 +30,16 @@ from typing import Any
 
 import yaml
 
-from bench.common import ROOT, Scratch, engine_config, med, stack_config, table
+from bench.common import (
+    ROOT,
+    Scratch,
+    engine_config,
+    med,
+    ratio_spread,
+    spread,
+    stack_config,
+    table,
+)
 from rig.local import Result, copy_project, own_rig, run_command
 
 STACK = "east-west"
@@ -218,17 +227,13 @@ def measure(runs: int, scratch: Scratch, env: dict[str, str]) -> list[Round]:
     return rounds
 
 
-def _spread(values: list[float], digits: int = 2, unit: str = "") -> str:
-    return f"{med(values):.{digits}f}{unit} [{min(values):.{digits}f}-{max(values):.{digits}f}]"
-
-
 def report(rounds: list[Round]) -> str:
     def seconds(tool: str, step: str) -> list[float]:
         return [r.seconds[tool][step] for r in rounds]
 
     def ratios(tool: str, step: str, baseline: str) -> str:
         paired = [r.seconds[tool][step] / r.seconds[baseline][step] for r in rounds]
-        return _spread(paired, 2, "x")
+        return ratio_spread(paired)
 
     labels = {
         "up": "`up --skip-preview` / `apply` + `rollout status` + reads",
@@ -240,9 +245,9 @@ def report(rounds: list[Round]) -> str:
     main_rows = [
         [
             labels[step],
-            _spread(seconds("project", step)),
-            _spread(seconds("bare", step)),
-            _spread(seconds("kubectl", step)),
+            spread(seconds("project", step), digits=2),
+            spread(seconds("bare", step), digits=2),
+            spread(seconds("kubectl", step), digits=2),
             ratios("project", step, "bare"),
             ratios("project", step, "kubectl"),
             ratios("bare", step, "kubectl"),

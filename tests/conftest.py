@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
+
 from components.settings.problems import PROJECT
 from mocks.cluster import ClusterMocks, ClusterState, default_cluster_state
 from mocks.harness import run_program
@@ -104,3 +106,13 @@ def _run(
         StackRun(monitor.registered, plain(exports), monitor.outputs, secret_exports),
         error,
     )
+
+
+@pytest.fixture
+def logged_warnings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What the program logs with `pulumi.log.warn` (preview shows these), in order."""
+    import pulumi
+
+    found: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *a, **k: found.append(message))
+    return found

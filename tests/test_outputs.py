@@ -178,24 +178,20 @@ def test_load_balancer_address_reaches_the_outputs() -> None:
     assert run.exports["controllerSetup"]["dutHost"]["s"]["loadBalancerAddress"] == "nlb.example"
 
 
-def test_fewer_ready_pod_ips_than_replicas_is_said(monkeypatch: pytest.MonkeyPatch) -> None:
-    import pulumi
-
-    warnings: list[str] = []
-    monkeypatch.setattr(pulumi.log, "warn", lambda message, *a, **k: warnings.append(message))
+def test_fewer_ready_pod_ips_than_replicas_is_said(logged_warnings: list[str]) -> None:
     state = default_cluster_state(
         endpoints={"cyperf-agent-service": endpoints(["10.2.0.4"], ["10.2.0.5"])}
     )
     groups = [{"name": "server", "role": "server", "replicas": 2}]
     run = run_stack(config_of(controllerAddress="10.1.2.3", agentGroups=groups), state)
     assert run.exports["serverPodIps"] == {"server": ["10.2.0.4"]}
-    assert [w for w in warnings if "serverPodIps" in w] == [
+    assert [w for w in logged_warnings if "serverPodIps" in w] == [
         "serverPodIps[server] lists 1 of 2 servers: the cluster's Endpoints had not caught up "
         "with the pods when they were read. Run `pulumi up` again (it re-reads them) before "
         "typing the addresses into the controller."
     ]
     # Complete lists, and servers that turn ready only during a test, say nothing.
-    warnings.clear()
+    logged_warnings.clear()
     groups[0]["readiness"] = {"mode": "http-health-check"}
     run_stack(config_of(controllerAddress="10.1.2.3", agentGroups=groups), state)
-    assert [w for w in warnings if "serverPodIps" in w] == []
+    assert [w for w in logged_warnings if "serverPodIps" in w] == []

@@ -50,7 +50,9 @@ def spec_is_secret(run: StackRun, group: str) -> bool:
 
 def test_without_secret_keys_nothing_is_secret() -> None:
     run = run_with(())
-    assert all(not r.secret_paths for r in run.resources if r.typ.startswith("kubernetes:"))
+    kubernetes_objects = [r for r in run.resources if r.typ.startswith("kubernetes:")]
+    assert len(kubernetes_objects) >= 3  # namespace, two Deployments, the Service
+    assert all(not r.secret_paths for r in kubernetes_objects)
     assert run.secret_exports == set()
     assert run.exports["controllerAddress"] == CONTROLLER
 

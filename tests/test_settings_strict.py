@@ -213,14 +213,12 @@ def test_doubtful_controller_addresses_are_accepted_with_a_warning(address: str)
     assert warning is not None and address in warning
 
 
-def test_the_program_warns_about_a_documentation_address(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_program_warns_about_a_documentation_address(logged_warnings: list[str]) -> None:
     from tests.conftest import default_cluster_state, run_stack
 
-    warnings: list[str] = []
-    monkeypatch.setattr(pulumi.log, "warn", lambda message, *a, **k: warnings.append(message))
     state = default_cluster_state(endpoints={"cyperf-agent-service": {"subsets": []}})
     run_stack(config_of(controllerAddress="192.0.2.10"), state)
-    assert any("documentation address" in w for w in warnings), warnings
+    assert any("documentation address" in w for w in logged_warnings), logged_warnings
 
 
 @pytest.mark.parametrize(

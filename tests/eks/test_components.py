@@ -112,21 +112,17 @@ def test_calico_cluster_inputs(calico: EksRun) -> None:
     assert "vpcCniOptions" not in cluster.inputs
 
 
-def test_extended_support_version_warns_at_preview(monkeypatch: pytest.MonkeyPatch) -> None:
-    import pulumi
-
-    warnings: list[str] = []
-    monkeypatch.setattr(pulumi.log, "warn", lambda message, *a, **k: warnings.append(message))
+def test_extended_support_version_warns_at_preview(logged_warnings: list[str]) -> None:
     run = run_provision(eks_config({"cluster": {"kubernetesVersion": "1.33"}}))
     assert run.one(CLUSTER).inputs["version"] == "1.33"
-    assert [w for w in warnings if "kubernetesVersion" in w] == [
+    assert [w for w in logged_warnings if "kubernetesVersion" in w] == [
         "cyperf-k8s:eks.cluster.kubernetesVersion: 1.33 left EKS standard support on 2026-07-29 "
         "and is in extended support until 2027-07-29 (billed at the extended-support cluster "
         "rate); use a version in standard support such as '1.35'"
     ]
-    warnings.clear()
+    logged_warnings.clear()
     run_provision(eks_config())
-    assert [w for w in warnings if "kubernetesVersion" in w] == []
+    assert [w for w in logged_warnings if "kubernetesVersion" in w] == []
 
 
 def test_deploying_identity_in_admin_principal_arns_stops_before_any_resource() -> None:
@@ -214,11 +210,7 @@ def test_nat_per_zone_and_explicit_zones() -> None:
             }
         )
     )
-    [lookup] = [
-        i
-        for i in run.mocks.invokes
-        if i.token == "aws:index/getAvailabilityZones:getAvailabilityZones"
-    ]
+    [lookup] = [i for i in run.mocks.invokes if i.token == ZONE_LOOKUP]
     # Explicit zones are checked against the unfiltered lookup (to name a refused zone's ID).
     assert "excludeZoneIds" not in lookup.args
     zones = {s.name: s.inputs["availabilityZone"] for s in run.of_type("aws:ec2/subnet:Subnet")}
@@ -252,11 +244,7 @@ def test_zones_skip_the_ones_eks_refuses() -> None:
     """EKS cannot place cluster subnets in use1-az3 (EKS subnet requirements); the account's
     first zone name maps to it here, so the stack takes the next two."""
     run = run_provision(eks_config(), EksMocks(zone_ids=ZONES_WITH_USE1_AZ3))
-    [lookup] = [
-        i
-        for i in run.mocks.invokes
-        if i.token == "aws:index/getAvailabilityZones:getAvailabilityZones"
-    ]
+    [lookup] = [i for i in run.mocks.invokes if i.token == ZONE_LOOKUP]
     assert lookup.args["excludeZoneIds"] == ["use1-az3", "usw1-az2", "cac1-az3"]
     zones = _subnet_zones(run)
     assert zones["eks-network-public-0"] == zones["eks-network-private-0"] == "us-east-1b"
@@ -425,26 +413,22 @@ def test_existing_vpc_public_controller_without_nat_stops_before_any_resource() 
 
 
 def test_existing_node_subnet_short_of_free_addresses_warns(
-    monkeypatch: pytest.MonkeyPatch,
+    logged_warnings: list[str],
 ) -> None:
     """VPC CNI: 2 groups x maxSize 2 over 2 subnets = 2 nodes a subnet, c5.2xlarge holds two
     ENIs of 15 addresses: 60 needed; a1 has 40 free. Calico pods take no VPC addresses."""
-    import pulumi
-
-    warnings: list[str] = []
-    monkeypatch.setattr(pulumi.log, "warn", lambda message, *a, **k: warnings.append(message))
     short = {"subnet-0aaaaaaaaaaaaaaa1": {"availableIpAddressCount": 40}}
     run_provision(eks_config({"network": EXISTING_NETWORK}), EksMocks(subnet_changes=short))
-    assert [w for w in warnings if "free addresses" in w] == [
+    assert [w for w in logged_warnings if "free addresses" in w] == [
         "cyperf-k8s:eks.network.privateSubnetIds[0]: subnet-0aaaaaaaaaaaaaaa1 has 40 free "
         "addresses; with the VPC CNI up to 2 node(s) there hold about 30 each (two ENIs, "
         "WARM_ENI_TARGET=1), 60 in all: nodes may get no pod addresses; use larger subnets, more "
         "of them, or cni.prefixDelegation"
     ]
-    warnings.clear()
+    logged_warnings.clear()
     calico = {"network": EXISTING_NETWORK, "cni": {"type": "calico-vxlan"}}
     run_provision(eks_config(calico), EksMocks(subnet_changes=short))
-    assert [w for w in warnings if "free addresses" in w] == []
+    assert [w for w in logged_warnings if "free addresses" in w] == []
 
 
 def test_existing_vpc_private_nat_stops_before_any_resource() -> None:
@@ -661,7 +645,6 @@ def test_outputs(calico: EksRun) -> None:
     assert outputs["serviceCidr"] == "10.100.0.0/16"
     # The stack exports clusterDnsIp from this (through DutOutputs), for both cluster paths.
     assert calico.access.dns_server_ip == "10.100.0.10"
-    assert calico.access.dns_server_ip == "10.100.0.10"
     assert any("reachable only inside the cluster" in n for n in outputs["notes"])
     # What AWS reports (the launch template's image, read back), and that config pins nothing.
     assert outputs["nodeImages"] == {
@@ -673,13 +656,9 @@ def test_outputs(calico: EksRun) -> None:
     }
 
 
-def test_pinned_ami_on_the_calico_path(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pinned_ami_on_the_calico_path(logged_warnings: list[str]) -> None:
     """Custom user data (Calico's maxPods): pulumi-eks would read the SSM "recommended" AMI on
     every run; a pinned amiId goes in instead, with its OS and without amiType."""
-    import pulumi
-
-    warnings: list[str] = []
-    monkeypatch.setattr(pulumi.log, "warn", lambda message, *a, **k: warnings.append(message))
     pins = {"client": "ami-0123456789abcdef0", "server": "ami-0fedcba9876543210"}
     config = eks_config(
         {
@@ -701,30 +680,22 @@ def test_pinned_ami_on_the_calico_path(monkeypatch: pytest.MonkeyPatch) -> None:
         role: {"amiId": ami, "pinnedBy": f"eks.nodeGroups.{role}.amiId"}
         for role, ami in pins.items()
     }
-    assert [w for w in warnings if "nodeGroups" in w] == []
+    assert [w for w in logged_warnings if "nodeGroups" in w] == []
     # A new pin is a new input (a deliberate change); the same config, the same inputs.
     again = {g.name: g.inputs for g in run_provision(config).of_type(NODE_GROUP)}
     assert again == groups
 
 
-def test_instance_types_outside_the_eni_table_warn(monkeypatch: pytest.MonkeyPatch) -> None:
-    import pulumi
-
-    warnings: list[str] = []
-    monkeypatch.setattr(pulumi.log, "warn", lambda message, *a, **k: warnings.append(message))
+def test_instance_types_outside_the_eni_table_warn(logged_warnings: list[str]) -> None:
     run_provision(eks_config({"nodeGroups": {"server": {"instanceTypes": ["c6in.8xlarge"]}}}))
-    assert [w for w in warnings if "ENI table" in w] == [
+    assert [w for w in logged_warnings if "ENI table" in w] == [
         "cyperf-k8s:eks.nodeGroups.server.instanceTypes: c6in.8xlarge is not in the stack's ENI "
         "table, so maxPods and the subnet size were not checked against its VPC CNI pod capacity "
         "(see awslabs/amazon-eks-ami eni-max-pods.txt)"
     ]
 
 
-def test_pinned_release_version_on_the_eks_managed_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    import pulumi
-
-    warnings: list[str] = []
-    monkeypatch.setattr(pulumi.log, "warn", lambda message, *a, **k: warnings.append(message))
+def test_pinned_release_version_on_the_eks_managed_path(logged_warnings: list[str]) -> None:
     config = eks_config({"nodeGroups": {"client": {"amiReleaseVersion": "1.35.0-20260120"}}})
     run = run_provision(config)
     groups = {g.name: g.inputs for g in run.of_type(NODE_GROUP)}
@@ -733,7 +704,7 @@ def test_pinned_release_version_on_the_eks_managed_path(monkeypatch: pytest.Monk
     assert "releaseVersion" not in groups["eks-nodes-server"]
     # Unset, the AWS provider keeps the release EKS chose at creation (an optional, computed
     # input): nothing rolls on an AWS release, so nothing to warn about.
-    assert [w for w in warnings if "nodeGroups" in w] == []
+    assert [w for w in logged_warnings if "nodeGroups" in w] == []
     assert run.outputs["nodeImages"] == {
         "client": {
             "releaseVersion": "1.35.0-20260120",
