@@ -92,7 +92,7 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
 
 
 @contextmanager
-def stack_of(rig: Rig, name: str, config: dict[str, Any]) -> Iterator[str]:
+def stack_of(rig: Rig, name: str, config: dict[str, Any] | None = None) -> Iterator[str]:
     """A stack that is destroyed and removed however the test ends, so a failed test leaves no
     objects behind for the next one."""
     stack = rig.new_stack(name, config)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from rig.local import copy_project
-from tests.e2e.conftest import Rig
+from tests.e2e.conftest import Rig, stack_of
 
 pytestmark = pytest.mark.e2e
 
@@ -70,9 +70,7 @@ def probe(rig: Rig, tmp_path: Path) -> Rig:
 def test_a_transform_changes_a_packaged_components_child_and_keeps_its_first_value(
     probe: Rig,
 ) -> None:
-    stack = "probe"
-    probe.run("pulumi", "stack", "init", stack, "--non-interactive")
-    try:
+    with stack_of(probe, "probe") as stack:
         probe.pulumi("config", "set", "kept", "first", stack=stack)
         probe.up(stack)
         data = probe.kubectl_json("get", "configmap", "transform-probe", "-n", "default")["data"]
@@ -90,6 +88,3 @@ def test_a_transform_changes_a_packaged_components_child_and_keeps_its_first_val
             "kubectl", "get", "configmap", "transform-probe", "-n", "default", check=False
         )
         assert gone.returncode != 0 and "NotFound" in gone.text
-    finally:
-        probe.pulumi("destroy", "--yes", "--skip-preview", stack=stack, check=False)
-        probe.pulumi("stack", "rm", "--yes", "--force", stack=stack, check=False)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from components.node_tuning import daemonset_name
-from tests.e2e.conftest import CLIENT_NODES, NAMESPACE, Rig
+from tests.e2e.conftest import CLIENT_NODES, NAMESPACE, Rig, stack_of
 from tests.e2e.test_stacks import example_config, nothing_of_the_stack_left
 
 pytestmark = pytest.mark.e2e
@@ -56,76 +56,76 @@ def test_node_tuning_lands_on_exactly_the_agent_nodes_and_goes_away(rig: Rig) ->
     config["cyperf-k8s:conntrack"] = {"nodeTuning": True}
     tainted = sorted(CLIENT_NODES)[0]
     rig.run("kubectl", "taint", "nodes", tainted, TAINT)
-    stack = rig.new_stack("node-tuning", config)
     try:
-        rig.up(stack)
-        rig.wait_for(
-            lambda: running_on(rig, TUNING_PODS, CLIENT_NODES), f"tuning pods on {CLIENT_NODES}"
-        )
-        # Exactly where the client agents run: every client node, the tainted one included.
-        clients = live(rig.pods("run=cyperf-agent-client"))
-        assert nodes_of(clients) == nodes_of(live(rig.pods(TUNING_PODS))) == sorted(CLIENT_NODES)
-        everywhere = live(rig.kubectl_json("get", "pods", "-A", "-l", TUNING_PODS)["items"])
-        assert {p["metadata"]["namespace"] for p in everywhere} == {NAMESPACE}
-        assert nodes_of(everywhere) == sorted(CLIENT_NODES)  # no server or plain node
-        daemonset = rig.kubectl_json("get", "daemonset", "-n", NAMESPACE, DAEMONSET)
-        pod = daemonset["spec"]["template"]["spec"]
-        assert tuning_env(daemonset)["CONNTRACK_MAX"] == "175000"
-        assert pod["hostNetwork"] is True
-        assert {s["value"] for p in clients for s in p["spec"]["securityContext"]["sysctls"]} == {
-            "1024 65535"
-        }
+        with stack_of(rig, "node-tuning", config) as stack:
+            rig.up(stack)
+            rig.wait_for(
+                lambda: running_on(rig, TUNING_PODS, CLIENT_NODES), f"tuning pods on {CLIENT_NODES}"
+            )
+            # Exactly where the client agents run: every client node, the tainted one included.
+            clients = live(rig.pods("run=cyperf-agent-client"))
+            tuning = live(rig.pods(TUNING_PODS))
+            assert nodes_of(clients) == nodes_of(tuning) == sorted(CLIENT_NODES)
+            everywhere = live(rig.kubectl_json("get", "pods", "-A", "-l", TUNING_PODS)["items"])
+            assert {p["metadata"]["namespace"] for p in everywhere} == {NAMESPACE}
+            assert nodes_of(everywhere) == sorted(CLIENT_NODES)  # no server or plain node
+            daemonset = rig.kubectl_json("get", "daemonset", "-n", NAMESPACE, DAEMONSET)
+            pod = daemonset["spec"]["template"]["spec"]
+            assert tuning_env(daemonset)["CONNTRACK_MAX"] == "175000"
+            assert pod["hostNetwork"] is True
+            sysctls = [s for p in clients for s in p["spec"]["securityContext"]["sysctls"]]
+            assert {s["value"] for s in sysctls} == {"1024 65535"}
 
-        plan = rig.outputs(stack)["controllerSetup"]["conntrack"]["client"]
-        assert plan["nodeTuningDaemonSet"] == DAEMONSET
-        assert plan["configuredMax"] == 175_000
-        assert plan["requiredEntriesPerNode"] == 140_000
-        assert plan["kubeProxyDefault"] == 131_072
-        rig.pulumi("preview", "--expect-no-changes", stack=stack)
+            plan = rig.outputs(stack)["controllerSetup"]["conntrack"]["client"]
+            assert plan["nodeTuningDaemonSet"] == DAEMONSET
+            assert plan["configuredMax"] == 175_000
+            assert plan["requiredEntriesPerNode"] == 140_000
+            assert plan["kubeProxyDefault"] == 131_072
+            rig.pulumi("preview", "--expect-no-changes", stack=stack)
 
-        # Day two: a larger plan updates the DaemonSet in place; the agents are not touched.
-        agent_uids = {p["metadata"]["uid"] for p in clients}
-        rig.pulumi(
-            "config",
-            "set",
-            "--path",
-            "agentGroups[0].conntrack.peakConnectionsPerSecond",
-            "6000",
-            stack=stack,
-        )
-        rig.up(stack)
-        daemonset = rig.kubectl_json("get", "daemonset", "-n", NAMESPACE, DAEMONSET)
-        env = tuning_env(daemonset)
-        assert env["CONNTRACK_MAX"] == "325000"  # (2000/s x 120 s + 20000) x 1.25
-        rig.wait_for(
-            lambda: running_on(rig, TUNING_PODS, CLIENT_NODES), "updated tuning pods running"
-        )
-        assert {p["metadata"]["uid"] for p in live(rig.pods("run=cyperf-agent-client"))} == (
-            agent_uids
-        )
-        assert rig.outputs(stack)["controllerSetup"]["conntrack"]["client"]["configuredMax"] == (
-            325_000
-        )
-        rig.pulumi("preview", "--expect-no-changes", stack=stack)
+            # Day two: a larger plan updates the DaemonSet in place; the agents are not touched.
+            agent_uids = {p["metadata"]["uid"] for p in clients}
+            rig.pulumi(
+                "config",
+                "set",
+                "--path",
+                "agentGroups[0].conntrack.peakConnectionsPerSecond",
+                "6000",
+                stack=stack,
+            )
+            rig.up(stack)
+            daemonset = rig.kubectl_json("get", "daemonset", "-n", NAMESPACE, DAEMONSET)
+            env = tuning_env(daemonset)
+            assert env["CONNTRACK_MAX"] == "325000"  # (2000/s x 120 s + 20000) x 1.25
+            rig.wait_for(
+                lambda: running_on(rig, TUNING_PODS, CLIENT_NODES), "updated tuning pods running"
+            )
+            assert {p["metadata"]["uid"] for p in live(rig.pods("run=cyperf-agent-client"))} == (
+                agent_uids
+            )
+            client_plan = rig.outputs(stack)["controllerSetup"]["conntrack"]["client"]
+            assert client_plan["configuredMax"] == 325_000
+            rig.pulumi("preview", "--expect-no-changes", stack=stack)
 
-        # Tuning off removes the DaemonSet and its pods; the agents stay.
-        rig.pulumi("config", "set", "--path", "conntrack.nodeTuning", "false", stack=stack)
-        rig.up(stack)
-        rig.wait_for(lambda: rig.pods(TUNING_PODS) == [], "no tuning pod left")
-        assert rig.kubectl_json("get", "daemonsets", "-n", NAMESPACE)["items"] == []
-        assert nodes_of(live(rig.pods("run=cyperf-agent-client"))) == sorted(CLIENT_NODES)
-        assert (
-            rig.outputs(stack)["controllerSetup"]["conntrack"]["client"]["nodeTuningDaemonSet"]
-            is None
-        )
-        rig.pulumi("preview", "--expect-no-changes", stack=stack)
+            # Tuning off removes the DaemonSet and its pods; the agents stay.
+            rig.pulumi("config", "set", "--path", "conntrack.nodeTuning", "false", stack=stack)
+            rig.up(stack)
+            rig.wait_for(lambda: rig.pods(TUNING_PODS) == [], "no tuning pod left")
+            assert rig.kubectl_json("get", "daemonsets", "-n", NAMESPACE)["items"] == []
+            assert nodes_of(live(rig.pods("run=cyperf-agent-client"))) == sorted(CLIENT_NODES)
+            assert (
+                rig.outputs(stack)["controllerSetup"]["conntrack"]["client"]["nodeTuningDaemonSet"]
+                is None
+            )
+            rig.pulumi("preview", "--expect-no-changes", stack=stack)
 
-        # On again, then destroy: nothing of it is left anywhere.
-        rig.pulumi("config", "set", "--path", "conntrack.nodeTuning", "true", stack=stack)
-        rig.up(stack)
-        rig.wait_for(lambda: running_on(rig, TUNING_PODS, CLIENT_NODES), "tuning pods back on")
-        rig.remove_stack(stack)
-        nothing_of_the_stack_left(rig)
-        assert rig.kubectl_json("get", "daemonsets,pods", "-A", "-l", TUNING_PODS)["items"] == []
+            # On again, then destroy: nothing of it is left anywhere.
+            rig.pulumi("config", "set", "--path", "conntrack.nodeTuning", "true", stack=stack)
+            rig.up(stack)
+            rig.wait_for(lambda: running_on(rig, TUNING_PODS, CLIENT_NODES), "tuning pods back on")
+            rig.remove_stack(stack)
+            nothing_of_the_stack_left(rig)
+            leftovers = rig.kubectl_json("get", "daemonsets,pods", "-A", "-l", TUNING_PODS)
+            assert leftovers["items"] == []
     finally:
         rig.run("kubectl", "taint", "nodes", tainted, f"{TAINT}-", check=False)

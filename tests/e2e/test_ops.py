@@ -21,7 +21,15 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.e2e.conftest import CLIENT_NODES, NAMESPACE, ROOT, SERVER_NODES, Result, Rig
+from tests.e2e.conftest import (
+    CLIENT_NODES,
+    NAMESPACE,
+    ROOT,
+    SERVER_NODES,
+    Result,
+    Rig,
+    stack_of,
+)
 from tests.ops.fake_controller import FakeController, agent_json, serve
 
 pytestmark = pytest.mark.e2e
@@ -35,12 +43,13 @@ OLD = "2020-01-01T00:00:00.000000000Z"
 @pytest.fixture(scope="module")
 def deployed(rig: Rig) -> Iterator[str]:
     config = dict(yaml.safe_load((ROOT / "stacks" / "Pulumi.east-west.yaml").read_text())["config"])
-    rig.new_stack(STACK, config)
-    # Set before `up`: the program must leave the cyperf-ops namespace alone.
-    rig.pulumi("config", "set", "--secret", "cyperf-ops:controllerOfflineToken", TOKEN, stack=STACK)
-    rig.up(STACK)
-    yield STACK
-    rig.remove_stack(STACK)
+    with stack_of(rig, STACK, config):
+        # Set before `up`: the program must leave the cyperf-ops namespace alone.
+        rig.pulumi(
+            "config", "set", "--secret", "cyperf-ops:controllerOfflineToken", TOKEN, stack=STACK
+        )
+        rig.up(STACK)
+        yield STACK
 
 
 def agent_pods(rig: Rig) -> list[dict[str, Any]]:
