@@ -81,6 +81,39 @@ def run_stack_expecting_error(
     return error, run
 
 
+UNKNOWN_KEY_HIDDEN = "(value hidden: the values of unknown keys are never shown)"
+
+
+def refused(settings: dict[str, Any], key: str, allowed: str) -> str:
+    """Run a config the program must refuse before any resource; returns the problem line naming
+    `key`, after checking it says `allowed` and shows the bad value (or hides it: an unknown
+    key's value, or a secret)."""
+    import pulumi
+
+    error, run = run_stack_expecting_error(config_of(**settings))
+    # The engine prints a RunError's message without a traceback.
+    assert isinstance(error, pulumi.RunError), repr(error)
+    message = str(error)
+    assert message.startswith("invalid stack configuration:"), message
+    line = next((p for p in message.splitlines() if f"cyperf-k8s:{key}:" in p), None)
+    assert line is not None, message
+    assert allowed in line, line
+    if "is not a known setting" in line:
+        assert line.endswith(UNKNOWN_KEY_HIDDEN), line
+    else:
+        assert "(got " in line or "(value hidden: it is a secret)" in line, line
+    assert run.resources == [], [r.name for r in run.resources]
+    return line
+
+
+def server(**extra: Any) -> dict[str, Any]:
+    return {"name": "server", "role": "server", **extra}
+
+
+def client(**extra: Any) -> dict[str, Any]:
+    return {"name": "client", "role": "client", **extra}
+
+
 def _run(
     config: dict[str, str],
     mocks: ClusterMocks,

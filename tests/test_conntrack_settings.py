@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import pulumi
 import pytest
 
 from components.settings.conntrack import local_port_range_sysctl
 from components.settings.loading import parse_settings
-from tests.conftest import config_of, run_stack_expecting_error
+from tests.conftest import config_of, refused
 
 
 def client(**extra: Any) -> dict[str, Any]:
@@ -221,16 +220,4 @@ BAD: list[tuple[str, dict[str, Any], str, str]] = [
 def test_bad_conntrack_config_is_rejected_before_any_resource(
     settings: dict[str, Any], key: str, allowed: str
 ) -> None:
-    error, run = run_stack_expecting_error(config_of(**settings))
-    assert isinstance(error, pulumi.RunError), repr(error)
-    message = str(error)
-    assert message.startswith("invalid stack configuration:"), message
-    line = next((p for p in message.splitlines() if f"cyperf-k8s:{key}:" in p), None)
-    assert line is not None, message
-    assert allowed in line, line
-    # An unknown key's value is never shown (it may be a misplaced secret).
-    if "is not a known setting" in line:
-        assert line.endswith("(value hidden: the values of unknown keys are never shown)"), line
-    else:
-        assert "(got " in line, line
-    assert run.resources == [], [r.name for r in run.resources]
+    refused(settings, key, allowed)

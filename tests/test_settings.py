@@ -9,20 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pulumi
 import pytest
 
 from components.settings.loading import parse_settings
 from components.settings.problems import Problems
-from tests.conftest import config_of, run_stack_expecting_error
-
-
-def server(**extra: Any) -> dict[str, Any]:
-    return {"name": "server", "role": "server", **extra}
-
-
-def client(**extra: Any) -> dict[str, Any]:
-    return {"name": "client", "role": "client", **extra}
+from tests.conftest import client, config_of, refused, server
 
 
 def test_defaults_are_the_guides_east_west_pair() -> None:
@@ -338,18 +329,7 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
 def test_bad_config_is_rejected_before_any_resource(
     settings: dict[str, Any], key: str, allowed: str
 ) -> None:
-    error, run = run_stack_expecting_error(config_of(**settings))
-    # The engine prints a RunError's message without a traceback.
-    assert isinstance(error, pulumi.RunError), repr(error)
-    message = str(error)
-    assert message.startswith("invalid stack configuration:")
-    assert f"cyperf-k8s:{key}" in message, message
-    assert allowed in message, message
-    # The line naming the key also shows the offending value.
-    line = next(p for p in message.splitlines() if f"cyperf-k8s:{key}" in p)
-    hidden = "(value hidden: the values of unknown keys are never shown)"
-    assert "(got " in line or ("not a known" in line and hidden in line), line
-    assert run.resources == [], [r.name for r in run.resources]
+    refused(settings, key, allowed)
 
 
 def test_the_table_is_big_enough() -> None:

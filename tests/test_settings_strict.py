@@ -7,13 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pulumi
 import pytest
 
 from components.settings.fields import controller_address_warning
 from components.settings.loading import parse_settings
 from components.settings.problems import Problems
-from tests.conftest import config_of, run_stack_expecting_error
+from tests.conftest import config_of, refused, server
 
 KUBECONFIG = (
     "apiVersion: v1\nkind: Config\n"
@@ -23,23 +22,8 @@ KUBECONFIG = (
 )
 
 
-def server(**extra: Any) -> dict[str, Any]:
-    return {"name": "server", "role": "server", **extra}
-
-
 def group_service(**service: Any) -> dict[str, Any]:
     return {"agentGroups": [server(service=service)]}
-
-
-def refused(settings: dict[str, Any], key: str, allowed: str) -> str:
-    error, run = run_stack_expecting_error(config_of(**settings))
-    assert isinstance(error, pulumi.RunError), repr(error)
-    line = next((p for p in str(error).splitlines() if f"cyperf-k8s:{key}:" in p), None)
-    assert line is not None, str(error)
-    assert allowed in line, line
-    assert "(got " in line or "(value hidden" in line, line
-    assert run.resources == [], [r.name for r in run.resources]
-    return line
 
 
 TRAILING_NEWLINE_AND_NON_ASCII = [
