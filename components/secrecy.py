@@ -6,8 +6,8 @@ that mentions one of them is wrapped in `pulumi.Output.secret`, whatever key it 
 Other object fields (names, labels, annotations, selectors, Service settings) are registered as
 given: with a whole `agentGroups` set `--secret`, every role, type and quantity string of it is a
 "secret", and concealing each field that mentions one would hide whole objects for no gain.
-"Mentions": equals a secret string, contains one of at least `MIN_CONTAINED` characters, or has
-it as one of its `,`/`=`-separated parts (AGENT_TAGS renders `k=v,k=v`).
+"Mentions": equals a secret string, contains one of at least `MIN_SECRET_SUBSTRING` characters,
+or has it as one of its `,`/`=`-separated parts (AGENT_TAGS renders `k=v,k=v`).
 """
 
 from __future__ import annotations
@@ -18,16 +18,14 @@ from typing import Any
 
 import pulumi
 
-# Shorter secret strings count only when they are a whole value or a whole part of one; anything
-# else would mark most outputs secret for a one-letter tag.
-MIN_CONTAINED = 4
+from components.settings.loading import MIN_SECRET_SUBSTRING
 
 
 def mentions(value: Any, secrets: frozenset[str]) -> bool:
     if isinstance(value, str):
         return (
             value in secrets
-            or any(len(s) >= MIN_CONTAINED and s in value for s in secrets)
+            or any(len(s) >= MIN_SECRET_SUBSTRING and s in value for s in secrets)
             or any(part in secrets for part in re.split(r"[,=]", value))
         )
     if isinstance(value, Mapping):

@@ -14,6 +14,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, model_validator
 
 from components import conntrack
+from components.node_tuning import DEFAULT_INTERVAL_SECONDS
 from components.settings.fields import Model
 from components.settings.problems import Problem, raise_any
 
@@ -46,7 +47,7 @@ class ConntrackSettings(Model):
     time_wait_seconds: int | None = Field(default=None, ge=1, le=3600)
     headroom: float = Field(default=conntrack.DEFAULT_HEADROOM, ge=1.0, le=conntrack.MAX_HEADROOM)
     # How soon a kube-proxy restart (which resets the maximum) is undone.
-    interval_seconds: int = Field(default=30, ge=5, le=3600)
+    interval_seconds: int = Field(default=DEFAULT_INTERVAL_SECONDS, ge=5, le=3600)
     # Existing clusters only: the agent nodes' CPUs, which give kube-proxy's default table size.
     node_vcpus: int | None = Field(default=None, ge=1, le=4096)
 

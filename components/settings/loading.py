@@ -35,9 +35,10 @@ TYPE_MESSAGES = {
     "list_type": "must be a list",
     "model_type": "must be a map of settings",
 }
-# Secret values shorter than this are not scrubbed from messages (they would garble the text
-# and hide little).
-MIN_SCRUBBED_LENGTH = 4
+# Secret strings shorter than this count only as whole values: they are not scrubbed from inside
+# messages, nor does a longer text that contains one count as secret (components.secrecy); either
+# would garble or conceal most text for a one-letter tag and hide little.
+MIN_SECRET_SUBSTRING = 4
 
 
 def _decode(key: str, raw: Any) -> Any:
@@ -80,7 +81,7 @@ def string_leaves(value: Any) -> set[str]:
 def _conceal(problem: Problem, secrets: set[str], secret_keys: frozenset[str]) -> Problem:
     message = problem.message
     for text in sorted(secrets, key=len, reverse=True):
-        if len(text) >= MIN_SCRUBBED_LENGTH:
+        if len(text) >= MIN_SECRET_SUBSTRING:
             message = message.replace(repr(text), "<secret>").replace(text, "<secret>")
     value = problem.value
     if problem.path and problem.path[0] in secret_keys:

@@ -234,10 +234,6 @@ class StackSettings(Model):
         self._secret_values = values
 
     @property
-    def server_groups(self) -> list[AgentGroup]:
-        return [g for g in self.agent_groups if g.role == "server"]
-
-    @property
     def client_groups(self) -> list[AgentGroup]:
         return [g for g in self.agent_groups if g.role == "client"]
 
