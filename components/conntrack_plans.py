@@ -18,39 +18,16 @@ Decisions (issue 12; facts and sources in README "Conntrack"):
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from components import conntrack, node_tuning, specs
+from components.ec2_instances import instance_vcpus
 from components.settings.agent_groups import AgentGroup
 from components.settings.conntrack import default_local_port_range, local_port_range_sysctl
 from components.settings.fields import version_numbers
 from components.settings.problems import Problem, raise_any
 from components.settings.stack import StackSettings
-
-# EC2 families whose sizes follow one rule: `large` has 2 vCPUs, `xlarge` 4, `<n>xlarge` 4 x n
-# (EC2 User Guide, "Amazon EC2 instance type specifications": general purpose, compute and memory
-# optimized). Other families (burstable t*, `medium`, `metal`, GPU and storage types) vary and
-# are left unknown rather than guessed.
-REGULAR_FAMILIES = frozenset(
-    {
-        *("c5", "c5a", "c5n", "c6a", "c6i", "c6in", "c7a", "c7i", "c6g", "c6gn", "c7g", "c7gn"),
-        *("m5", "m5a", "m5n", "m6a", "m6i", "m6in", "m7a", "m7i", "m6g", "m7g"),
-        *("r5", "r5a", "r5n", "r6a", "r6i", "r7a", "r7i", "r6g", "r7g"),
-    }
-)
-REGULAR_SIZE = re.compile(r"^(large|(\d*)xlarge)$")
-
-
-def instance_vcpus(instance_type: str) -> int | None:
-    family, _, size = instance_type.partition(".")
-    match = REGULAR_SIZE.match(size)
-    if family not in REGULAR_FAMILIES or match is None:
-        return None
-    if match.group(1) == "large":
-        return 2
-    return 4 * int(match.group(2) or 1)
 
 
 def _eks_node_types(settings: StackSettings, group: AgentGroup) -> list[str] | None:

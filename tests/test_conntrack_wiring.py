@@ -9,7 +9,7 @@ import pulumi
 import pytest
 from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
 
-from components import conntrack, conntrack_plans, node_tuning
+from components import conntrack, conntrack_plans, ec2_instances, node_tuning
 from components.settings.loading import parse_settings
 from policy.pack import POLICIES
 from tests.conftest import StackRun, config_of, default_cluster_state, run_stack
@@ -256,7 +256,7 @@ def test_aws_plans_warn_about_security_group_tracking_and_unknown_types(
     ],
 )
 def test_instance_vcpus_table(instance_type: str, vcpus: int | None) -> None:
-    assert conntrack_plans.instance_vcpus(instance_type) == vcpus
+    assert ec2_instances.instance_vcpus(instance_type) == vcpus
 
 
 def test_groups_sharing_nodes_are_planned_together() -> None:

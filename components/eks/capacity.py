@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from components import ec2_instances as instances
 from components.eks.zones import ExistingSubnet
-from components.settings.eks import instances
 from components.settings.eks.section import EksSettings
 
 

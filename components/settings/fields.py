@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -37,6 +38,29 @@ MAX_ANNOTATIONS_BYTES = 256 * 1024
 
 
 # --- reusable field checks; each raises ValueError with "what is allowed" --------------------
+
+
+def matches(
+    pattern: re.Pattern[str], allowed: str, max_length: int | None = None
+) -> Callable[[str], str]:
+    """The one shape of a pattern-checked field: `Annotated[str, AfterValidator(matches(...))]`
+    refuses with `must be <allowed>` unless the whole value matches (and fits `max_length`)."""
+
+    def check(value: str) -> str:
+        if (max_length is not None and len(value) > max_length) or not pattern.fullmatch(value):
+            raise ValueError(f"must be {allowed}")
+        return value
+
+    return check
+
+
+def check_part(what: str, value: str, check: Callable[[str], str]) -> str:
+    """Checks one part of a larger value (a map key, a list item) and names it in the message:
+    `<what> '<value>' <what is allowed>`."""
+    try:
+        return check(value)
+    except ValueError as err:
+        raise ValueError(f"{what} {value!r} {err}") from None
 
 
 def check_dns_label(value: str) -> str:
@@ -280,9 +304,13 @@ def memory_bytes(value: str) -> int:
 
 
 class Model(BaseModel):
-    """Config objects: camelCase keys as in YAML, unknown keys (typos) rejected."""
+    """Config objects: camelCase keys as in YAML, unknown keys (typos) rejected.
+
+    Each field's description is the attribute docstring under it (the one source of the
+    configuration reference, docs/configuration.md)."""
 
     model_config = ConfigDict(
+        use_attribute_docstrings=True,
         extra="forbid",
         alias_generator=to_camel,
         populate_by_name=True,

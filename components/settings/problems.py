@@ -81,3 +81,32 @@ class Problems(ValueError):
 def raise_any(problems: Sequence[Problem]) -> None:
     if problems:
         raise Problems(problems)
+
+
+@dataclass(frozen=True)
+class KeyWarning:
+    """A setting that is accepted but probably not what was meant, or a consequence the user
+    should know before `up`: rendered like a `Problem` (`cyperf-k8s:<key path>: <message>`) and
+    logged once by `components.warn`. Named so it does not shadow Python's own `Warning`."""
+
+    path: Path
+    message: str
+    namespace: str = PROJECT
+
+    def __str__(self) -> str:
+        return f"{config_key(self.path, self.namespace)}: {self.message}"
+
+
+def only_with(condition: str, current: Any, fix: str = "remove it") -> str:
+    """The one sentence shape for a key that applies only together with another setting:
+    `applies only with <condition> (<current>); <fix>`."""
+    return f"applies only with {condition} ({current}); {fix}"
+
+
+def repeated(values: Sequence[Any]) -> list[Any]:
+    """The values that occur more than once, sorted (for the uniqueness checks)."""
+    seen: set[Any] = set()
+    twice: set[Any] = set()
+    for value in values:
+        (twice if value in seen else seen).add(value)
+    return sorted(twice)

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from components.settings.eks import instances, versions
+from components import ec2_instances as instances
+from components.settings.eks import versions
 from components.settings.eks.cluster import cluster_dns_ip
 from components.settings.eks.fields import instance_architecture
 from components.settings.eks.stack import EksStackSettings, controller_reached_through_nat

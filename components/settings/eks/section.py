@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from components.settings.eks import instances
+from components import ec2_instances as instances
 from components.settings.eks.cluster import ClusterSettings
 from components.settings.eks.cni import CniSettings
 from components.settings.eks.fields import AwsTags, SecurityGroupId

@@ -1,4 +1,11 @@
-"""Pod capacity of EC2 instance types with the AWS VPC CNI (secondary IPs, no prefix delegation).
+"""Facts about EC2 instance types the stack uses without an AWS call: vCPUs (which give
+kube-proxy's default conntrack table size) and pod capacity with the AWS VPC CNI (secondary IPs,
+no prefix delegation).
+
+vCPUs: families whose sizes follow one rule, `large` has 2 vCPUs, `xlarge` 4, `<n>xlarge` 4 x n
+(EC2 User Guide, "Amazon EC2 instance type specifications": general purpose, compute and memory
+optimized). Other families (burstable t*, `medium`, `metal`, GPU and storage types) vary and are
+left unknown rather than guessed.
 
 ENIs and IPv4 addresses per ENI of a few instance types, from awslabs/amazon-eks-ami
 `eni-max-pods.txt`, whose values are `ENIs * (IPv4 per ENI - 1) + 2` (the first address of each
@@ -10,6 +17,27 @@ network interface per instance type" gives the two factors. Types not listed are
 from __future__ import annotations
 
 import math
+import re
+
+REGULAR_FAMILIES = frozenset(
+    {
+        *("c5", "c5a", "c5n", "c6a", "c6i", "c6in", "c7a", "c7i", "c6g", "c6gn", "c7g", "c7gn"),
+        *("m5", "m5a", "m5n", "m6a", "m6i", "m6in", "m7a", "m7i", "m6g", "m7g"),
+        *("r5", "r5a", "r5n", "r6a", "r6i", "r7a", "r7i", "r6g", "r7g"),
+    }
+)
+REGULAR_SIZE = re.compile(r"(large|(\d*)xlarge)", re.ASCII)
+
+
+def instance_vcpus(instance_type: str) -> int | None:
+    family, _, size = instance_type.partition(".")
+    match = REGULAR_SIZE.fullmatch(size)
+    if family not in REGULAR_FAMILIES or match is None:
+        return None
+    if match.group(1) == "large":
+        return 2
+    return 4 * int(match.group(2) or 1)
+
 
 # Instance type -> (ENIs, IPv4 addresses per ENI).
 ENI_LIMITS: dict[str, tuple[int, int]] = {
