@@ -25,45 +25,19 @@ from components import conntrack, node_tuning, specs
 from components.ec2_instances import instance_vcpus
 from components.settings.agent_groups import AgentGroup
 from components.settings.conntrack import default_local_port_range, local_port_range_sysctl
-from components.settings.fields import version_numbers
 from components.settings.problems import Problem, raise_any
 from components.settings.stack import StackSettings
 
 
-def _eks_node_types(settings: StackSettings, group: AgentGroup) -> list[str] | None:
-    """The instance types of the EKS node groups the group's selector matches; None off EKS."""
-    if settings.cluster != "eks":
-        return None
-    from components.settings.eks.stack import EksStackSettings
-
-    assert isinstance(settings, EksStackSettings)
-    selector = group.effective_node_selector.items()
-    return [
-        instance_type
-        for role, node_group in settings.eks.node_groups.by_role().items()
-        if all(node_group.node_labels(role).get(k) == v for k, v in selector)
-        for instance_type in node_group.instance_types
-    ]
-
-
 def node_vcpus(settings: StackSettings, group: AgentGroup) -> int | None:
     """The smallest agent node's vCPUs: it has the smallest kube-proxy default."""
-    types = _eks_node_types(settings, group)
+    types = settings.node_instance_types(group)
     if types is None:
         return settings.conntrack.node_vcpus
     vcpus = [instance_vcpus(t) for t in types]
     if not vcpus or None in vcpus:
         return None
     return min(v for v in vcpus if v is not None)
-
-
-def kubernetes_minor(settings: StackSettings) -> int | None:
-    if settings.cluster != "eks":
-        return None
-    from components.settings.eks.stack import EksStackSettings
-
-    assert isinstance(settings, EksStackSettings)
-    return version_numbers(settings.eks.cluster.kubernetes_version)[1]
 
 
 def _sharing(settings: StackSettings, group: AgentGroup) -> list[AgentGroup]:
@@ -98,7 +72,7 @@ def traffic(settings: StackSettings, group: AgentGroup) -> conntrack.RoleTraffic
         table_size=group.conntrack.table_size,
         time_wait_seconds=settings.conntrack.time_wait_seconds,
         node_vcpus=node_vcpus(settings, group),
-        kubernetes_minor=kubernetes_minor(settings),
+        kubernetes_minor=settings.kubernetes_minor,
         headroom=settings.conntrack.headroom,
         on_aws=settings.cluster == "eks",
     )
@@ -173,7 +147,7 @@ def warnings(settings: StackSettings, plans: Mapping[str, conntrack.ConntrackPla
         group = groups[name]
         codes = {w.code for w in plan.warnings}
         found.extend(f"conntrack: {w.message}" for w in plan.warnings)
-        types = _eks_node_types(settings, group)
+        types = settings.node_instance_types(group)
         unknown = sorted({t for t in types or () if instance_vcpus(t) is None})
         if unknown:
             found.append(

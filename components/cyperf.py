@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from components.settings.fields import version_numbers
+from components.versions import version_numbers
 
 AGENT_IMAGE_REPOSITORY = "public.ecr.aws/keysight/cyperf-agent"
 AGENT_IMAGE_REPOSITORY_ARM64 = "public.ecr.aws/keysight/cyperf-agent-aarch64"

@@ -11,7 +11,7 @@ from components.agents import CyperfAgents
 from components.cluster_access import ClusterAccess
 from components.dut_outputs import DutOutputs
 from components.node_tuning_daemonsets import NodeTuning
-from components.settings.fields import controller_address_warning
+from components.settings.controller_address import controller_address_warning
 from components.settings.loading import parse_settings, read_secret_keys, read_stack_config
 from components.settings.problems import Problems
 from components.settings.stack import StackSettings

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from components.settings.fields import controller_address_warning
+from components.settings.controller_address import controller_address_warning
 from components.settings.loading import parse_settings
 from components.settings.problems import Problems
 from tests.conftest import config_of, refused, server

@@ -20,10 +20,10 @@ from pydantic import (
 from components import cyperf
 from components.settings.agent_groups import AgentGroup
 from components.settings.conntrack import ConntrackSettings, stack_problems
+from components.settings.controller_address import check_controller_address
 from components.settings.fields import (
     DnsLabel,
     Model,
-    check_controller_address,
     check_dns_label,
     check_dns_subdomain,
 )
@@ -232,6 +232,16 @@ class StackSettings(Model):
 
     def remember_secrets(self, values: frozenset[str]) -> None:
         self._secret_values = values
+
+    def node_instance_types(self, group: AgentGroup) -> list[str] | None:
+        """The instance types of the nodes the group's selector matches; None where the stack
+        does not create the nodes (an existing cluster)."""
+        return None
+
+    @property
+    def kubernetes_minor(self) -> int | None:
+        """The cluster's Kubernetes minor version where the stack chooses it; None otherwise."""
+        return None
 
     @property
     def client_groups(self) -> list[AgentGroup]:

@@ -8,10 +8,12 @@ import ipaddress
 from pydantic import Field, model_validator
 
 from components.settings.agent_groups import AgentGroup
+from components.settings.controller_address import controller_ipv4
 from components.settings.eks.fields import PRIVATE_RANGES
 from components.settings.eks.section import EksSettings
 from components.settings.problems import Problem, raise_any
 from components.settings.stack import StackSettings
+from components.versions import version_numbers
 
 
 def _targets(group: AgentGroup, eks: EksSettings) -> list[str]:
@@ -27,9 +29,8 @@ def _controller_address_problems(settings: EksStackSettings) -> list[Problem]:
     """An IPv4 controller address inside the service or Calico pod CIDR would be routed inside
     the cluster, never to the controller (Calico: the pod range "cannot overlap with any other IP
     ranges in your network", tigera/docs system requirements)."""
-    try:
-        address = ipaddress.IPv4Address(settings.controller_address or "")
-    except ValueError:
+    address = controller_ipv4(settings.controller_address)
+    if address is None:
         return []
     eks = settings.eks
     ranges = [(("eks", "cluster", "serviceCidr"), eks.cluster.service_cidr)]
@@ -58,9 +59,8 @@ def controller_reached_through_nat(settings: EksStackSettings) -> bool:
     NAT gateway are matched by its public IP only. A DNS name cannot be judged (a warning)."""
     if settings.eks.controller_ingress_source != "nodeSecurityGroup":
         return False
-    try:
-        address = ipaddress.IPv4Address(settings.controller_address or "")
-    except ValueError:
+    address = controller_ipv4(settings.controller_address)
+    if address is None:
         return False
     # VPC address space: RFC 1918 and the shared 100.64.0.0/10 (VPC secondary CIDRs).
     return not any(address in network for network in (*PRIVATE_RANGES, SHARED_ADDRESS_SPACE))
@@ -145,3 +145,11 @@ class EksStackSettings(StackSettings):
     def _eks_cross_checks(self) -> EksStackSettings:
         raise_any(eks_cross_checks(self))
         return self
+
+    def node_instance_types(self, group: AgentGroup) -> list[str] | None:
+        node_groups = self.eks.node_groups.by_role()
+        return [t for role in _targets(group, self.eks) for t in node_groups[role].instance_types]
+
+    @property
+    def kubernetes_minor(self) -> int | None:
+        return version_numbers(self.eks.cluster.kubernetes_version)[1]
