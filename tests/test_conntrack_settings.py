@@ -12,7 +12,7 @@ import pytest
 
 from components.settings.conntrack import local_port_range_sysctl
 from components.settings.loading import parse_settings
-from tests.conftest import config_of, refused
+from tests.support.program import config_of, refused
 
 
 def client(**extra: Any) -> dict[str, Any]:

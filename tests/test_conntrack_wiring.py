@@ -12,10 +12,10 @@ from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
 from components import conntrack, conntrack_plans, ec2_instances, node_tuning
 from components.settings.loading import parse_settings
 from policy.pack import POLICIES
-from tests.conftest import StackRun, config_of, default_cluster_state, run_stack
-from tests.eks.conftest import eks_config, parse_eks, run_eks_stack
 from tests.policy.support import Res, run_resource
 from tests.policy.support import run_stack as run_stack_policy
+from tests.support.eks import eks_config, parse_eks, run_eks_stack
+from tests.support.program import StackRun, config_of, default_cluster_state, run_stack
 
 DAEMONSET = "kubernetes:apps/v1:DaemonSet"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import StackRun, config_of, default_cluster_state, run_stack
+from tests.support.program import StackRun, config_of, default_cluster_state, run_stack
 
 CONTROLLER = "192.0.2.10"
 IMAGE = "public.ecr.aws/keysight/cyperf-agent:release26.0.0"

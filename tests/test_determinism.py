@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import config_of, default_cluster_state, run_stack
+from tests.support.program import config_of, default_cluster_state, run_stack
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 

@@ -7,7 +7,13 @@ from typing import Any
 import pytest
 
 from components.controller_setup import endpoint_addresses, service_report
-from tests.conftest import ClusterMocks, StackRun, config_of, default_cluster_state, run_stack
+from tests.support.program import (
+    ClusterMocks,
+    StackRun,
+    config_of,
+    default_cluster_state,
+    run_stack,
+)
 
 
 def endpoints(ready: list[str], not_ready: list[str] = []) -> dict[str, Any]:  # noqa: B006

@@ -9,7 +9,12 @@ import pulumi
 import pytest
 
 from components import pod_security
-from tests.conftest import config_of, default_cluster_state, run_stack, run_stack_expecting_error
+from tests.support.program import (
+    config_of,
+    default_cluster_state,
+    run_stack,
+    run_stack_expecting_error,
+)
 
 ENFORCE = "pod-security.kubernetes.io/enforce"
 EMPTY: dict[str, dict[str, Any]] = {"cyperf-agent-service": {"subsets": []}}

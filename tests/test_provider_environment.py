@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import config_of, default_cluster_state, run_stack
-from tests.eks.conftest import run_eks_stack
+from tests.support.eks import run_eks_stack
+from tests.support.program import config_of, default_cluster_state, run_stack
 from tests.test_schema import ROOT, engine_config
 
 PROVIDER = "pulumi:providers:kubernetes"

@@ -12,7 +12,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from tests.conftest import StackRun, config_of, default_cluster_state, run_stack
+from tests.support.program import StackRun, config_of, default_cluster_state, run_stack
 from tests.test_settings_reach_inputs import full_config
 
 KUBERNETES_VERSION = "1.37.0"

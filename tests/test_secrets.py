@@ -11,7 +11,7 @@ import pytest
 from components import secrecy
 from components.settings.loading import parse_settings
 from components.settings.problems import Problems
-from tests.conftest import StackRun, config_of, default_cluster_state, run_stack
+from tests.support.program import StackRun, config_of, default_cluster_state, run_stack
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 CONTROLLER = "10.77.0.9"

@@ -13,7 +13,7 @@ import pytest
 
 from components.settings.loading import parse_settings
 from components.settings.problems import Problems
-from tests.conftest import client, config_of, refused, server
+from tests.support.program import client, config_of, refused, server
 
 
 def test_defaults_are_the_guides_east_west_pair() -> None:

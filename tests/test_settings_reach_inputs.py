@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import StackRun, config_of, default_cluster_state, run_stack
+from tests.support.program import StackRun, config_of, default_cluster_state, run_stack
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 SERVICE = "kubernetes:core/v1:Service"

@@ -12,7 +12,7 @@ import pytest
 from components.settings.controller_address import controller_address_warning
 from components.settings.loading import parse_settings
 from components.settings.problems import Problems
-from tests.conftest import config_of, refused, server
+from tests.support.program import config_of, refused, server
 
 KUBECONFIG = (
     "apiVersion: v1\nkind: Config\n"
@@ -198,7 +198,7 @@ def test_doubtful_controller_addresses_are_accepted_with_a_warning(address: str)
 
 
 def test_the_program_warns_about_a_documentation_address(logged_warnings: list[str]) -> None:
-    from tests.conftest import default_cluster_state, run_stack
+    from tests.support.program import default_cluster_state, run_stack
 
     state = default_cluster_state(endpoints={"cyperf-agent-service": {"subsets": []}})
     run_stack(config_of(controllerAddress="192.0.2.10"), state)

@@ -27,8 +27,8 @@ from google.protobuf.json_format import MessageToDict  # type: ignore[import-unt
 
 from components.settings.problems import PROJECT
 from mocks.monitor import RecordingMonitor
-from tests.conftest import STACK, ClusterMocks, StackRun, run_stack
-from tests.eks.conftest import EksMocks
+from tests.support.eks import EksMocks
+from tests.support.program import STACK, ClusterMocks, StackRun, run_stack
 from tests.test_schema import ROOT, _state_for, engine_config, stack_config
 
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"

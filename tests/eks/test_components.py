@@ -20,7 +20,7 @@ from components.settings.eks.section import EksSettings
 from components.settings.eks.stack import EksStackSettings
 from components.settings.loading import parse_settings
 from mocks.aws import LATEST_RELEASE_VERSION, recommended_ami
-from tests.eks.conftest import (
+from tests.support.eks import (
     EXISTING_SUBNETS,
     KUBECONFIG,
     NODE_SECURITY_GROUP,

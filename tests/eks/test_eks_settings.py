@@ -17,8 +17,8 @@ from components.settings.eks.versions import DEFAULT_CALICO_VERSION, DEFAULT_KUB
 from components.settings.loading import parse_settings
 from components.settings.problems import Problems
 from components.settings.stack import StackSettings
-from tests.conftest import config_of
-from tests.eks.conftest import eks_config, parse_eks
+from tests.support.eks import eks_config, parse_eks
+from tests.support.program import config_of
 
 
 def rejected(config: dict[str, str]) -> list[str]:

@@ -54,7 +54,7 @@ def test_running_the_existing_cluster_path_does_not_load_the_aws_sdks() -> None:
     out = run_python(
         f"""
         import sys
-        from tests.conftest import config_of, default_cluster_state, run_stack
+        from tests.support.program import config_of, default_cluster_state, run_stack
         ready = {{"subsets": [{{"addresses": [{{"ip": "10.1.0.4"}}]}}]}}
         endpoints = {{"cyperf-agent-service": ready}}
         run = run_stack(
@@ -82,7 +82,7 @@ def test_the_eks_path_does_load_them() -> None:
     out = run_python(
         """
         import sys
-        from tests.eks.conftest import eks_config, run_provision
+        from tests.support.eks import eks_config, run_provision
         run_provision(eks_config())
         print(sorted(m for m in ("pulumi_aws", "pulumi_eks") if m in sys.modules))
         """

@@ -8,7 +8,7 @@ import pytest
 
 from components.eks.kubeconfig import AwsCredentials, aws_credentials, kubeconfig_with_credentials
 from components.settings.problems import Problems
-from tests.eks.conftest import KUBECONFIG, eks_config, refusal, run_provision
+from tests.support.eks import KUBECONFIG, eks_config, refusal, run_provision
 
 ROLE = "arn:aws:iam::123456789012:role/Deployer"
 

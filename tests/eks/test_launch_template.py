@@ -21,7 +21,7 @@ from components.eks import launch_template
 from components.eks.images import UNPINNED_IMAGE
 from components.transforms import child_transform
 from mocks.aws import pulumi_eks_launch_template, recommended_ami
-from tests.eks.conftest import EksMocks, EksRun, eks_config, run_provision
+from tests.support.eks import EksMocks, EksRun, eks_config, run_provision
 
 TAGS = {"owner": "qa", "project": "cyperf-k8s"}
 PINNED = "ami-0123456789abcdef0"

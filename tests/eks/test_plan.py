@@ -14,7 +14,7 @@ from components.eks import admins, plan
 from components.eks.notes import controller_rule_warnings, notes
 from components.settings.eks.section import EksSettings
 from components.settings.problems import render
-from tests.eks.conftest import eks_config, parse_eks
+from tests.support.eks import eks_config, parse_eks
 
 
 def eks_of(eks: dict[str, Any] | None = None, **settings: Any) -> EksSettings:

@@ -503,7 +503,7 @@ def test_resource_rules_never_raise_on_odd_shapes(props: dict[str, Any]) -> None
 def test_every_resource_rule_accepts_both_seccomp_profiles(profile: str) -> None:
     from components import specs
     from components.settings.loading import parse_settings
-    from tests.conftest import config_of
+    from tests.support.program import config_of
 
     settings = parse_settings(
         config_of(agentGroups=[{"name": "client", "role": "client", "seccompProfile": profile}])

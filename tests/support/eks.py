@@ -9,22 +9,15 @@ import pulumi
 import pytest
 
 from components.cluster_access import ClusterAccess
-from components.settings.eks import versions
 from components.settings.eks.stack import EksStackSettings
 from components.settings.loading import parse_settings
 from components.settings.problems import PROJECT
 from mocks.aws import EXISTING_SUBNETS, KUBECONFIG, NODE_SECURITY_GROUP, ZONES, EksMocks
 from mocks.harness import run_program
 from mocks.monitor import RecordingMonitor, Registered, plain
-from tests.conftest import STACK, StackRun, config_of, run_stack
+from tests.support.program import STACK, StackRun, config_of, run_stack
 
 __all__ = ["EXISTING_SUBNETS", "KUBECONFIG", "NODE_SECURITY_GROUP", "ZONES", "EksMocks"]
-
-
-@pytest.fixture(autouse=True)
-def _support_table_date(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Version support is judged on the support table's own date, not the machine's."""
-    monkeypatch.setattr(versions, "today", lambda: versions.AS_OF)
 
 
 @dataclass

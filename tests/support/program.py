@@ -1,0 +1,139 @@
+"""Running the real program under the shared mocks (package `mocks`) and record what it registered.
+
+`run_stack` runs `components.stack.main()` with `preview=False`, waits for every output, and
+returns the registered resources (type, name, inputs, parent, provider, dependencies), the
+component outputs and the resolved stack exports, so tests assert on what the program registered,
+not on what a mock echoed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from components.settings.problems import PROJECT
+from mocks.cluster import ClusterMocks, ClusterState, default_cluster_state
+from mocks.harness import run_program
+from mocks.monitor import RecordingMonitor, Registered, plain
+
+__all__ = ["ClusterMocks", "Registered", "default_cluster_state"]
+
+STACK = "test"
+
+
+@dataclass
+class StackRun:
+    resources: list[Registered]
+    exports: dict[str, Any]
+    component_outputs: dict[str, dict[str, Any]]
+    # Names of the stack exports that resolved secret.
+    secret_exports: set[str] = field(default_factory=set)
+
+    def of_type(self, typ: str) -> list[Registered]:
+        return [r for r in self.resources if r.typ == typ and r.read_id is None]
+
+    def reads(self, typ: str) -> list[Registered]:
+        return [r for r in self.resources if r.typ == typ and r.read_id is not None]
+
+    def one(self, typ: str, name: str) -> Registered:
+        found = [r for r in self.of_type(typ) if r.name == name]
+        assert len(found) == 1, f"expected one {typ} named {name}, got {[r.name for r in found]}"
+        return found[0]
+
+    def managed(self) -> dict[tuple[str, str], dict[str, Any]]:
+        """(type, name) -> inputs of every created (not read) resource."""
+        return {(r.typ, r.name): r.inputs for r in self.resources if r.read_id is None}
+
+
+def config_of(**settings: Any) -> dict[str, str]:
+    """Stack config as the engine hands it over: `cyperf-k8s:<key>` -> string (JSON for objects)."""
+    return {
+        f"{PROJECT}:{key}": value if isinstance(value, str) else json.dumps(value)
+        for key, value in settings.items()
+    }
+
+
+def run_stack(
+    config: dict[str, str],
+    cluster_state: ClusterState | None = None,
+    mocks: ClusterMocks | None = None,
+    monitor_class: type[RecordingMonitor] = RecordingMonitor,
+    secret_keys: Sequence[str] = (),
+) -> StackRun:
+    """Run the real program under mocks; every export must resolve. `secret_keys` (short names)
+    are handed over as set with `pulumi config set --secret`."""
+    run, error = _run(config, mocks or ClusterMocks(cluster_state), monitor_class, secret_keys)
+    if error is not None:
+        raise error
+    return run
+
+
+def run_stack_expecting_error(
+    config: dict[str, str], cluster_state: ClusterState | None = None
+) -> tuple[BaseException, StackRun]:
+    """Run the program with a config it must reject; returns the error and what got registered."""
+    run, error = _run(config, ClusterMocks(cluster_state), RecordingMonitor)
+    assert error is not None, "the program accepted a config it should reject"
+    return error, run
+
+
+UNKNOWN_KEY_HIDDEN = "(value hidden: the values of unknown keys are never shown)"
+
+
+def refused(settings: dict[str, Any], key: str, allowed: str) -> str:
+    """Run a config the program must refuse before any resource; returns the problem line naming
+    `key`, after checking it says `allowed` and shows the bad value (or hides it: an unknown
+    key's value, or a secret)."""
+    import pulumi
+
+    error, run = run_stack_expecting_error(config_of(**settings))
+    # The engine prints a RunError's message without a traceback.
+    assert isinstance(error, pulumi.RunError), repr(error)
+    message = str(error)
+    assert message.startswith("invalid stack configuration:"), message
+    line = next((p for p in message.splitlines() if f"cyperf-k8s:{key}:" in p), None)
+    assert line is not None, message
+    assert allowed in line, line
+    if "is not a known setting" in line:
+        assert line.endswith(UNKNOWN_KEY_HIDDEN), line
+    else:
+        assert "(got " in line or "(value hidden: it is a secret)" in line, line
+    assert run.resources == [], [r.name for r in run.resources]
+    return line
+
+
+def server(**extra: Any) -> dict[str, Any]:
+    return {"name": "server", "role": "server", **extra}
+
+
+def client(**extra: Any) -> dict[str, Any]:
+    return {"name": "client", "role": "client", **extra}
+
+
+def _run(
+    config: dict[str, str],
+    mocks: ClusterMocks,
+    monitor_class: type[RecordingMonitor],
+    secret_keys: Sequence[str] = (),
+) -> tuple[StackRun, BaseException | None]:
+    from components import stack
+
+    monitor = monitor_class(mocks)
+    exports: dict[str, Any] = {}
+    error: BaseException | None = None
+    secret_exports: set[str] = set()
+    secret_config = [f"{PROJECT}:{key}" for key in secret_keys]
+    try:
+        exports = run_program(
+            stack.main, config, mocks, monitor, PROJECT, STACK, secret_exports, secret_config
+        )
+    except Exception as err:  # the caller decides whether an error was expected
+        error = err
+    if error is None:
+        assert exports, "the program exported nothing"
+    return (
+        StackRun(monitor.registered, plain(exports), monitor.outputs, secret_exports),
+        error,
+    )
