@@ -1,12 +1,8 @@
-"""Host access: only the node-tuning DaemonSet, by name, and only the access it needs.
+"""The host-access policy, right after its validate function.
 
-Registered in policy/pack.py; the stack renders the DaemonSet with `conntrack.nodeTuning: true`.
-
-The rule reads every workload's pod template. Host network, host PID/IPC, hostPath volumes, host
-ports and privileged containers are refused everywhere except in a DaemonSet named
-`cyperf-node-tuning-<group>`. That DaemonSet may use the host network and exactly one hostPath,
-/proc/sys/net/netfilter. It adds no capability, drops ALL, and neither runs privileged nor
-escalates. Values unknown during preview are skipped, like the other rules.
+The one workload it lets through is the node-tuning DaemonSet, which the stack renders with
+`conntrack.nodeTuning: true` (components/node_tuning.py). Values unknown during preview are
+skipped, like in the other rules.
 """
 
 from __future__ import annotations
@@ -99,8 +95,11 @@ def validate_host_access(args: ResourceValidationArgs, report_violation: ReportV
 host_access_policy: Final = ResourceValidationPolicy(
     name="host-access-only-node-tuning",
     description=(
-        "Only the node-tuning DaemonSet may use host access, and only the host network and "
-        "the host's /proc/sys/net/netfilter, with no capabilities."
+        f"Host access in a pod template ({', '.join(HOST_NAMESPACE_FIELDS)}, hostPath volumes, "
+        "hostPort, privileged: true) is refused except in the node-tuning DaemonSet "
+        f"{NODE_TUNING_NAME_PREFIX}<group>. That DaemonSet may use only the host network and the "
+        f"hostPath {NODE_TUNING_HOST_PATH}; its containers add no capability, drop ALL and set "
+        "allowPrivilegeEscalation: false."
     ),
     validate=validate_host_access,
     enforcement_level=EnforcementLevel.MANDATORY,

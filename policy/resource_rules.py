@@ -1,17 +1,20 @@
-"""Resource policies: each runs on one resource's inputs, during preview and update.
+"""The agent resource policies, each right after its validate function.
 
-  1. agent images pinned          2. agent security context exact
-  3. agent memory limits          4. one-agent-per-node anti-affinity when the pods ask for it
-
-A value that is unknown during preview never produces a violation: the rule skips what it cannot
-decide (the update runs every policy again on known values).
+A resource policy runs on one resource's inputs, during preview and update. A value that is
+unknown during preview never produces a violation: the rule skips what it cannot decide (the update
+runs every policy again on known values).
 """
 
 from __future__ import annotations
 
 from typing import Final
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs
+from pulumi_policy import (
+    EnforcementLevel,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+)
 
 from policy.values import (
     Unknown,
@@ -23,6 +26,8 @@ from policy.values import (
     quantity_is_positive,
 )
 from policy.workloads import (
+    AGENT_CONTAINER_NAMES,
+    AGENT_IMAGE_REPOSITORIES,
     APP_LABEL,
     APP_VALUE,
     agent_containers,
@@ -33,9 +38,6 @@ from policy.workloads import (
 AGENT_CAPABILITIES: Final = ("NET_ADMIN", "IPC_LOCK", "NET_RAW")
 ONE_PER_NODE_LABEL: Final = "cyperf-k8s/one-agent-per-node"
 HOSTNAME_TOPOLOGY: Final = "kubernetes.io/hostname"
-
-
-# --- 1. agent images pinned ------------------------------------------------------------------
 
 
 def validate_agent_image_pinned(
@@ -53,7 +55,18 @@ def validate_agent_image_pinned(
             )
 
 
-# --- 2. agent security context ---------------------------------------------------------------
+agent_image_pinned_policy: Final = ResourceValidationPolicy(
+    name="cyperf-agent-image-pinned",
+    description=(
+        "CyPerf agent images carry an explicit tag other than latest (in any case) or a "
+        "@sha256:<64 hex digits> digest. An agent container runs "
+        f"{' or '.join(sorted(AGENT_IMAGE_REPOSITORIES))}, or is named "
+        f"{' or '.join(sorted(AGENT_CONTAINER_NAMES))}; init containers and server-side-apply "
+        "patches of workloads count too."
+    ),
+    validate=validate_agent_image_pinned,
+    enforcement_level=EnforcementLevel.MANDATORY,
+)
 
 
 def _capabilities_problem(added: object) -> str | None:
@@ -119,7 +132,16 @@ def validate_agent_security_context(
             )
 
 
-# --- 3. agent memory limits ------------------------------------------------------------------
+agent_security_context_policy: Final = ResourceValidationPolicy(
+    name="cyperf-agent-security-context",
+    description=(
+        f"CyPerf agent containers add exactly the capabilities {', '.join(AGENT_CAPABILITIES)} "
+        "(ALL counts as extra), are not privileged, and set allowPrivilegeEscalation: false "
+        "explicitly (Kubernetes treats an unset field as true)."
+    ),
+    validate=validate_agent_security_context,
+    enforcement_level=EnforcementLevel.MANDATORY,
+)
 
 
 def _quantity_problem(value: object) -> str | None:
@@ -148,7 +170,12 @@ def validate_agent_memory_limit(
             )
 
 
-# --- 4. one agent per node -------------------------------------------------------------------
+agent_memory_limit_policy: Final = ResourceValidationPolicy(
+    name="cyperf-agent-memory-limit",
+    description="CyPerf agent containers set resources.limits.memory to a positive quantity.",
+    validate=validate_agent_memory_limit,
+    enforcement_level=EnforcementLevel.MANDATORY,
+)
 
 
 def _selects_all_agent_pods(selector: object) -> bool:
@@ -208,3 +235,17 @@ def validate_one_agent_per_node(
         f"{APP_LABEL}: {APP_VALUE}); without it two agents can share a node.",
         None,
     )
+
+
+one_agent_per_node_policy: Final = ResourceValidationPolicy(
+    name="cyperf-agent-one-per-node",
+    description=(
+        f"A pod template labelled {ONE_PER_NODE_LABEL}=true has a required podAntiAffinity term "
+        f"with topologyKey {HOSTNAME_TOPOLOGY} whose labelSelector selects exactly "
+        f"{APP_LABEL}={APP_VALUE} ({APP_LABEL} In [{APP_VALUE}], or matchLabels {APP_LABEL}: "
+        f"{APP_VALUE}); a narrower or empty selector, or one with matchLabelKeys or "
+        "mismatchLabelKeys, does not count."
+    ),
+    validate=validate_one_agent_per_node,
+    enforcement_level=EnforcementLevel.MANDATORY,
+)

@@ -1,9 +1,7 @@
-"""Stack policies: each runs once on every resource's planned outputs, at the end of preview/update.
+"""The stack policies, each right after its validate function.
 
-  5. agent Deployment selectors disjoint   6. agent Services select server pods only
-  7. a kubernetes provider built from an EKS cluster keeps the kubeconfig secret
-
-A value that is unknown during preview never produces a violation: the rule skips what it cannot
+A stack policy runs once on every resource's planned outputs, at the end of preview and update. A
+value that is unknown during preview never produces a violation: the rule skips what it cannot
 decide (the update runs every policy again on known values).
 """
 
@@ -12,7 +10,13 @@ from __future__ import annotations
 import json
 from typing import Final
 
-from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyResource,
+    ReportViolation,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
 
 from policy.values import (
     Unknown,
@@ -48,9 +52,6 @@ def _show(labels: object) -> str:
     return json.dumps(labels, sort_keys=True, default=repr)
 
 
-# --- 5. disjoint agent selectors -------------------------------------------------------------
-
-
 def validate_agent_selectors_disjoint(
     args: StackValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -72,7 +73,17 @@ def validate_agent_selectors_disjoint(
                 )
 
 
-# --- 6. Services select server pods only -----------------------------------------------------
+agent_selectors_disjoint_policy: Final = StackValidationPolicy(
+    name="cyperf-agent-selectors-disjoint",
+    description=(
+        "No Deployment's spec.selector matches the pods of another CyPerf agent Deployment "
+        f"(pod label {APP_LABEL}: {APP_VALUE}) in the same namespace. Keysight's example "
+        f"manifests fail it: their client selector {APP_LABEL}: {APP_VALUE} also matches the "
+        "server pods."
+    ),
+    validate=validate_agent_selectors_disjoint,
+    enforcement_level=EnforcementLevel.MANDATORY,
+)
 
 
 def validate_agent_services_select_servers(
@@ -112,7 +123,17 @@ def validate_agent_services_select_servers(
             )
 
 
-# --- 7. EKS kubeconfig secret ----------------------------------------------------------------
+agent_services_select_servers_policy: Final = StackValidationPolicy(
+    name="cyperf-agent-services-select-servers",
+    description=(
+        "A Service whose selector matches CyPerf agent pods in the stack, or names agent labels "
+        f"({APP_LABEL}: {APP_VALUE}, {RUN_LABEL}: {RUN_CLIENT} or {RUN_SERVER}, {GROUP_LABEL}), "
+        f"includes {RUN_LABEL}: {RUN_SERVER} and matches no client pod template ({RUN_LABEL}: "
+        f"{RUN_CLIENT}, or a container named {RUN_CLIENT})."
+    ),
+    validate=validate_agent_services_select_servers,
+    enforcement_level=EnforcementLevel.MANDATORY,
+)
 
 
 def _inside_eks_component(resource: PolicyResource) -> bool:
@@ -164,3 +185,15 @@ def validate_eks_kubeconfig_secret(
             "so that option is the only proof of secrecy they can check.",
             resource.urn,
         )
+
+
+eks_kubeconfig_secret_policy: Final = StackValidationPolicy(
+    name="eks-kubeconfig-secret",
+    description=(
+        "A kubernetes provider built from an EKS cluster declares its kubeconfig secret with "
+        f"additional_secret_outputs=[{KUBECONFIG!r}] (providers that pulumi-eks creates inside "
+        "its own components are exempt)."
+    ),
+    validate=validate_eks_kubeconfig_secret,
+    enforcement_level=EnforcementLevel.MANDATORY,
+)
