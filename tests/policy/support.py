@@ -46,6 +46,11 @@ EKS_CLUSTER = "eks:index:Cluster"
 AGENT_IMAGE = "public.ecr.aws/keysight/cyperf-agent"
 AGENT_IMAGE_ARM64 = "public.ecr.aws/keysight/cyperf-agent-aarch64"
 DIGEST = "sha256:" + "0123456789abcdef" * 4
+# A kubeconfig as pulumi-eks renders it: it authenticates with `aws eks get-token`.
+EKS_KUBECONFIG = (
+    '{"apiVersion": "v1", "users": [{"user": {"exec": {"command": "aws", '
+    '"args": ["eks", "get-token", "--cluster-name", "cyperf"]}}}]}'
+)
 
 
 def secret(value: Any) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Rules 1-4: each validate function on passing and failing resources, with the exact violations."""
+"""The agent resource rules: each validate function on passing and failing resources, with the
+exact violations."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ def deployment_with(container: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     return agent_deployment(container=container, **kwargs)
 
 
-# --- 1. agent images pinned ------------------------------------------------------------------
+# --- cyperf-agent-image-pinned ----------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -138,7 +139,7 @@ def test_image_rule_ignores_non_agents_unknowns_and_other_kinds(
     assert run_resource(validate_agent_image_pinned, resource_type, props) == []
 
 
-# --- 2. agent security context ---------------------------------------------------------------
+# --- cyperf-agent-security-context ------------------------------------------------------------
 
 CAPS_PREFIX = (
     f"{CLIENT}: securityContext.capabilities.add must be exactly [NET_ADMIN, IPC_LOCK, NET_RAW]"
@@ -301,7 +302,7 @@ def test_security_rule_skips_what_is_unknown_and_still_checks_the_rest() -> None
     )
 
 
-# --- 3. agent memory limits ------------------------------------------------------------------
+# --- cyperf-agent-memory-limit ----------------------------------------------------------------
 
 MEMORY_HINT = "every agent container needs a memory limit (e.g. 4Gi)."
 
@@ -344,7 +345,7 @@ def test_memory_rule_skips_unknown_limits_and_non_agents() -> None:
     assert run_resource(validate_agent_memory_limit, DEPLOYMENT, dut) == []
 
 
-# --- 4. one agent per node -------------------------------------------------------------------
+# --- cyperf-agent-one-per-node ----------------------------------------------------------------
 
 NO_ANTI_AFFINITY = (
     "pod template labelled cyperf-k8s/one-agent-per-node=true has no "

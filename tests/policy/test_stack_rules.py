@@ -1,4 +1,4 @@
-"""Rules 5-7: each stack validate function over whole stacks, with the exact (message, urn)."""
+"""The stack rules: each validate function over whole stacks, with the exact (message, urn)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from policy.stack_rules import (
     validate_agent_services_select_servers,
     validate_eks_kubeconfig_secret,
 )
-from policy.values import is_marked_secret
 from tests.policy.support import (
     DEPLOYMENT,
     EKS_CLUSTER,
+    EKS_KUBECONFIG,
     K8S_PROVIDER,
     SERVICE,
     UNKNOWN_STRING,
@@ -41,7 +41,7 @@ def contract_stack() -> list[Res]:
     ]
 
 
-# --- 5. disjoint agent selectors -------------------------------------------------------------
+# --- cyperf-agent-selectors-disjoint ----------------------------------------------------------
 
 
 def test_contract_selectors_are_disjoint() -> None:
@@ -160,7 +160,7 @@ def test_selectors_that_cannot_or_do_not_overlap_pass(change: str) -> None:
     assert run.spies["client"].reads and run.spies["server"].reads
 
 
-# --- 6. Services select server pods only -----------------------------------------------------
+# --- cyperf-agent-services-select-servers -----------------------------------------------------
 
 
 def test_contract_server_service_passes() -> None:
@@ -279,12 +279,7 @@ def test_services_that_are_fine_or_undecidable_pass(res: Res) -> None:
     assert run.spies[res.name].reads
 
 
-# --- 7. EKS kubeconfig secret ----------------------------------------------------------------
-
-EKS_KUBECONFIG = (
-    '{"apiVersion": "v1", "users": [{"user": {"exec": {"command": "aws", '
-    '"args": ["eks", "get-token", "--cluster-name", "cyperf"]}}}]}'
-)
+# --- eks-kubeconfig-secret --------------------------------------------------------------------
 
 
 def eks_stack(
@@ -377,10 +372,6 @@ def test_a_visible_secret_marker_would_count_too() -> None:
     provider.props = {"kubeconfig": EKS_KUBECONFIG}
     validate_eks_kubeconfig_secret(StackValidationArgs([cluster, provider]), report)
     assert report.violations == [(not_secret(FROM_CLUSTER), provider.urn)]
-
-    assert is_marked_secret({"kubeconfig": Secret(EKS_KUBECONFIG)}, "kubeconfig")
-    assert is_marked_secret({"__target": {"kubeconfig": Secret("x")}}, "kubeconfig")
-    assert not is_marked_secret({"kubeconfig": EKS_KUBECONFIG}, "kubeconfig")
 
 
 def test_providers_not_built_from_eks_or_owned_by_pulumi_eks_are_left_alone() -> None:
