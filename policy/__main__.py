@@ -1,7 +1,7 @@
 """Entry point: the language host runs this file (`python <pack dir>`) to serve the pack.
 
 The runner executes it as a script with policy/ itself on sys.path. Putting the directory above
-it there too lets `policy.pack` import the same way here, in the tests and under mypy.
+it there too lets `policy.pack` import the same way in the pack, in the tests and under mypy.
 """
 
 import sys

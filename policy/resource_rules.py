@@ -58,7 +58,7 @@ def validate_agent_image_pinned(
 agent_image_pinned_policy: Final = ResourceValidationPolicy(
     name="cyperf-agent-image-pinned",
     description=(
-        "CyPerf agent images carry an explicit tag other than latest (in any case) or a "
+        "CyPerf agent images carry an explicit tag other than latest (in any letter case) or a "
         "@sha256:<64 hex digits> digest. An agent container runs "
         f"{' or '.join(sorted(AGENT_IMAGE_REPOSITORIES))}, or is named "
         f"{' or '.join(sorted(AGENT_CONTAINER_NAMES))}; init containers and server-side-apply "

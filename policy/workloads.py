@@ -2,7 +2,7 @@
 
 The rules only ever ask two questions of a resource: "which agent containers does it run" (the
 resource rules) and "which pod templates does the stack hold" (the stack rules). Both are answered
-here, once, from props copied by `values.to_plain` (unknowns as `UNKNOWN`).
+in this module, once, from props copied by `values.to_plain` (unknowns as `UNKNOWN`).
 """
 
 from __future__ import annotations

@@ -1,92 +1,26 @@
-"""What the pack relies on: the pulumi-policy facts the rules are built on, and the pack's wiring.
+"""The pack: its rules, its entry point, its project file and its README's rule table.
 
-The pack itself is never constructed here: `PolicyPack(...)` starts a gRPC server and blocks.
+The pack itself is never constructed in these tests: `PolicyPack(...)` starts a gRPC server and
+blocks.
 """
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
-from typing import Any
 
-import pytest
 import yaml  # type: ignore[import-untyped,unused-ignore]
 from pulumi_policy import (
     EnforcementLevel,
+    Policy,
     ResourceValidationPolicy,
     StackValidationPolicy,
 )
-from pulumi_policy.deserialize import deserialize_properties
-from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
 from policy.pack import POLICIES, POLICY_PACK_NAME
-from policy.values import UNKNOWN, get, parse_image, selector_matches, to_plain
-from tests.policy.support import UNKNOWN_STRING, policy_props, secret
 
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policy"
-
-
-# --- pulumi-policy 1.21.0 facts the rules depend on ------------------------------------------
-
-
-def test_secret_values_reach_validate_functions_unwrapped() -> None:
-    # Analyze/AnalyzeStack deserialize without proxy_secrets: the secret marker is dropped.
-    props = policy_props({"kubeconfig": secret("apiVersion: v1")})
-    assert props["kubeconfig"] == "apiVersion: v1"
-    assert to_plain(props) == {"kubeconfig": "apiVersion: v1"}
-
-
-def test_unknown_values_are_sentinels_that_raise_not_absent_values() -> None:
-    props = policy_props({"spec": {"image": UNKNOWN_STRING, "ports": [1, UNKNOWN_STRING]}})
-    assert "image" in list(props["spec"])  # present, not absent or None
-    with pytest.raises(UnknownValueError):
-        props["spec"]["image"]
-    with pytest.raises(UnknownValueError):
-        props["spec"].get("image")  # Mapping.get reads through __getitem__ too
-    assert to_plain(props) == {"spec": {"image": UNKNOWN, "ports": [1.0, UNKNOWN]}}
-
-
-def test_raw_sentinels_and_numbers_as_policies_see_them() -> None:
-    raw = unknown_checking_proxy(deserialize_properties({"n": 2, "s": UNKNOWN_STRING}))
-    assert to_plain(raw) == {"n": 2, "s": UNKNOWN}
-    # Through the protobuf Struct every number is a float.
-    assert policy_props({"replicas": 2})["replicas"] == 2.0
-    assert isinstance(policy_props({"replicas": 2})["replicas"], float)
-
-
-def test_get_and_selector_helpers_treat_unknown_as_undecided() -> None:
-    plain: Any = {"a": {"b": UNKNOWN}, "l": [1]}
-    assert get(plain, "a", "b", "c") is UNKNOWN
-    assert get(plain, "a", "x") is None
-    assert get(plain, "l", 3) is None
-    labels = {"app": "cyperf-agent", "run": UNKNOWN}
-    assert selector_matches({"matchLabels": {"app": "cyperf-agent", "run": "x"}}, labels) is None
-    assert selector_matches({"matchLabels": {"app": "other", "run": "x"}}, labels) is False
-    assert selector_matches({"matchLabels": {"app": "cyperf-agent"}}, labels) is True
-
-
-@pytest.mark.parametrize(
-    ("image", "repository", "tag", "digest"),
-    [
-        (
-            "public.ecr.aws/keysight/cyperf-agent:release26.0.0",
-            "public.ecr.aws/keysight/cyperf-agent",
-            "release26.0.0",
-            None,
-        ),
-        ("localhost:5000/cyperf-agent", "localhost:5000/cyperf-agent", None, None),
-        ("localhost:5000/cyperf-agent:1.0", "localhost:5000/cyperf-agent", "1.0", None),
-        ("repo@sha256:ab", "repo", None, "sha256:ab"),
-    ],
-)
-def test_image_references_parse(
-    image: str, repository: str, tag: str | None, digest: str | None
-) -> None:
-    ref = parse_image(image)
-    assert (ref.repository, ref.tag, ref.digest) == (repository, tag, digest)
-
-
-# --- the pack's wiring -----------------------------------------------------------------------
+RULE_TABLE_HEADER = "| rule | kind | what it requires |"
 
 
 def test_policies_are_mandatory_named_once_and_of_the_right_kind() -> None:
@@ -140,3 +74,23 @@ def test_requirements_pin_the_policy_sdk_and_pulumi() -> None:
         if line.strip() and not line.startswith("#")
     ]
     assert sorted(lines) == ["pulumi-policy==1.21.0", "pulumi==3.272.0"]
+
+
+def markdown_cell(text: str) -> str:
+    """`text` as one table cell that renders as itself (`<group>` would vanish as an HTML tag)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace("|", "\\|")
+
+
+def rule_row(policy: Policy) -> str:
+    kind = "resource" if isinstance(policy, ResourceValidationPolicy) else "stack"
+    return f"| `{policy.name}` | {kind} | {markdown_cell(policy.description)} |"
+
+
+def test_readme_lists_exactly_the_packs_rules_with_their_descriptions() -> None:
+    lines = (POLICY_DIR / "README.md").read_text().splitlines()
+    table_lines = [line for line in lines if line.startswith("|")]
+    expected = [RULE_TABLE_HEADER, "|---|---|---|", *(rule_row(p) for p in POLICIES)]
+    # The rules in the code are the source; the README's only table is a copy of them.
+    assert table_lines == expected, "policy/README.md's rule table must read:\n" + "\n".join(
+        expected
+    )
