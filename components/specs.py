@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from components import cyperf, pod_security
+from components.conntrack.planner import local_port_range_sysctl
 from components.settings.agent_groups import AgentGroup
-from components.settings.conntrack import local_port_range_sysctl
 from components.settings.service import ServiceSettings
 from components.settings.stack import AgentsSettings
 

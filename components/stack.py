@@ -6,15 +6,17 @@ from typing import Any
 
 import pulumi
 
-from components import conntrack_plans, secrecy, specs
+from components import secrecy, specs
 from components.agents import CyperfAgents
 from components.cluster_access import ClusterAccess
+from components.conntrack import plans as conntrack
+from components.conntrack.component import NodeTuning
 from components.dut_outputs import DutOutputs
-from components.node_tuning_daemonsets import NodeTuning
 from components.settings.controller_address import controller_address_warning
 from components.settings.loading import parse_settings, read_secret_keys, read_stack_config
 from components.settings.problems import Problems
 from components.settings.stack import StackSettings
+from components.warn import warn
 
 
 def cluster_access(settings: StackSettings) -> ClusterAccess:
@@ -29,11 +31,10 @@ def cluster_access(settings: StackSettings) -> ClusterAccess:
 def build(settings: StackSettings) -> None:
     try:
         # Before any resource: a plan the kernel cannot hold is a settings error.
-        plans = conntrack_plans.plans(settings)
+        plans = conntrack.plans(settings)
     except Problems as err:
         raise pulumi.RunError(str(err)) from None
-    for warning in conntrack_plans.warnings(settings, plans):
-        pulumi.log.warn(warning)
+    warn(conntrack.warnings(settings, plans))
     if settings.controller_address is None:
         pulumi.log.warn(
             "cyperf-k8s:controllerAddress is not set: agents are deployed without "
@@ -50,7 +51,7 @@ def build(settings: StackSettings) -> None:
         access.agents_depend_on,
         opts=pulumi.ResourceOptions(provider=access.provider),
     )
-    tuned = conntrack_plans.tuned_groups(settings, plans)
+    tuned = conntrack.tuned_groups(settings, plans)
     if tuned:
         NodeTuning(
             "node-tuning",
@@ -66,7 +67,7 @@ def build(settings: StackSettings) -> None:
         agents,
         access.dns_server_ip,
         settings.cluster_dns_service,
-        conntrack_plans.controller_setup(settings, plans),
+        conntrack.controller_setup(settings, plans),
         opts=pulumi.ResourceOptions(provider=access.provider),
     )
     outputs: dict[str, pulumi.Input[Any]] = {

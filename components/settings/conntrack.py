@@ -1,25 +1,29 @@
-"""Conntrack settings (issue 12): the stack-wide `conntrack` section, a group's planned traffic
+"""Conntrack settings: the stack-wide `conntrack` section, a group's declared traffic
 (`agentGroups[i].conntrack`) and a client group's `localPortRange`.
 
-The planner (components/conntrack.py) turns them into a table size per node; these models only
-say what may be declared.
+The planner (components/conntrack/planner.py) turns them into a table size per node; these models
+only say what may be declared.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, model_validator
 
-from components import conntrack
-from components.node_tuning import DEFAULT_INTERVAL_SECONDS
+from components.conntrack.kernel import (
+    DEFAULT_HEADROOM,
+    DEFAULT_INTERVAL_SECONDS,
+    MAX_HEADROOM,
+    MAX_TABLE_ENTRIES,
+    WIDEST_LOCAL_PORT_RANGE,
+)
 from components.settings.fields import Model
-from components.settings.problems import Problem, raise_any
+from components.settings.problems import Problem, only_with, raise_any
 
 LOCAL_PORT_RANGE = re.compile(r"^(\d{1,5})-(\d{1,5})$")
-LOWEST_LOCAL_PORT, HIGHEST_LOCAL_PORT = conntrack.WIDEST_LOCAL_PORT_RANGE
+LOWEST_LOCAL_PORT, HIGHEST_LOCAL_PORT = WIDEST_LOCAL_PORT_RANGE
 
 
 def check_local_port_range(value: str) -> str:
@@ -39,26 +43,39 @@ LocalPortRange = Annotated[str, AfterValidator(check_local_port_range)]
 class ConntrackSettings(Model):
     """`cyperf-k8s:conntrack`: how the groups' plans are applied, for the whole stack."""
 
-    # The node-tuning DaemonSets (one per group with a plan that needs them). Off: plan and
-    # warnings only.
     node_tuning: bool = False
-    # One value per host network namespace: two DaemonSets holding different values would fight,
-    # so it is stack-wide. Unset leaves the kernel's 120 s.
+    """Registers one node-tuning DaemonSet per agent group whose plan needs it (a table above
+    kube-proxy's default, or `timeWaitSeconds`). Off: plans, warnings and outputs only."""
+
     time_wait_seconds: int | None = Field(default=None, ge=1, le=3600)
-    headroom: float = Field(default=conntrack.DEFAULT_HEADROOM, ge=1.0, le=conntrack.MAX_HEADROOM)
-    # How soon a kube-proxy restart (which resets the maximum) is undone.
+    """`nf_conntrack_tcp_timeout_time_wait` on the tuned nodes, and the plans' TIME_WAIT. Unset
+    keeps the kernel's 120 s. Stack-wide: one value per node, so two DaemonSets never fight."""
+
+    headroom: float = Field(default=DEFAULT_HEADROOM, ge=1.0, le=MAX_HEADROOM)
+    """Factor on every plan, for other traffic on the node and overshoot at the peak."""
+
     interval_seconds: int = Field(default=DEFAULT_INTERVAL_SECONDS, ge=5, le=3600)
-    # Existing clusters only: the agent nodes' CPUs, which give kube-proxy's default table size.
+    """How often the DaemonSet re-asserts the values: how soon a kube-proxy restart, which resets
+    the maximum, is undone."""
+
     node_vcpus: int | None = Field(default=None, ge=1, le=4096)
+    """Existing clusters only: the agent nodes' vCPUs, which give kube-proxy's default table
+    size. Unset assumes its floor of 131072. Refused with `cluster: eks`, which knows its instance
+    types."""
 
 
 class GroupConntrack(Model):
     """`agentGroups[i].conntrack`: the group's test at its peak, summed over all its agents."""
 
     peak_connections_per_second: int | None = Field(default=None, ge=0)
+    """The group's declared peak connection rate, all its agents together."""
+
     concurrent_connections: int | None = Field(default=None, ge=0)
-    # An explicit nf_conntrack_max instead of the formula's.
-    table_size: int | None = Field(default=None, ge=1, le=conntrack.MAX_TABLE_ENTRIES)
+    """The group's declared concurrent connections, all its agents together."""
+
+    table_size: int | None = Field(default=None, ge=1, le=MAX_TABLE_ENTRIES)
+    """An explicit `nf_conntrack_max` instead of the formula's. A warning says when it is below
+    the plan or below kube-proxy's value, which then stays."""
 
     @model_validator(mode="after")
     def _declares_something(self) -> GroupConntrack:
@@ -81,34 +98,17 @@ class GroupConntrack(Model):
         return self
 
 
-def default_local_port_range(
-    replicas: int, plan: GroupConntrack | None
-) -> conntrack.PortRangeAdvice | None:
-    """The range a client group gets when it declares a rate and sets no `localPortRange`."""
-    if plan is None or not plan.peak_connections_per_second or replicas == 0:
-        return None
-    return conntrack.client_local_port_range(math.ceil(plan.peak_connections_per_second / replicas))
-
-
-def local_port_range_sysctl(
-    role: str, replicas: int, plan: GroupConntrack | None, configured: str | None
-) -> str | None:
-    """The pod's `net.ipv4.ip_local_port_range` value ("low high"), or None for the kernel's."""
-    if role != "client":
-        return None
-    if configured is not None:
-        return configured.replace("-", " ")
-    advice = default_local_port_range(replicas, plan)
-    return None if advice is None else advice.sysctl_value
-
-
 def group_problems(role: str, configured_range: str | None) -> list[Problem]:
     """Checks of one group's conntrack keys, paths relative to the group."""
     if role != "client" and configured_range is not None:
         return [
             Problem(
                 ("localPortRange",),
-                "applies to client groups only (servers accept connections on fixed ports)",
+                only_with(
+                    "role 'client'",
+                    f"role is '{role}'",
+                    "remove it: servers accept connections on fixed ports",
+                ),
                 configured_range,
             )
         ]
@@ -121,8 +121,11 @@ def stack_problems(cluster: str, settings: ConntrackSettings) -> list[Problem]:
         return [
             Problem(
                 ("conntrack", "nodeVcpus"),
-                "does not apply with cluster 'eks': the stack takes the vCPUs from "
-                "eks.nodeGroups.<role>.instanceTypes",
+                only_with(
+                    "cluster 'existing'",
+                    "cluster is 'eks'",
+                    "remove it: the stack takes the vCPUs from eks.nodeGroups.<role>.instanceTypes",
+                ),
                 settings.node_vcpus,
             )
         ]

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from components.node_tuning import daemonset_name
+from components.conntrack.daemonset import daemonset_name
 from tests.e2e.conftest import CLIENT_NODES, NAMESPACE, Rig, stack_of
 from tests.e2e.test_stacks import example_config, nothing_of_the_stack_left
 

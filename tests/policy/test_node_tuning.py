@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from components import node_tuning
-from components.node_tuning import node_tuning_daemonset
+from components.conntrack import daemonset as node_tuning
+from components.conntrack.daemonset import node_tuning_daemonset
 from policy.node_tuning import (
     NODE_TUNING_HOST_PATH,
     NODE_TUNING_NAME_PREFIX,

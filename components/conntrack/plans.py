@@ -1,10 +1,10 @@
 """From the stack settings to conntrack plans, node-tuning DaemonSets, warnings and outputs (pure).
 
-Decisions (issue 12; facts and sources in README "Conntrack"):
+Decisions (facts and sources in README "Conntrack"):
 
-- One DaemonSet per agent group that declares a plan needing it, not per role: each group has its
-  own node selector and tolerations, and the DaemonSet must land exactly where that group's agents
-  may run. Two groups on the same nodes each get one; the loop only raises the maximum, so they
+- One DaemonSet per agent group whose plan needs it, not per role: each group has its own node
+  selector and tolerations, and the DaemonSet must land exactly where that group's agents may
+  run. Two groups on the same nodes each get one; the loop only raises the maximum, so they
   converge on the larger plan, and the TIME_WAIT timeout is one stack-wide value.
 - Groups without oneAgentPerNode on the same node selector may all land on one node, so each of
   their plans counts the traffic of all of them. An agent under oneAgentPerNode is alone on its
@@ -21,11 +21,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from components import conntrack, node_tuning, specs
+from components import specs
+from components.conntrack import daemonset, planner
+from components.conntrack.kernel import KUBE_PROXY_MIN
+from components.conntrack.planner import (
+    ConntrackPlan,
+    RoleTraffic,
+    default_local_port_range,
+    local_port_range_sysctl,
+)
 from components.ec2_instances import instance_vcpus
 from components.settings.agent_groups import AgentGroup
-from components.settings.conntrack import default_local_port_range, local_port_range_sysctl
-from components.settings.problems import Problem, raise_any
+from components.settings.problems import KeyWarning, Path, Problem, raise_any
 from components.settings.stack import StackSettings
 
 
@@ -60,10 +67,10 @@ def _total(groups: Sequence[AgentGroup], field: str) -> int | None:
     return sum(known) if known else None
 
 
-def traffic(settings: StackSettings, group: AgentGroup) -> conntrack.RoleTraffic:
+def traffic(settings: StackSettings, group: AgentGroup) -> RoleTraffic:
     assert group.conntrack is not None
     sharing = _sharing(settings, group)
-    return conntrack.RoleTraffic(
+    return RoleTraffic(
         name=group.name,
         agents=sum(g.replicas for g in sharing),
         max_agents_per_node=1 if group.one_agent_per_node else None,
@@ -78,17 +85,17 @@ def traffic(settings: StackSettings, group: AgentGroup) -> conntrack.RoleTraffic
     )
 
 
-def plans(settings: StackSettings) -> dict[str, conntrack.ConntrackPlan]:
+def plans(settings: StackSettings) -> dict[str, ConntrackPlan]:
     """The plan of every group that declares `conntrack`, by group name; `Problems` for a plan
     the kernel cannot hold or a DaemonSet that would tune every node."""
-    found: dict[str, conntrack.ConntrackPlan] = {}
+    found: dict[str, ConntrackPlan] = {}
     problems: list[Problem] = []
     for index, group in enumerate(settings.agent_groups):
         if group.conntrack is None:
             continue
         declared = group.conntrack.model_dump(mode="json", by_alias=True, exclude_none=True)
         try:
-            plan = conntrack.plan(traffic(settings, group))
+            plan = planner.plan(traffic(settings, group))
         except ValueError as err:
             problems.append(Problem(("agentGroups", index, "conntrack"), str(err), declared))
             continue
@@ -106,27 +113,25 @@ def plans(settings: StackSettings) -> dict[str, conntrack.ConntrackPlan]:
     return found
 
 
-def tuned(settings: StackSettings, group: AgentGroup, plan: conntrack.ConntrackPlan) -> bool:
+def tuned(settings: StackSettings, group: AgentGroup, plan: ConntrackPlan) -> bool:
     """Whether the group gets a node-tuning DaemonSet."""
     return settings.conntrack.node_tuning and plan.needs_tuning and group.replicas > 0
 
 
-def tuned_groups(
-    settings: StackSettings, plans: Mapping[str, conntrack.ConntrackPlan]
-) -> list[AgentGroup]:
+def tuned_groups(settings: StackSettings, plans: Mapping[str, ConntrackPlan]) -> list[AgentGroup]:
     return [
         g for g in settings.agent_groups if g.name in plans and tuned(settings, g, plans[g.name])
     ]
 
 
-def daemonset(
+def group_daemonset(
     settings: StackSettings,
     group: AgentGroup,
-    plan: conntrack.ConntrackPlan,
+    plan: ConntrackPlan,
     cluster_tolerations: Sequence[Mapping[str, str]],
 ) -> dict[str, Any]:
     """The group's DaemonSet: the agents' node selector and exactly their tolerations."""
-    spec = node_tuning.node_tuning_daemonset(
+    spec = daemonset.node_tuning_daemonset(
         instance=group.name,
         namespace=settings.namespace,
         node_selector=group.effective_node_selector,
@@ -139,62 +144,83 @@ def daemonset(
     return spec
 
 
-def warnings(settings: StackSettings, plans: Mapping[str, conntrack.ConntrackPlan]) -> list[str]:
-    """What `pulumi preview` and `up` warn about, in group order."""
-    found: list[str] = []
-    groups = {g.name: g for g in settings.agent_groups}
-    for name, plan in plans.items():
-        group = groups[name]
-        codes = {w.code for w in plan.warnings}
-        found.extend(f"conntrack: {w.message}" for w in plan.warnings)
-        types = settings.node_instance_types(group)
-        unknown = sorted({t for t in types or () if instance_vcpus(t) is None})
-        if unknown:
-            found.append(
-                f"conntrack: {name}: the vCPUs of instance types {unknown} are not in the "
-                "stack's table (components/conntrack_plans.py), so the plan assumes kube-proxy's "
-                f"floor of {conntrack.KUBE_PROXY_MIN} entries per node"
-            )
-        if "exceeds-kube-proxy-default" not in codes:
+def warnings(settings: StackSettings, plans: Mapping[str, ConntrackPlan]) -> list[KeyWarning]:
+    """What `pulumi preview` and `up` warn about, in group order, at each group's key."""
+    found: list[KeyWarning] = []
+    for index, group in enumerate(settings.agent_groups):
+        plan = plans.get(group.name)
+        if plan is not None:
+            at: Path = ("agentGroups", index, "conntrack")
+            found.extend(KeyWarning(at, m) for m in _plan_warnings(settings, group, plan))
+    for index, group in enumerate(settings.agent_groups):
+        if group.role != "client" or group.local_port_range is not None:
             continue
-        if not settings.conntrack.node_tuning:
-            found.append(
-                f"conntrack: {name}: set conntrack.nodeTuning: true to raise the table on the "
-                f"group's nodes to {plan.configured_max} entries"
-            )
-        else:
-            found.append(
-                f"conntrack: {name}: after a kube-proxy restart a node has kube-proxy's "
-                f"{plan.kube_proxy_default} entries for up to "
-                f"{settings.conntrack.interval_seconds} s until node tuning raises it again"
-            )
-    for group in settings.client_groups:
-        advice = None
-        if group.local_port_range is None:
-            advice = default_local_port_range(group.replicas, group.conntrack)
+        advice = default_local_port_range(group.replicas, group.conntrack)
         if advice is not None and not advice.sufficient:
             found.append(
-                f"conntrack: {group.name}: about {advice.ports_needed} local ports per agent "
-                f"are needed at this rate, more than {advice.low}-{advice.high} holds; "
-                "spread the rate over more agents or destinations (if CyPerf uses kernel "
-                "sockets: see README Conntrack)"
+                KeyWarning(
+                    ("agentGroups", index, "conntrack", "peakConnectionsPerSecond"),
+                    f"{group.name}: about {advice.ports_needed} local ports per agent are needed "
+                    f"at this rate, more than {advice.low}-{advice.high} holds; spread the rate "
+                    "over more agents or destinations (if CyPerf uses kernel sockets: see README "
+                    "Conntrack)",
+                )
             )
     return found
 
 
-def controller_setup(
-    settings: StackSettings, plans: Mapping[str, conntrack.ConntrackPlan]
-) -> dict[str, Any]:
+def _plan_warnings(settings: StackSettings, group: AgentGroup, plan: ConntrackPlan) -> list[str]:
+    found = [w.message for w in plan.warnings]
+    types = settings.node_instance_types(group)
+    unknown = sorted({t for t in types or () if instance_vcpus(t) is None})
+    if unknown:
+        found.append(
+            f"{group.name}: the vCPUs of instance types {unknown} are not in the stack's table "
+            "(components/ec2_instances.py), so the plan assumes kube-proxy's floor of "
+            f"{KUBE_PROXY_MIN} entries per node"
+        )
+    if "exceeds-kube-proxy-default" not in {w.code for w in plan.warnings}:
+        return found
+    if not settings.conntrack.node_tuning:
+        found.append(
+            f"{group.name}: set conntrack.nodeTuning: true to raise the table on the group's "
+            f"nodes to {plan.configured_max} entries"
+        )
+    else:
+        found.append(
+            f"{group.name}: after a kube-proxy restart a node has kube-proxy's "
+            f"{plan.kube_proxy_default} entries for up to {settings.conntrack.interval_seconds} s "
+            "until node tuning raises it again"
+        )
+    return found
+
+
+def plan_output(plan: ConntrackPlan) -> dict[str, object]:
+    """The plan as the controller-setup output shows it (JSON-ready, stable keys)."""
+    return {
+        "requiredEntriesPerNode": plan.required_entries,
+        "headroom": plan.headroom,
+        "requiredWithHeadroom": plan.required_with_headroom,
+        "kubeProxyDefault": plan.kube_proxy_default,
+        "configuredMax": plan.configured_max,
+        "timeWaitSeconds": plan.time_wait_seconds,
+        "connectionsPerSecondPerNode": plan.connections_per_second_per_node,
+        "concurrentConnectionsPerNode": plan.concurrent_connections_per_node,
+        "warnings": [w.message for w in plan.warnings],
+    }
+
+
+def controller_setup(settings: StackSettings, plans: Mapping[str, ConntrackPlan]) -> dict[str, Any]:
     """`controllerSetup.conntrack`: per group with a plan, the plan and what the stack applies."""
     groups = {g.name: g for g in settings.agent_groups}
     report: dict[str, Any] = {}
     for name, plan in plans.items():
         group = groups[name]
         report[name] = {
-            **plan.as_output(),
+            **plan_output(plan),
             "nodeVcpus": node_vcpus(settings, group),
             "nodeTuningDaemonSet": (
-                node_tuning.daemonset_name(name) if tuned(settings, group, plan) else None
+                daemonset.daemonset_name(name) if tuned(settings, group, plan) else None
             ),
             "localPortRange": local_port_range_sysctl(
                 group.role, group.replicas, group.conntrack, group.local_port_range

@@ -1,4 +1,5 @@
-"""Conntrack sizing for the agent nodes, from the test you plan (pure: no Pulumi, no settings).
+"""Conntrack sizing for the agent nodes, from the traffic a test declares (pure: no Pulumi, no
+settings).
 
 Every agent connection is tracked in the host network namespace of the node it runs on, where
 kube-proxy's NAT rules live, whatever the CNI. A full table drops new connections, so the table of
@@ -11,39 +12,31 @@ because a closed connection stays in the table for `nf_conntrack_tcp_timeout_tim
 connection, so both roles are sized the same way.
 
 What a node has without help is what kube-proxy sets when it starts: max(maxPerCore x CPUs, min),
-32768 and 131072 by default, capped at 1048576 since Kubernetes 1.36 (pkg/proxy/conntrack/
-sysctls.go). The planner never plans below that: the node-tuning DaemonSet only ever raises the
-maximum, so a plan smaller than kube-proxy's value changes nothing.
-
-Sources: /work/wt/notes/conntrack-facts.md (kernel nf_conntrack-sysctl.rst, kubernetes
-pkg/proxy/conntrack/sysctls.go and pkg/proxy/apis/config/v1alpha1/defaults.go, include/net/tcp.h).
+32768 and 131072 by default, capped at 1048576 since Kubernetes 1.36 (kubernetes
+pkg/proxy/conntrack/sysctls.go). The planner never plans below that: the node-tuning DaemonSet
+only ever raises the maximum, so a plan smaller than kube-proxy's value changes nothing. The
+facts and their sources are in `components.conntrack.kernel`.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Protocol
 
-# kube-proxy's defaults (KubeProxyConntrackConfiguration): maxPerCore and min.
-KUBE_PROXY_MAX_PER_CORE = 32_768
-KUBE_PROXY_MIN = 131_072
-# Since Kubernetes 1.36 (kubernetes#137002) the scaled value is capped at 1Mi entries.
-KUBE_PROXY_SCALED_CAP = 1_048_576
-KUBE_PROXY_CAP_SINCE_MINOR = 36
-# Kernel default of nf_conntrack_tcp_timeout_time_wait; kube-proxy never changes it.
-KERNEL_TIME_WAIT_SECONDS = 120
-# nf_conntrack_max is an int sysctl bounded by INT_MAX (proc_dointvec_minmax).
-MAX_TABLE_ENTRIES = 2**31 - 1
-# How long a Linux TCP socket holds its 4-tuple in TIME_WAIT (TCP_TIMEWAIT_LEN, not tunable).
-TCP_SOCKET_TIME_WAIT_SECONDS = 60
-# Linux's default net.ipv4.ip_local_port_range, and the widest unprivileged one.
-KERNEL_LOCAL_PORT_RANGE = (32_768, 60_999)
-WIDEST_LOCAL_PORT_RANGE = (1_024, 65_535)
-# Other traffic shares the node's table (kubelet, DNS, the agents' controller sessions), and a
-# test's peak overshoots its objective for a moment; a quarter more covers both without
-# reserving memory nobody uses.
-DEFAULT_HEADROOM = 1.25
-MAX_HEADROOM = 10.0
+from components.conntrack.kernel import (
+    DEFAULT_HEADROOM,
+    KERNEL_LOCAL_PORT_RANGE,
+    KERNEL_TIME_WAIT_SECONDS,
+    KUBE_PROXY_CAP_SINCE_MINOR,
+    KUBE_PROXY_MAX_PER_CORE,
+    KUBE_PROXY_MIN,
+    KUBE_PROXY_SCALED_CAP,
+    MAX_HEADROOM,
+    MAX_TABLE_ENTRIES,
+    TCP_SOCKET_TIME_WAIT_SECONDS,
+    WIDEST_LOCAL_PORT_RANGE,
+)
 
 
 def _port_count(port_range: tuple[int, int]) -> int:
@@ -52,7 +45,7 @@ def _port_count(port_range: tuple[int, int]) -> int:
 
 @dataclass(frozen=True)
 class RoleTraffic:
-    """What one role (or agent group) plans to do, summed over all of its agents.
+    """The traffic one role (or agent group) declares for its test, summed over all its agents.
 
     `agents` is the number of agent pods; `max_agents_per_node` is 1 under one-agent-per-node,
     None when the scheduler may put any number of them on one node.
@@ -81,6 +74,8 @@ class PlanWarning:
 
 @dataclass(frozen=True)
 class ConntrackPlan:
+    """What one node of a group needs, and the nf_conntrack_max the stack asserts there."""
+
     name: str
     agents_on_busiest_node: int
     connections_per_second_per_node: int
@@ -99,20 +94,6 @@ class ConntrackPlan:
     def needs_tuning(self) -> bool:
         """True when the nodes need the DaemonSet: a larger table or an explicit timeout."""
         return self.configured_max > self.kube_proxy_default or self.time_wait_to_set is not None
-
-    def as_output(self) -> dict[str, object]:
-        """The plan as the controller-setup output shows it (JSON-ready, stable keys)."""
-        return {
-            "requiredEntriesPerNode": self.required_entries,
-            "headroom": self.headroom,
-            "requiredWithHeadroom": self.required_with_headroom,
-            "kubeProxyDefault": self.kube_proxy_default,
-            "configuredMax": self.configured_max,
-            "timeWaitSeconds": self.time_wait_seconds,
-            "connectionsPerSecondPerNode": self.connections_per_second_per_node,
-            "concurrentConnectionsPerNode": self.concurrent_connections_per_node,
-            "warnings": [w.message for w in self.warnings],
-        }
 
 
 def kube_proxy_default_max(vcpus: int | None, kubernetes_minor: int | None = None) -> int:
@@ -309,3 +290,31 @@ def client_local_port_range(connections_per_second_per_agent: int) -> PortRangeA
         ports_needed=needed,
         sufficient=needed <= _port_count(WIDEST_LOCAL_PORT_RANGE),
     )
+
+
+class DeclaredRate(Protocol):
+    """A group's declared traffic, as far as its local port range depends on it."""
+
+    @property
+    def peak_connections_per_second(self) -> int | None: ...
+
+
+def default_local_port_range(
+    replicas: int, declared: DeclaredRate | None
+) -> PortRangeAdvice | None:
+    """The range a client group gets when it declares a rate and sets no `localPortRange`."""
+    if declared is None or not declared.peak_connections_per_second or replicas == 0:
+        return None
+    return client_local_port_range(math.ceil(declared.peak_connections_per_second / replicas))
+
+
+def local_port_range_sysctl(
+    role: str, replicas: int, declared: DeclaredRate | None, configured: str | None
+) -> str | None:
+    """The pod's `net.ipv4.ip_local_port_range` value ("low high"), or None for the kernel's."""
+    if role != "client":
+        return None
+    if configured is not None:
+        return configured.replace("-", " ")
+    advice = default_local_port_range(replicas, declared)
+    return None if advice is None else advice.sysctl_value

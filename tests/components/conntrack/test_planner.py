@@ -1,19 +1,25 @@
-"""The conntrack planner: the guide's formula, headroom, kube-proxy's defaults, limits, warnings."""
+"""The conntrack planner: the guide's formula, headroom, kube-proxy's defaults, limits, warnings,
+and the client pods' local port range."""
 
 from __future__ import annotations
 
 import pytest
 
-from components.conntrack import (
+from components.conntrack.kernel import (
     KERNEL_TIME_WAIT_SECONDS,
     KUBE_PROXY_MIN,
     KUBE_PROXY_SCALED_CAP,
     MAX_TABLE_ENTRIES,
+)
+from components.conntrack.planner import (
     RoleTraffic,
     client_local_port_range,
     kube_proxy_default_max,
+    local_port_range_sysctl,
     plan,
 )
+from components.settings.loading import parse_settings
+from tests.support.program import config_of
 
 
 def codes(traffic: RoleTraffic) -> set[str]:
@@ -243,22 +249,6 @@ def test_a_plan_beyond_the_kernels_int_limit_is_refused() -> None:
         plan(RoleTraffic(name="c", agents=1, peak_connections_per_second=20_000_000))
 
 
-def test_the_output_shape_is_stable() -> None:
-    result = plan(RoleTraffic(name="c", agents=2, peak_connections_per_second=2400, node_vcpus=8))
-    output = result.as_output()
-    assert output == {
-        "requiredEntriesPerNode": 144_000,
-        "headroom": 1.25,
-        "requiredWithHeadroom": 180_000,
-        "kubeProxyDefault": 262_144,
-        "configuredMax": 262_144,
-        "timeWaitSeconds": 120,
-        "connectionsPerSecondPerNode": 1200,
-        "concurrentConnectionsPerNode": 0,
-        "warnings": [],
-    }
-
-
 def test_port_range_stays_the_kernels_below_its_capacity() -> None:
     assert client_local_port_range(0) is None
     assert client_local_port_range(470) is None  # 28200 ports <= 28232
@@ -287,3 +277,40 @@ def test_kube_proxy_default_refuses_zero_cpus() -> None:
 def test_port_range_refuses_a_negative_rate() -> None:
     with pytest.raises(ValueError, match=r"must be >= 0 \(got -1\)"):
         client_local_port_range(-1)
+
+
+@pytest.mark.parametrize(
+    ("role", "replicas", "declared", "configured", "expected"),
+    [
+        # 1000/s per agent x 60 s = 60000 ports: more than the kernel's 28232.
+        ("client", 2, {"peakConnectionsPerSecond": 2000}, None, "1024 65535"),
+        # 400/s per agent fits the kernel's range: left alone.
+        ("client", 3, {"peakConnectionsPerSecond": 1200}, None, None),
+        ("client", 1, {"concurrentConnections": 10**6}, None, None),
+        ("client", 0, {"peakConnectionsPerSecond": 10**6}, None, None),
+        ("client", 1, None, "2000-60000", "2000 60000"),
+        ("client", 1, {"peakConnectionsPerSecond": 10**6}, "2000-60000", "2000 60000"),
+        ("server", 1, {"peakConnectionsPerSecond": 10**6}, None, None),
+    ],
+)
+def test_local_port_range_default_and_explicit(
+    role: str,
+    replicas: int,
+    declared: dict[str, int] | None,
+    configured: str | None,
+    expected: str | None,
+) -> None:
+    group: dict[str, object] = {"name": role, "role": role, "replicas": replicas}
+    if role == "server":
+        group["service"] = None
+    if declared is not None:
+        group["conntrack"] = declared
+    if configured is not None:
+        group["localPortRange"] = configured
+    parsed = parse_settings(config_of(agentGroups=[group])).agent_groups[0]
+    assert (
+        local_port_range_sysctl(
+            parsed.role, parsed.replicas, parsed.conntrack, parsed.local_port_range
+        )
+        == expected
+    )

@@ -1,5 +1,5 @@
 """The node-tuning DaemonSet spec: placement, least privilege, schema, and its loop run for real
-against a stand-in sysctl directory (the kernel side is proven only by reasoning here)."""
+against a stand-in sysctl directory (the kernel side rests on reasoning, not on a test)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
-from components import node_tuning, specs
-from components.node_tuning import node_tuning_daemonset
+from components import specs
+from components.conntrack.daemonset import TUNING_SCRIPT, daemonset_name, node_tuning_daemonset
 from policy.values import selector_matches
 from tests.test_schema import KUBERNETES_VERSION
 
@@ -264,4 +264,8 @@ def test_the_loop_reads_real_sysctl_files_whole(tmp_path: Path) -> None:
 
 def test_the_script_in_the_module_is_the_one_the_container_runs() -> None:
     (container,) = pod_spec(build())["containers"]
-    assert container["command"] == ["/bin/sh", "-c", node_tuning.TUNING_SCRIPT]
+    assert container["command"] == ["/bin/sh", "-c", TUNING_SCRIPT]
+
+
+def test_the_daemonset_name_fits_the_longest_group_name() -> None:
+    assert len(daemonset_name("g" * 40)) <= 63

@@ -9,13 +9,14 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import conntrack, conntrack_plans
 from components.agents import CyperfAgents
+from components.conntrack.planner import ConntrackPlan
+from components.conntrack.plans import group_daemonset
 from components.settings.stack import StackSettings
 
 
 class NodeTuning(pulumi.ComponentResource):
-    """`plans`: the groups to tune (conntrack_plans.tuned_groups) and their plans."""
+    """`plans`: the groups to tune (`components.conntrack.plans.tuned_groups`) and their plans."""
 
     # Keyed by agent group name.
     daemonsets: dict[str, k8s.apps.v1.DaemonSet]
@@ -24,7 +25,7 @@ class NodeTuning(pulumi.ComponentResource):
         self,
         name: str,
         settings: StackSettings,
-        plans: Mapping[str, conntrack.ConntrackPlan],
+        plans: Mapping[str, ConntrackPlan],
         agents: CyperfAgents,
         tolerations_by_role: Mapping[str, Sequence[Mapping[str, str]]],
         opts: pulumi.ResourceOptions | None = None,
@@ -40,9 +41,7 @@ class NodeTuning(pulumi.ComponentResource):
             plan = plans.get(group.name)
             if plan is None:
                 continue
-            spec = conntrack_plans.daemonset(
-                settings, group, plan, tolerations_by_role.get(group.role, ())
-            )
+            spec = group_daemonset(settings, group, plan, tolerations_by_role.get(group.role, ()))
             # A plain manifest dict, as the spec functions build them.
             metadata: Any = {**spec["metadata"], "namespace": agents.namespace}
             self.daemonsets[group.name] = k8s.apps.v1.DaemonSet(

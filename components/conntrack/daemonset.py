@@ -1,6 +1,8 @@
-"""The node-tuning DaemonSet: asserts the planned conntrack sysctls on the agent nodes (pure).
+"""The node-tuning DaemonSet: asserts a conntrack plan's sysctls on the agent nodes (pure).
 
-Why a DaemonSet, and why these privileges (sources in /work/wt/notes/conntrack-facts.md):
+Why a DaemonSet, and why these privileges (sources: the kernel's
+net/netfilter/nf_conntrack_standalone.c, Documentation/networking/nf_conntrack-sysctl.rst and
+net/sysctl_net.c; kubernetes pkg/kubelet/sysctl/safe_sysctls.go and pkg/proxy/conntrack/sysctls.go):
 
 - `net.netfilter.nf_conntrack_max` is host-wide and writable only from the initial network
   namespace; the TIME_WAIT timeout is per network namespace, and the table that tracks the
@@ -30,8 +32,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from components.conntrack.kernel import DEFAULT_INTERVAL_SECONDS, MAX_TABLE_ENTRIES
+
 # The Docker Official busybox image, from the registry the agents' images already come from.
-# Pinned by tag; a digest is not pinned because it could not be verified from here.
+# Pinned by tag only: no digest of it has been verified for this stack.
 NODE_TUNING_IMAGE = "public.ecr.aws/docker/library/busybox:1.37.0"
 NAME_LABEL = "app.kubernetes.io/name"
 NAME_VALUE = "cyperf-node-tuning"
@@ -39,7 +43,6 @@ INSTANCE_LABEL = "cyperf-k8s/node-tuning"
 CONTAINER_NAME = "conntrack-tuning"
 NETFILTER_HOST_PATH = "/proc/sys/net/netfilter"
 NETFILTER_MOUNT_PATH = "/host/proc/sys/net/netfilter"
-DEFAULT_INTERVAL_SECONDS = 30
 
 # POSIX sh (busybox ash in the image). Raise-only for the maximum, so several DaemonSets on the
 # same node (groups sharing nodes) converge on the largest plan instead of fighting. Values are
@@ -125,8 +128,8 @@ def tuning_container(
 
 
 def _check(conntrack_max: int, time_wait_seconds: int | None, interval_seconds: int) -> None:
-    if not 1 <= conntrack_max <= 2**31 - 1:
-        raise ValueError(f"conntrack_max must be 1-2147483647 (got {conntrack_max})")
+    if not 1 <= conntrack_max <= MAX_TABLE_ENTRIES:
+        raise ValueError(f"conntrack_max must be 1-{MAX_TABLE_ENTRIES} (got {conntrack_max})")
     if time_wait_seconds is not None and time_wait_seconds < 1:
         raise ValueError(f"time_wait_seconds must be >= 1 (got {time_wait_seconds})")
     if not 5 <= interval_seconds <= 3600:
