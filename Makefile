@@ -1,4 +1,7 @@
 # cyperf-k8s developer commands. `make check` is the one test command (CI runs it).
+# `make` alone prints the targets: every `## <target>: <what>` line below (continued by `## ` lines).
+.DEFAULT_GOAL := help
+MAKEFILE := $(lastword $(MAKEFILE_LIST))
 VENV ?= .venv
 PY := $(VENV)/bin/python
 # The operations CLI (ops/) has its own virtualenv: Keysight's `cyperf` client pins urllib3 below
@@ -17,7 +20,13 @@ STACK ?= east-west
 
 include rig/rig.mk
 
-.PHONY: venv ops-venv check test lint typecheck e2e up preview demo demo-down logs verify
+.PHONY: help venv ops-venv check test lint typecheck e2e up preview demo demo-down logs verify docs
+
+## help: list these targets (what `make` without a target does; it builds nothing)
+help:
+	@awk '/^## [a-z0-9-]+: / { sub(/^## /, ""); target = substr($$1, 1, length($$1) - 1); \
+	  sub(/^[^:]*: /, ""); printf "make %-10s %s\n", target, $$0; next } \
+	  /^## / { sub(/^## /, ""); printf "%16s%s\n", "", $$0 }' $(MAKEFILE)
 
 # The same virtualenv Pulumi.yaml names, so `pulumi up` reuses it.
 $(VENV)/installed.stamp: requirements.txt requirements-dev.txt
@@ -44,10 +53,12 @@ test: venv ops-venv
 	$(PY) -m pytest
 	$(OPS_PYTEST) -m 'not e2e' tests/ops
 
+## lint: ruff check and ruff format --check
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+## typecheck: mypy --strict of the program and of the operations CLI
 typecheck: venv ops-venv
 	$(VENV)/bin/mypy .
 	$(OPS_VENV)/bin/mypy $(OPS_SOURCES)
@@ -62,9 +73,14 @@ up: venv
 	pulumi stack select --create $(STACK)
 	pulumi up --stack $(STACK)
 
+## preview: pulumi preview of stack $(STACK), the plan `make up` would apply
 preview: venv
 	pulumi stack select --create $(STACK)
 	pulumi preview --stack $(STACK)
+
+## docs: regenerate docs/configuration.md from the settings models
+docs: venv
+	$(PY) -m components.settings.reference --write docs/configuration.md
 
 ## logs: log bundle cyperf-logs-<stack>-<UTC time>.tar.gz of stack $(STACK); more options in ARGS,
 ## e.g. make logs STACK=east-west ARGS="--since 1h --group client"
@@ -90,3 +106,8 @@ demo-down:
 	  --stack $(DEMO_STACK) && pulumi stack rm --yes --stack $(DEMO_STACK)'
 	rm -f stacks/Pulumi.$(DEMO_STACK).yaml
 	$(MAKE) rig-down
+
+# The rig's own targets, defined in rig/rig.mk (included above):
+## rig: build every binary of the local rig, cached (cold about 40 min, warm seconds)
+## rig-up: start the local rig; then `source rig/env.sh` points pulumi and kubectl at it
+## rig-down: delete the rig's cluster and state

@@ -34,7 +34,7 @@ class Typical:
 
 
 # Typical creation times, longest match first. Public figures and stated assumptions, never
-# measured here.
+# measurements of this benchmark.
 DURATIONS = (
     Typical(
         "eks:index:Cluster",

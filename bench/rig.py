@@ -14,8 +14,8 @@ in the same run on the same control plane:
 The east-west example stack goes through `pulumi up`, a no-change `pulumi preview` and
 `pulumi destroy` in a copy of the project (like tests/e2e/conftest.py), in namespace
 `cyperf-bench`. The part starts a rig of its own (its own CYPERF_RIG_STATE and cluster name,
-like the e2e tests) and stops it again; run it under `flock /tmp/cyperf-e2e.lock` so it does not
-share the machine with an end-to-end run.
+like the e2e tests) and stops it again. Its times mean most on a machine that runs nothing else
+at the same time (no end-to-end run in particular).
 """
 
 from __future__ import annotations
@@ -55,8 +55,8 @@ PROGRAMS = {
 }
 TOOLS = (*PROGRAMS, "kubectl")
 STEPS = ("up", "change", "preview", "destroy")
-# The pod-template change of step `change` (issue 9's measure): a new controller address, which
-# every agent must be replaced to pick up.
+# The pod-template change of step `change` (timed until every agent is replaced): a new controller
+# address, which every agent must be replaced to pick up.
 CHANGED_CONTROLLER = "198.51.100.7"
 CHANGED_KEY = {"project": "cyperf-k8s:controllerAddress", "bare": "cyperf-bare:controller"}
 

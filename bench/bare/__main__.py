@@ -1,7 +1,7 @@
 """The floor a Pulumi user would compare the project with: Keysight's official example manifests
-(client and server Deployments, the server Service; /work/shared/reference/cyperf-agents.md
-lists them field by field) as plain pulumi-kubernetes resources, in the `default` namespace like
-the examples, with the placeholders (image tag, controller address, replicas) filled from config.
+(client and server Deployments, the server Service; the unit test test_contract.py writes them
+out field by field) as plain pulumi-kubernetes resources, in the `default` namespace like the
+examples, with the placeholders (image tag, controller address, replicas) filled from config.
 
 `cyperf-bare:level` splits the engine's fixed costs: `empty` registers nothing (engine, language
 host and Python start), `provider` only a Kubernetes provider (plus its plugin start and
