@@ -160,7 +160,7 @@ def controller_setup(
         "connectionPorts": destination_ports,
         "httpHealthCheck": health_checks,
     }
-    # Only stacks that plan conntrack (issue 12) get the key, so other outputs stay as they were.
+    # Only stacks that plan conntrack get the key: a stack without a plan has nothing to show.
     if conntrack:
         setup["conntrack"] = dict(conntrack)
     return setup

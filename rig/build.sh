@@ -145,7 +145,7 @@ build_kwok() {
 # ---------------------------------------------------------------- pulumi
 # Pulumi CLI (pkg/v3 + sdk/v3 at one version), the pulumi-language-python-exec
 # launcher shipped inside sdk/v3, and the rig's Python language host (see README:
-# the Go module of the real language host is not served by the module proxy here).
+# when the module proxy does not serve the Go module of the real language host).
 build_pulumi() {
   local v="$RIG_PULUMI_VERSION" dir; dir="$(rig_bin_dir pulumi "$v")"
   local bins=(pulumi pulumi-language-python-exec)

@@ -1,4 +1,4 @@
-"""Secrets stay secret (issue 9 section 5): a value set with `pulumi config set --secret` is
+"""Secrets stay secret: a value set with `pulumi config set --secret` is
 registered secret wherever it reaches an input, exported secret in every output derived from it,
 and never shown in a problem."""
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 # kube-proxy's defaults (KubeProxyConntrackConfiguration): maxPerCore and min.
 KUBE_PROXY_MAX_PER_CORE = 32_768
 KUBE_PROXY_MIN = 131_072
-# Since Kubernetes 1.36 (kubernetes#137002) the scaled value is capped at 1Mi entries.
+# Since Kubernetes 1.36 (kubernetes/kubernetes#137002) the scaled value is capped at 1Mi entries.
 KUBE_PROXY_SCALED_CAP = 1_048_576
 KUBE_PROXY_CAP_SINCE_MINOR = 36
 # Kernel default of nf_conntrack_tcp_timeout_time_wait; kube-proxy never changes it.

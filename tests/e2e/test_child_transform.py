@@ -1,6 +1,6 @@
 """The mechanism the EKS node groups rely on, run by the real engine: `child_transform` on a
 packaged (multi-language) component changes a child the component creates, and the
-ignoreChanges it adds keeps the child's first value on a later `up` (issue 10: the node launch
+ignoreChanges it adds keeps the child's first value on a later `up` (the node launch
 templates pulumi-eks creates get hop limit 1, tags, and keep an unpinned AMI).
 
 pulumi-eks cannot run here (it creates AWS resources), so the packaged component is

@@ -1,4 +1,4 @@
-"""Node tuning through the real `pulumi up` / `preview` / `destroy` on the local rig (issue 12).
+"""Node tuning through the real `pulumi up` / `preview` / `destroy` on the local rig.
 
 A stack with `conntrack.nodeTuning: true` and a client plan above kube-proxy's default: the
 program's DaemonSet lands on exactly the client agents' nodes (a tainted one only through the

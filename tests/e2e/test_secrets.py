@@ -1,4 +1,4 @@
-"""Secrets on the rig (issue 9 section 5): a controller address and an env value set with
+"""Secrets on the rig: a controller address and an env value set with
 `pulumi config set --secret` reach the agents, yet `pulumi stack export` holds neither in
 plaintext (`--show-secrets` does, so the search below could see them)."""
 
