@@ -182,7 +182,7 @@ def deployment(
         # Agents never call the Kubernetes API: no token to steal from a test endpoint.
         "automountServiceAccountToken": False,
         # Pod level, so every container inherits it; set even when Unconfined, or a kubelet
-        # with seccompDefault would apply RuntimeDefault anyway (README "Security").
+        # with seccompDefault would apply RuntimeDefault anyway (docs/security.md).
         "securityContext": {"seccompProfile": {"type": group.seccomp_profile}},
         "containers": [agent_container(group, agents)],
         "nodeSelector": dict(group.effective_node_selector),
@@ -221,7 +221,7 @@ def deployment(
             # this covers a rollout started in the cluster (`kubectl rollout restart`):
             # RollingUpdate would surge a pod that, under one agent per node with replicas equal
             # to the eligible nodes, has no node, and stall. Recreate never needs a spare node
-            # (README "Day two").
+            # (docs/day-two.md).
             "strategy": {"type": "Recreate"},
             "selector": {"matchLabels": selector_labels(group)},
             "template": {"metadata": template_metadata, "spec": pod_spec},

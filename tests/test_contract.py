@@ -117,7 +117,7 @@ def remove_deliberate_differences(role: str, registered: dict[str, Any]) -> dict
     # 7. Hardening that costs the agent nothing: no API token, no privilege escalation.
     pod_spec = spec["template"]["spec"]
     assert pod_spec.pop("automountServiceAccountToken") is False
-    # 9. The runtime's default seccomp profile (README "Security"; `seccompProfile` setting).
+    # 9. The runtime's default seccomp profile (docs/security.md; `seccompProfile` setting).
     assert pod_spec.pop("securityContext") == {"seccompProfile": {"type": "RuntimeDefault"}}
     security = pod_spec["containers"][0]["securityContext"]
     assert security.pop("allowPrivilegeEscalation") is False

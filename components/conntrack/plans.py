@@ -1,6 +1,6 @@
 """From the stack settings to conntrack plans, node-tuning DaemonSets, warnings and outputs (pure).
 
-Decisions (facts and sources in README "Conntrack"):
+Decisions (facts and sources in docs/conntrack.md):
 
 - One DaemonSet per agent group whose plan needs it, not per role: each group has its own node
   selector and tolerations, and the DaemonSet must land exactly where that group's agents may
@@ -12,8 +12,8 @@ Decisions (facts and sources in README "Conntrack"):
 - EKS: the vCPUs that give kube-proxy's default come from the node group's instance types through
   a small table (no AWS call at plan time); a type outside the table leaves the vCPUs unknown,
   and the plan assumes kube-proxy's floor and says so.
-- The 120-second rule for switching between the ClusterIP and pod IPs is a README rule, not a
-  warning: the destination is chosen in the controller, and no setting of the stack shows it.
+- The 120-second rule for switching between the ClusterIP and pod IPs is documented
+  (docs/conntrack.md), not a warning: the destination is chosen in the controller, and no setting of the stack shows it.
 """
 
 from __future__ import annotations
@@ -162,8 +162,8 @@ def warnings(settings: StackSettings, plans: Mapping[str, ConntrackPlan]) -> lis
                     ("agentGroups", index, "conntrack", "peakConnectionsPerSecond"),
                     f"{group.name}: about {advice.ports_needed} local ports per agent are needed "
                     f"at this rate, more than {advice.low}-{advice.high} holds; spread the rate "
-                    "over more agents or destinations (if CyPerf uses kernel sockets: see README "
-                    "Conntrack)",
+                    "over more agents or destinations (if CyPerf uses kernel sockets: see "
+                    "docs/conntrack.md)",
                 )
             )
     return found

@@ -4,7 +4,7 @@ A stack with `conntrack.nodeTuning: true` and a client plan above kube-proxy's d
 program's DaemonSet lands on exactly the client agents' nodes (a tainted one only through the
 agents' own toleration), the plan is in the outputs, a second preview is empty, turning tuning off
 removes it, and destroy leaves nothing. The rig runs no containers, so what the pods write to the
-kernel is not proven here (README "Conntrack" gives the manual check on a real cluster).
+kernel is not proven on the rig (docs/conntrack.md gives the manual check on a real cluster).
 """
 
 from __future__ import annotations
