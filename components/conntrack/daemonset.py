@@ -18,9 +18,10 @@ net/sysctl_net.c; kubernetes pkg/kubelet/sysctl/safe_sysctls.go and pkg/proxy/co
   privilege escalation, the runtime's seccomp profile and a read-only root filesystem.
 - It needs no Kubernetes API access, so no service-account token is mounted.
 - kube-proxy sets nf_conntrack_max on every start, and on Kubernetes 1.29 up to 1.37 it also
-  lowers a larger value (kubernetes/kubernetes#120448, restored to "raise only" by kubernetes/kubernetes#142035). The loop
-  therefore re-asserts the maximum every `interval_seconds`, only ever raising it, and logs the
-  table's count and maximum each cycle for the log bundle.
+  lowers a larger value (kubernetes/kubernetes#120448, restored to "raise only" by
+  kubernetes/kubernetes#142035). The loop therefore re-asserts the maximum every
+  `interval_seconds`, only ever raising it, and logs the table's count and maximum each cycle for
+  the log bundle.
 
 Not proven on the local rig (KWOK runs no containers): the kernel effects. On SELinux-enforcing
 nodes (Bottlerocket) the policy may deny an unprivileged container these writes; the loop then

@@ -13,7 +13,8 @@ Decisions (facts and sources in docs/conntrack.md):
   a small table (no AWS call at plan time); a type outside the table leaves the vCPUs unknown,
   and the plan assumes kube-proxy's floor and says so.
 - The 120-second rule for switching between the ClusterIP and pod IPs is documented
-  (docs/conntrack.md), not a warning: the destination is chosen in the controller, and no setting of the stack shows it.
+  (docs/conntrack.md), not a warning: the destination is chosen in the controller, and no
+  setting of the stack shows it.
 """
 
 from __future__ import annotations

@@ -127,7 +127,8 @@ def bundle_files(path: Path) -> dict[str, bytes]:
 
 
 def test_readme_selector_command_needs_tail_all(rig: Rig, pod_logs: dict[str, str]) -> None:
-    """Why docs/troubleshooting.md says `--tail=-1`: with a selector kubectl prints 10 lines per pod."""
+    """Why docs/troubleshooting.md says `--tail=-1`: with a selector kubectl prints 10 lines per
+    pod."""
     selector = ["kubectl", "-n", NAMESPACE, "logs", "-l", "app=cyperf-agent", "--prefix"]
     default = rig.run(*selector).stdout.splitlines()
     everything = rig.run(*selector, "--all-containers", "--tail=-1").stdout.splitlines()
