@@ -138,7 +138,7 @@ def test_camel_case_keys_reach_the_model() -> None:
         ),
         ({"cni": {"calicoVersion": "v3.32.1\n"}}, "eks.cni.calicoVersion", ""),
         ({"tags": {"owner\n": "qa"}}, "eks.tags", "tag key"),
-        ({"tags": {"owner": "q\ta"}}, "eks.tags", "tag value"),
+        ({"tags": {"owner": "q\ta"}}, "eks.tags", "tag 'owner' value"),
     ],
 )
 def test_eks_patterns_match_whole_ascii_values(
@@ -223,7 +223,8 @@ def test_tags_may_use_letters_of_any_script() -> None:
                 }
             },
             "eks.network.availabilityZoneIds",
-            "applies only to a VPC the stack creates",
+            "applies only with a VPC the stack creates (vpcId is 'vpc-0123456789abcdef0'); "
+            "remove it",
         ),
         ({"network": {"vpcId": "vpc-12"}}, "eks.network.vpcId", "vpc-0123456789abcdef0"),
         (
@@ -261,12 +262,12 @@ def test_tags_may_use_letters_of_any_script() -> None:
                 }
             },
             "eks.network.vpcCidr",
-            "only to a VPC the stack creates",
+            "only with a VPC the stack creates",
         ),
         (
             {"network": {"privateSubnetIds": ["subnet-0aaaaaaaaaaaaaaa1"]}},
             "eks.network.privateSubnetIds",
-            "needs vpcId",
+            "applies only with vpcId (without it the stack creates the VPC and its subnets)",
         ),
         (
             {"network": {"privateSubnetIds": ["subnet-1"]}},
@@ -332,11 +333,15 @@ def test_tags_may_use_letters_of_any_script() -> None:
             "overlaps cluster.serviceCidr",
         ),
         ({"cni": {"type": "calico-vxlan", "podCidr": "10.8.0.0/28"}}, "eks.cni.podCidr", "/24"),
-        ({"cni": {"podCidr": "172.16.0.0/16"}}, "eks.cni.podCidr", "only to cni type"),
+        (
+            {"cni": {"podCidr": "172.16.0.0/16"}},
+            "eks.cni.podCidr",
+            "applies only with cni type 'calico-vxlan' (type is 'aws-vpc-cni'); remove it",
+        ),
         (
             {"cni": {"type": "calico-vxlan", "prefixDelegation": True}},
             "eks.cni.prefixDelegation",
-            "only to cni type 'aws-vpc-cni'",
+            "only with cni type 'aws-vpc-cni'",
         ),
         ({"cni": {"calicoVersion": "latest"}}, "eks.cni.calicoVersion", "pinned"),
         ({"cni": {"maxPods": 1000}}, "eks.cni.maxPods", "250"),
@@ -411,8 +416,12 @@ def test_tags_may_use_letters_of_any_script() -> None:
             "eks.controllerSecurityGroupId",
             "changing public IPs",
         ),
-        ({"tags": {"aws:owner": "me"}}, "eks.tags", "reserved"),
-        ({"tags": {"owner": "a,b;c"}}, "eks.tags", "tag value"),
+        (
+            {"tags": {"aws:owner": "me"}},
+            "eks.tags",
+            "tag key 'aws:owner' must not start with 'aws:', a prefix reserved by AWS",
+        ),
+        ({"tags": {"owner": "a,b;c"}}, "eks.tags", "tag 'owner' value 'a,b;c' must be"),
         ({"clusterr": {}}, "eks.clusterr", "not a known setting"),
         (
             {"cni": {"maxPods": 110}},
@@ -432,12 +441,12 @@ def test_tags_may_use_letters_of_any_script() -> None:
                 "nodeGroups": {"client": {"amiReleaseVersion": "1.35.0-20260120"}},
             },
             "eks.nodeGroups.client.amiReleaseVersion",
-            "pulumi-eks drops releaseVersion; pin amiId instead",
+            "pulumi-eks drops releaseVersion); pin amiId instead",
         ),
         (
             {"nodeGroups": {"server": {"amiId": "ami-0123456789abcdef0"}}},
             "eks.nodeGroups.server.amiId",
-            "here EKS picks the AMI: pin amiReleaseVersion instead",
+            "(here EKS picks the AMI); pin amiReleaseVersion instead",
         ),
         (
             {"nodeGroups": {"server": {"amiId": "ami-123"}}},
@@ -609,7 +618,10 @@ def test_eks_section_needs_cluster_eks() -> None:
 )
 def test_existing_cluster_keys_are_refused_with_cluster_eks(key: str, value: Any) -> None:
     problem = one_problem(eks_config(None, **{key: value}))
-    assert problem.startswith(f"cyperf-k8s:{key}: does not apply with cluster 'eks'")
+    assert problem.startswith(
+        f"cyperf-k8s:{key}: applies only with cluster 'existing' (cluster is 'eks': the stack "
+        "builds the kubeconfig"
+    )
     if key == "kubeconfig":
         assert "apiVersion" not in problem  # a secret is never echoed
         assert problem.endswith("(value hidden: it is a secret)"), problem
@@ -779,11 +791,11 @@ def test_creatable_versions_follow_the_date(today: date, creatable: list[str]) -
 
 def test_extended_support_warning() -> None:
     today = versions.AS_OF
-    warning = versions.extended_support_warning("1.33", today)
-    assert warning == (
+    [warning] = versions.extended_support_warnings("1.33", today)
+    assert str(warning) == (
         "cyperf-k8s:eks.cluster.kubernetesVersion: 1.33 left EKS standard support on 2026-07-29 "
         "and is in extended support until 2027-07-29 (billed at the extended-support cluster "
         "rate); use a version in standard support such as '1.35'"
     )
-    assert versions.extended_support_warning("1.34", today) is None
-    assert versions.extended_support_warning("1.34", date(2026, 12, 2)) is not None
+    assert versions.extended_support_warnings("1.34", today) == []
+    assert versions.extended_support_warnings("1.34", date(2026, 12, 2)) != []

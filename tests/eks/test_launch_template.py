@@ -1,5 +1,5 @@
 """The node groups' launch templates: IMDS hop limit 1, the stack's tags on what a launch creates,
-and an unpinned AMI kept until what it was chosen for changes (issue 10 items 5, 10, 11).
+and an unpinned AMI kept until what it was chosen for changes.
 
 pulumi-eks creates the template inside its ManagedNodeGroup; the program changes it through a
 `transforms` option. The mocks build the template as pulumi-eks would from the node group's
@@ -323,7 +323,7 @@ def test_the_unpinned_calico_group_warns_that_its_image_stays(
         eks_config({"cni": {"type": "calico-vxlan"}, "nodeGroups": {"server": {"amiId": PINNED}}})
     )
     assert [w for w in logged_warnings if "nodeGroups" in w] == [
-        "cyperf-k8s:eks.nodeGroups.client.amiId is not set: the client nodes keep the AMI they "
+        "cyperf-k8s:eks.nodeGroups.client.amiId: is not set: the client nodes keep the AMI they "
         "have (the EKS-optimized recommended one when the group was created, or kubernetesVersion, "
         "amiType or the pin last changed); AWS AMI releases do not reach them. To move them, set "
         "amiId (current value: aws ssm get-parameter --name /aws/service/eks/optimized-ami/1.35/"

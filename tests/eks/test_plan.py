@@ -110,8 +110,18 @@ def test_vpc_cni_cluster_args() -> None:
     assert args["skip_default_node_group"] is True
     assert args["bootstrap_self_managed_addons"] is True
     assert "use_default_vpc_cni" not in args  # unset: the component makes the vpc-cni add-on
-    assert args["vpc_cni_options"] == {"enable_prefix_delegation": True, "eni_mtu": 9001}
-    assert args["coredns_addon_options"] == {"enabled": False}
+    # The SDK's defaults, written out (its TypedDicts default nothing).
+    assert args["vpc_cni_options"] == {
+        "resolve_conflicts_on_create": "OVERWRITE",
+        "resolve_conflicts_on_update": "OVERWRITE",
+        "enable_prefix_delegation": True,
+        "eni_mtu": 9001,
+    }
+    assert args["coredns_addon_options"] == {
+        "enabled": False,
+        "resolve_conflicts_on_create": "OVERWRITE",
+        "resolve_conflicts_on_update": "OVERWRITE",
+    }
     assert args["kubernetes_service_ip_address_range"] == "10.100.0.0/16"
     assert args["endpoint_public_access"] is True and args["endpoint_private_access"] is True
     assert args["public_access_cidrs"] == ["0.0.0.0/0"]
@@ -253,6 +263,7 @@ def test_node_group_args_calico_raise_max_pods_and_taint() -> None:
     assert args["taints"] == [{"key": "agenttype", "value": "server", "effect": "NO_SCHEDULE"}]
     [option] = args["nodeadm_extra_options"]
     assert option["content_type"] == "application/node.eks.aws"
+    assert isinstance(option["content"], str)
     assert json.loads(option["content"]) == {
         "apiVersion": "node.eks.aws/v1alpha1",
         "kind": "NodeConfig",
@@ -395,7 +406,7 @@ def test_controller_dns_name_with_node_security_group_rules_warns() -> None:
         "controllerSecurityGroupId": "sg-0123456789abcdef0",
     }
     [warning] = controller_rule_warnings(eks_of(existing), "controller.example.com")
-    assert warning.startswith("cyperf-k8s:eks.controllerSecurityGroupId: the ingress rules")
-    assert "controller.example.com resolves to a private address" in warning
+    assert str(warning).startswith("cyperf-k8s:eks.controllerSecurityGroupId: the ingress rules")
+    assert "controller.example.com resolves to a private address" in str(warning)
     assert controller_rule_warnings(eks_of(existing), "172.31.9.9") == []
     assert controller_rule_warnings(eks_of(), "controller.example.com") == []
