@@ -40,7 +40,7 @@ ADDON = "aws:eks/addon:Addon"
 RELEASE = "kubernetes:helm.sh/v3:Release"
 ZONE_LOOKUP = "aws:index/getAvailabilityZones:getAvailabilityZones"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 EXISTING_PRIVATE = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"]
 EXISTING_NETWORK = {
     "vpcId": "vpc-0123456789abcdef0",
