@@ -5,23 +5,27 @@ from __future__ import annotations
 from components import ec2_instances as instances
 from components.eks.zones import ExistingSubnet
 from components.settings.eks.section import EksSettings
+from components.settings.problems import KeyWarning
 
 
-def unlisted_instance_warnings(eks: EksSettings) -> list[str]:
+def unlisted_instance_warnings(eks: EksSettings) -> list[KeyWarning]:
     """With the VPC CNI, instance types outside the ENI table get no maxPods or subnet check."""
     if eks.cni.is_calico:
         return []
     return [
-        f"cyperf-k8s:eks.nodeGroups.{role}.instanceTypes: {instance_type} is not in the stack's "
-        "ENI table, so maxPods and the subnet size were not checked against its VPC CNI pod "
-        "capacity (see awslabs/amazon-eks-ami eni-max-pods.txt)"
+        KeyWarning(
+            ("eks", "nodeGroups", role, "instanceTypes"),
+            f"{instance_type} is not in the stack's ENI table, so maxPods and the subnet size "
+            "were not checked against its VPC CNI pod capacity (see awslabs/amazon-eks-ami "
+            "eni-max-pods.txt)",
+        )
         for role, group in eks.node_groups.by_role().items()
         for instance_type in group.instance_types
         if instances.vpc_cni_max_pods(instance_type) is None
     ]
 
 
-def existing_subnet_warnings(eks: EksSettings, subnets: list[ExistingSubnet]) -> list[str]:
+def existing_subnet_warnings(eks: EksSettings, subnets: list[ExistingSubnet]) -> list[KeyWarning]:
     """With the VPC CNI (no prefix delegation) every node holds two full ENIs of VPC addresses
     (WARM_ENI_TARGET=1); an existing node subnet with fewer free addresses than its share of the
     groups' maxSize needs leaves nodes without pod addresses. A warning, not a refusal: the free
@@ -39,10 +43,13 @@ def existing_subnet_warnings(eks: EksSettings, subnets: list[ExistingSubnet]) ->
     key = eks.network.node_subnet_key
     free = {s.id: s.available_addresses for s in subnets}
     return [
-        f"cyperf-k8s:eks.network.{key}[{index}]: {subnet_id} has {free[subnet_id]} free "
-        f"addresses; with the VPC CNI up to {nodes} node(s) there hold about {max(per_node)} "
-        f"each (two ENIs, WARM_ENI_TARGET=1), {needed} in all: nodes may get no pod addresses; "
-        "use larger subnets, more of them, or cni.prefixDelegation"
+        KeyWarning(
+            ("eks", "network", key, index),
+            f"{subnet_id} has {free[subnet_id]} free addresses; with the VPC CNI up to {nodes} "
+            f"node(s) there hold about {max(per_node)} each (two ENIs, WARM_ENI_TARGET=1), "
+            f"{needed} in all: nodes may get no pod addresses; use larger subnets, more of them, "
+            "or cni.prefixDelegation",
+        )
         for index, subnet_id in enumerate(node_subnets)
         if free[subnet_id] < needed
     ]

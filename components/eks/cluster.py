@@ -3,49 +3,19 @@ Kubernetes provider built from its kubeconfig."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pulumi
-import pulumi_aws as aws
 import pulumi_eks as eks_sdk
 import pulumi_kubernetes as k8s
 
 from components.cluster_access import ENVIRONMENT_INDEPENDENT_PROVIDER_ARGS
 from components.eks import plan
-from components.eks.kubeconfig import AwsCredentials, kubeconfig_with_credentials
+from components.eks.kubeconfig import (
+    AwsCredentials,
+    kubeconfig_options,
+    kubeconfig_with_credentials,
+)
 from components.eks.network import EksNetwork
 from components.settings.eks.section import EksSettings
-
-
-def _access_entries(entries: dict[str, dict[str, Any]]) -> dict[str, eks_sdk.AccessEntryArgs]:
-    return {
-        key: eks_sdk.AccessEntryArgs(
-            principal_arn=entry["principal_arn"],
-            access_policies={
-                name: eks_sdk.AccessPolicyAssociationArgs(
-                    policy_arn=policy["policy_arn"],
-                    access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(
-                        **policy["access_scope"]
-                    ),
-                )
-                for name, policy in entry["access_policies"].items()
-            },
-        )
-        for key, entry in entries.items()
-    }
-
-
-def cluster_sdk_args(args: dict[str, Any]) -> dict[str, Any]:
-    """The plan's plain arguments as pulumi-eks input types."""
-    converted = dict(args)
-    converted["authentication_mode"] = eks_sdk.AuthenticationMode(args["authentication_mode"])
-    converted["access_entries"] = _access_entries(args["access_entries"])
-    converted["coredns_addon_options"] = eks_sdk.CoreDnsAddonOptionsArgs(
-        **args["coredns_addon_options"]
-    )
-    if "vpc_cni_options" in args:
-        converted["vpc_cni_options"] = eks_sdk.VpcCniOptionsArgs(**args["vpc_cni_options"])
-    return converted
 
 
 class EksCluster(pulumi.ComponentResource):
@@ -69,22 +39,15 @@ class EksCluster(pulumi.ComponentResource):
         """`credentials`: the stack config's AWS profile / role, for `aws eks get-token`."""
         super().__init__("cyperf-k8s:eks:Cluster", name, None, opts)
         self.cluster_name = physical_name
-        args = cluster_sdk_args(plan.cluster_args(eks, physical_name))
         self.cluster = eks_sdk.Cluster(
             plan.cluster_resource_name(eks.cni),
             vpc_id=network.vpc_id,
             public_subnet_ids=network.public_subnet_ids or None,
             private_subnet_ids=network.private_subnet_ids or None,
             # The component's own Kubernetes provider uses them too.
-            provider_credential_opts=(
-                eks_sdk.KubeconfigOptionsArgs(
-                    profile_name=credentials.profile, role_arn=credentials.role_arn
-                )
-                if credentials.any
-                else None
-            ),
+            provider_credential_opts=kubeconfig_options(credentials),
             opts=pulumi.ResourceOptions(parent=self),
-            **args,
+            **plan.cluster_args(eks, physical_name),
         )
         self.kubeconfig = pulumi.Output.secret(
             self.cluster.kubeconfig_json.apply(

@@ -26,7 +26,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.eks import plan
-from components.settings.eks.section import EksSettings
+from components.settings.eks.cni import CniSettings
 
 
 class EksCni(pulumi.ComponentResource):
@@ -36,7 +36,7 @@ class EksCni(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        eks: EksSettings,
+        cni: CniSettings,
         provider: k8s.Provider,
         cluster: pulumi.Resource,
         after: Sequence[pulumi.Resource] = (),
@@ -46,16 +46,16 @@ class EksCni(pulumi.ComponentResource):
         wait for (the cluster); a component's own depends_on does not reach its children."""
         super().__init__("cyperf-k8s:eks:Cni", name, None, opts)
         self.release = None
-        if eks.cni.is_calico:
+        if cni.is_calico:
             self.release = k8s.helm.v3.Release(
                 f"{name}-calico",
                 name=plan.CALICO_RELEASE_NAME,
                 chart=plan.CALICO_CHART,
-                version=eks.cni.calico_version,
+                version=cni.calico_version,
                 repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=plan.CALICO_CHART_REPOSITORY),
                 namespace=plan.CALICO_NAMESPACE,
                 create_namespace=True,
-                values=plan.calico_values(eks.cni),
+                values=plan.calico_values(cni),
                 # Nothing can be Ready before nodes exist, and nodes wait for this release.
                 skip_await=True,
                 opts=pulumi.ResourceOptions(
@@ -67,8 +67,8 @@ class EksCni(pulumi.ComponentResource):
             )
         self.register_outputs(
             {
-                "type": eks.cni.type,
-                "podCidr": eks.cni.effective_pod_cidr,
-                "calicoVersion": eks.cni.calico_version if eks.cni.is_calico else None,
+                "type": cni.type,
+                "podCidr": cni.effective_pod_cidr,
+                "calicoVersion": cni.calico_version if cni.is_calico else None,
             }
         )

@@ -5,13 +5,11 @@ privately)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
-
-from components.settings.eks.section import EksSettings
 
 
 class ControllerAccess(pulumi.ComponentResource):
@@ -20,7 +18,8 @@ class ControllerAccess(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        eks: EksSettings,
+        group: str | None,
+        tags: Mapping[str, str],
         ports: Sequence[int],
         source: Literal["natGateways", "nodeSecurityGroup"] | None,
         nat_public_ips: Sequence[pulumi.Output[str]],
@@ -28,8 +27,9 @@ class ControllerAccess(pulumi.ComponentResource):
         cluster_name: str,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """`group`: the controller's security group (eks.controllerSecurityGroupId), None for
+        no rules."""
         super().__init__("cyperf-k8s:eks:ControllerAccess", name, None, opts)
-        group = eks.controller_security_group_id
         # (name suffix, where the agents' traffic comes from, description) per allowed source.
         sources: list[tuple[str, dict[str, pulumi.Input[str]], str]] = []
         if source == "natGateways":
@@ -57,7 +57,7 @@ class ControllerAccess(pulumi.ComponentResource):
                 from_port=port,
                 to_port=port,
                 description=f"CyPerf agents of EKS {cluster_name} {what}",
-                tags=dict(eks.tags),
+                tags=dict(tags),
                 opts=pulumi.ResourceOptions(parent=self),
                 **origin,
             )

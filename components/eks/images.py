@@ -16,24 +16,20 @@ Changing either pin is an in-place update that rolls the nodes.
 
 from __future__ import annotations
 
-from typing import Any
-
 from components.eks import launch_template
+from components.eks.sdk_args import AL2023, BOTTLEROCKET, ImageArgs
 from components.settings.eks.node_groups import NodeGroupSettings
 from components.settings.eks.section import EksSettings
+from components.settings.problems import KeyWarning
 
 
-def operating_system(ami_type: str) -> str:
-    """pulumi-eks OperatingSystem of an amiType (AL2023 or Bottlerocket)."""
-    return "Bottlerocket" if ami_type.startswith("BOTTLEROCKET_") else "AL2023"
-
-
-def image_args(group: NodeGroupSettings) -> dict[str, Any]:
+def image_args(group: NodeGroupSettings) -> ImageArgs:
     """ManagedNodeGroup image arguments: amiType, or the pinned amiId (pulumi-eks refuses amiId
-    with amiType) with its OS, plus a pinned releaseVersion."""
+    with amiType) with its OS (pulumi-eks's OperatingSystem), plus a pinned releaseVersion."""
     if group.ami_id is not None:
-        return {"ami_id": group.ami_id, "operating_system": operating_system(group.ami_type)}
-    args: dict[str, Any] = {"ami_type": group.ami_type}
+        system = BOTTLEROCKET if group.ami_type.startswith("BOTTLEROCKET_") else AL2023
+        return {"ami_id": group.ami_id, "operating_system": system}
+    args: ImageArgs = {"ami_type": group.ami_type}
     if group.ami_release_version is not None:
         args["release_version"] = group.ami_release_version
     return args
@@ -66,20 +62,22 @@ def node_image(role: str, eks: EksSettings, running: str) -> dict[str, str]:
     }
 
 
-def unpinned_warnings(eks: EksSettings) -> list[str]:
+def unpinned_warnings(eks: EksSettings) -> list[KeyWarning]:
     """Where the stack writes the user data, an unset amiId keeps the image the group has (see
     components.eks.launch_template) until kubernetesVersion or amiType changes."""
     if not eks.custom_user_data:
         return []
     version = eks.cluster.kubernetes_version
     return [
-        f"cyperf-k8s:eks.nodeGroups.{role}.amiId is not set: the {role} nodes keep the AMI they "
-        "have (the EKS-optimized recommended one when the group was created, or kubernetesVersion, "
-        "amiType or the pin last changed); AWS AMI releases do not reach them. To move them, set "
-        "amiId "
-        "(current "
-        f"value: aws ssm get-parameter --name /aws/service/eks/optimized-ami/{version}/"
-        "amazon-linux-2023/<arch>/standard/recommended/image_id, or the bottlerocket parameters)"
+        KeyWarning(
+            ("eks", "nodeGroups", role, "amiId"),
+            f"is not set: the {role} nodes keep the AMI they have (the EKS-optimized recommended "
+            "one when the group was created, or kubernetesVersion, amiType or the pin last "
+            "changed); AWS AMI releases do not reach them. To move them, set amiId (current "
+            f"value: aws ssm get-parameter --name /aws/service/eks/optimized-ami/{version}/"
+            "amazon-linux-2023/<arch>/standard/recommended/image_id, or the bottlerocket "
+            "parameters)",
+        )
         for role, group in eks.node_groups.by_role().items()
         if group.ami_id is None
     ]

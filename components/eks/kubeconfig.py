@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from components.settings.problems import Problem, Problems
+
+if TYPE_CHECKING:
+    import pulumi_eks as eks_sdk
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,16 @@ def aws_credentials(profile: str | None, assume_roles: Any) -> AwsCredentials:
             )
         role_arn = arns[0]
     return AwsCredentials(profile or None, role_arn)
+
+
+def kubeconfig_options(credentials: AwsCredentials) -> eks_sdk.KubeconfigOptionsArgsDict | None:
+    """pulumi-eks's `provider_credential_opts`: the credentials given, None without any."""
+    options: eks_sdk.KubeconfigOptionsArgsDict = {}
+    if credentials.profile is not None:
+        options["profile_name"] = credentials.profile
+    if credentials.role_arn is not None:
+        options["role_arn"] = credentials.role_arn
+    return options or None
 
 
 def kubeconfig_with_credentials(kubeconfig_json: str, credentials: AwsCredentials) -> str:

@@ -13,6 +13,7 @@ from components.eks import zones as zones_of_region
 from components.settings.eks.fields import UNSUPPORTED_EKS_ZONE_IDS
 from components.settings.eks.section import EksSettings
 from components.settings.problems import raise_any
+from components.warn import warn
 
 
 def _zone_names(eks: EksSettings) -> list[str]:
@@ -47,8 +48,7 @@ def _existing_subnets(eks: EksSettings) -> list[zones_of_region.ExistingSubnet]:
             )
         )
     raise_any(zones_of_region.existing_subnet_problems(subnets, network))
-    for warning in capacity.existing_subnet_warnings(eks, subnets):
-        pulumi.log.warn(warning)
+    warn(capacity.existing_subnet_warnings(eks, subnets))
     return subnets
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -17,20 +16,6 @@ from components.eks.cluster import EksCluster
 from components.eks.network import EksNetwork
 from components.settings.eks.section import EksSettings
 from components.transforms import child_transform
-
-
-def node_group_sdk_args(args: dict[str, Any]) -> dict[str, Any]:
-    """The plan's plain node group arguments as SDK input types."""
-    converted = dict(args)
-    converted["scaling_config"] = aws.eks.NodeGroupScalingConfigArgs(**args["scaling_config"])
-    converted["taints"] = [aws.eks.NodeGroupTaintArgs(**taint) for taint in args["taints"]]
-    if "operating_system" in args:
-        converted["operating_system"] = eks_sdk.OperatingSystem(args["operating_system"])
-    if "nodeadm_extra_options" in args:
-        converted["nodeadm_extra_options"] = [
-            eks_sdk.NodeadmOptionsArgs(**option) for option in args["nodeadm_extra_options"]
-        ]
-    return converted
 
 
 def recorded_image_keys(cluster_name: str, node_group: str) -> list[str]:
@@ -144,7 +129,7 @@ class EksNodeGroups(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(
                     parent=self, depends_on=[*attachments, *after], transforms=[transform]
                 ),
-                **node_group_sdk_args(args),
+                **args,
             )
             self.groups[role] = node_group
             self.names[role] = node_group.node_group.node_group_name
@@ -164,7 +149,7 @@ class EksCoreDns(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        eks: EksSettings,
+        tags: Mapping[str, str],
         cluster: EksCluster,
         node_groups: Sequence[pulumi.Resource],
         opts: pulumi.ResourceOptions | None = None,
@@ -176,7 +161,7 @@ class EksCoreDns(pulumi.ComponentResource):
             addon_name="coredns",
             resolve_conflicts_on_create="OVERWRITE",
             resolve_conflicts_on_update="OVERWRITE",
-            tags=dict(eks.tags),
+            tags=dict(tags),
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(node_groups)),
         )
         self.register_outputs({"addon": self.addon.addon_name})

@@ -7,6 +7,7 @@ import ipaddress
 from components.cyperf import ROLE_LABEL
 from components.settings.eks.cluster import cluster_dns_ip
 from components.settings.eks.section import EksSettings
+from components.settings.problems import KeyWarning
 
 
 def notes(eks: EksSettings, controller_through_nat: bool) -> list[str]:
@@ -66,7 +67,7 @@ def notes(eks: EksSettings, controller_through_nat: bool) -> list[str]:
     return result
 
 
-def controller_rule_warnings(eks: EksSettings, controller_address: str | None) -> list[str]:
+def controller_rule_warnings(eks: EksSettings, controller_address: str | None) -> list[KeyWarning]:
     """A controller DNS name with node-security-group rules: whether they match is unknowable."""
     if eks.controller_ingress_source != "nodeSecurityGroup" or controller_address is None:
         return []
@@ -74,10 +75,13 @@ def controller_rule_warnings(eks: EksSettings, controller_address: str | None) -
         ipaddress.IPv4Address(controller_address)
     except ValueError:
         return [
-            f"cyperf-k8s:eks.controllerSecurityGroupId: the ingress rules reference the node "
-            f"security group, which matches only private addresses; they let the agents in only "
-            f"if {controller_address} resolves to a private address in the VPC or a peered one "
-            "(through NAT the controller sees the NAT addresses); give controllerAddress as an "
-            "IPv4 address and, if it is public, the stack allows the node subnets' NAT addresses"
+            KeyWarning(
+                ("eks", "controllerSecurityGroupId"),
+                "the ingress rules reference the node security group, which matches only private "
+                f"addresses; they let the agents in only if {controller_address} resolves to a "
+                "private address in the VPC or a peered one (through NAT the controller sees the "
+                "NAT addresses); give controllerAddress as an IPv4 address and, if it is public, "
+                "the stack allows the node subnets' NAT addresses",
+            )
         ]
     return []

@@ -1,7 +1,8 @@
-"""Every decision of the EKS path as a pure function: settings in, plain values/dicts out.
+"""Every decision of the EKS path as a pure function: settings in, values and SDK arguments
+out (typed with the SDKs' own TypedDicts, `components.eks.sdk_args`).
 
-No Pulumi and no AWS SDK here, so each decision is tested without mocks; the components in this
-package only wire these values into resources.
+No Pulumi and no AWS SDK is loaded here, so each decision is tested without mocks; the components
+in this package only wire these values into resources.
 """
 
 from __future__ import annotations
@@ -11,15 +12,27 @@ import ipaddress
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from components.cyperf import ROLE_LABEL
 from components.eks import images
+from components.eks.sdk_args import (
+    API_AUTHENTICATION,
+    OVERWRITE_ON_CREATE,
+    OVERWRITE_ON_UPDATE,
+    ClusterArgs,
+    MaxPodsArgs,
+    NodeGroupArgs,
+)
 from components.settings.eks.cni import CniSettings
 from components.settings.eks.network import NetworkSettings
 from components.settings.eks.node_groups import NodeGroupSettings
 from components.settings.eks.section import EksSettings
 from components.settings.problems import Problem
+
+if TYPE_CHECKING:
+    import pulumi_aws as aws
+    import pulumi_eks as eks_sdk
 
 CALICO_CHART = "tigera-operator"
 CALICO_CHART_REPOSITORY = "https://docs.tigera.io/calico/charts"
@@ -79,23 +92,17 @@ def private_route_nat(network: NetworkSettings, zone_index: int) -> int | None:
 
 def vpc_overlap_problems(vpc_cidrs: list[str], eks: EksSettings) -> list[Problem]:
     """Overlaps between an existing VPC's CIDR blocks and the service / Calico pod CIDR."""
-    problems = []
-    ranges = [(("eks", "cluster", "serviceCidr"), eks.cluster.service_cidr)]
-    if eks.cni.is_calico:
-        ranges.append((("eks", "cni", "podCidr"), eks.cni.pod_cidr))
-    for path, cidr in ranges:
-        block = ipaddress.IPv4Network(cidr)
-        for vpc_cidr in vpc_cidrs:
-            if block.overlaps(ipaddress.IPv4Network(vpc_cidr)):
-                problems.append(
-                    Problem(
-                        path,
-                        f"overlaps the CIDR {vpc_cidr!r} of VPC {eks.network.vpc_id}; choose a "
-                        "block outside the VPC",
-                        cidr,
-                    )
-                )
-    return problems
+    return [
+        Problem(
+            ("eks", *path),
+            f"overlaps the CIDR {vpc_cidr!r} of VPC {eks.network.vpc_id}; choose a block outside "
+            "the VPC",
+            cidr,
+        )
+        for path, cidr in eks.in_cluster_ranges.items()
+        for vpc_cidr in vpc_cidrs
+        if ipaddress.IPv4Network(cidr).overlaps(ipaddress.IPv4Network(vpc_cidr))
+    ]
 
 
 # --- cluster ---------------------------------------------------------------------------------
@@ -123,11 +130,10 @@ def _partition(arn: str) -> str:
     return arn.split(":", 2)[1]
 
 
-def access_entries(eks: EksSettings) -> dict[str, dict[str, Any]]:
-    """Cluster-admin access entries for the extra principals (args for eks.AccessEntryArgs)."""
-    entries = {}
-    for index, arn in enumerate(eks.cluster.admin_principal_arns):
-        entries[f"admin-{index}"] = {
+def access_entries(eks: EksSettings) -> dict[str, eks_sdk.AccessEntryArgsDict]:
+    """Cluster-admin access entries for the extra principals."""
+    return {
+        f"admin-{index}": {
             "principal_arn": arn,
             "access_policies": {
                 "cluster-admin": {
@@ -136,11 +142,15 @@ def access_entries(eks: EksSettings) -> dict[str, dict[str, Any]]:
                 }
             },
         }
-    return entries
+        for index, arn in enumerate(eks.cluster.admin_principal_arns)
+    }
 
 
-def vpc_cni_options(cni: CniSettings) -> dict[str, Any]:
-    options: dict[str, Any] = {}
+def vpc_cni_options(cni: CniSettings) -> eks_sdk.VpcCniOptionsArgsDict:
+    options: eks_sdk.VpcCniOptionsArgsDict = {
+        "resolve_conflicts_on_create": OVERWRITE_ON_CREATE,
+        "resolve_conflicts_on_update": OVERWRITE_ON_UPDATE,
+    }
     if cni.prefix_delegation:
         options["enable_prefix_delegation"] = True
     if cni.mtu is not None:
@@ -150,13 +160,13 @@ def vpc_cni_options(cni: CniSettings) -> dict[str, Any]:
     return options
 
 
-def cluster_args(eks: EksSettings, physical_name: str) -> dict[str, Any]:
+def cluster_args(eks: EksSettings, physical_name: str) -> ClusterArgs:
     """eks.Cluster arguments except the network ids (outputs of the network component)."""
     cluster = eks.cluster
-    args: dict[str, Any] = {
+    args: ClusterArgs = {
         "name": physical_name,
         "version": cluster.kubernetes_version,
-        "authentication_mode": "API",
+        "authentication_mode": API_AUTHENTICATION,
         "skip_default_node_group": True,
         # Managed node groups get the EKS-created cluster security group; with the default
         # groups skipped, node_security_group_id is that group (no unused groups are made).
@@ -172,15 +182,19 @@ def cluster_args(eks: EksSettings, physical_name: str) -> dict[str, Any]:
         "access_entries": access_entries(eks),
         # No CoreDNS add-on from the component: with no nodes yet it would sit DEGRADED. The
         # VPC CNI path keeps EKS's bootstrapped CoreDNS; Calico gets the add-on after the nodes.
-        "coredns_addon_options": {"enabled": False},
+        "coredns_addon_options": {
+            "enabled": False,
+            "resolve_conflicts_on_create": OVERWRITE_ON_CREATE,
+            "resolve_conflicts_on_update": OVERWRITE_ON_UPDATE,
+        },
+        # Calico: no aws-node, kube-proxy or CoreDNS from EKS.
+        "bootstrap_self_managed_addons": not eks.cni.is_calico,
     }
     if eks.cni.is_calico:
-        # No aws-node, kube-proxy or CoreDNS from EKS, and no vpc-cni add-on from the component:
-        # Calico is the only CNI; the component still adds the kube-proxy add-on.
-        args["bootstrap_self_managed_addons"] = False
+        # No vpc-cni add-on from the component either: Calico is the only CNI; the component
+        # still adds the kube-proxy add-on.
         args["use_default_vpc_cni"] = True
     else:
-        args["bootstrap_self_managed_addons"] = True
         # Leaving use_default_vpc_cni unset makes the component manage the vpc-cni add-on.
         args["vpc_cni_options"] = vpc_cni_options(eks.cni)
     return args
@@ -226,7 +240,7 @@ def node_role_policies(cni: CniSettings) -> list[str]:
     return policies
 
 
-def max_pods_args(ami_type: str, max_pods: int | None) -> dict[str, Any]:
+def max_pods_args(ami_type: str, max_pods: int | None) -> MaxPodsArgs:
     """How to raise kubelet maxPods for the node OS (a custom launch template carries it)."""
     if max_pods is None:
         return {}
@@ -244,7 +258,7 @@ def max_pods_args(ami_type: str, max_pods: int | None) -> dict[str, Any]:
     return {"bottlerocket_settings": {"settings": {"kubernetes": {"max-pods": max_pods}}}}
 
 
-def node_taints(role: str, group: NodeGroupSettings) -> list[dict[str, str]]:
+def node_taints(role: str, group: NodeGroupSettings) -> list[aws.eks.NodeGroupTaintArgsDict]:
     if not group.dedicated:
         return []
     return [{"key": ROLE_LABEL, "value": role, "effect": "NO_SCHEDULE"}]
@@ -257,9 +271,9 @@ def node_group_resource_name(prefix: str, role: str, eks: EksSettings) -> str:
     return f"{prefix}-{role}-own-ami" if eks.custom_user_data else f"{prefix}-{role}"
 
 
-def node_group_args(role: str, group: NodeGroupSettings, eks: EksSettings) -> dict[str, Any]:
+def node_group_args(role: str, group: NodeGroupSettings, eks: EksSettings) -> NodeGroupArgs:
     """eks.ManagedNodeGroup arguments except the cluster, node role and subnets."""
-    args: dict[str, Any] = {
+    return {
         "instance_types": list(group.instance_types),
         "scaling_config": {
             "desired_size": group.desired_size,
@@ -275,24 +289,15 @@ def node_group_args(role: str, group: NodeGroupSettings, eks: EksSettings) -> di
         # node group component lowers to 1 (components.eks.launch_template).
         "enable_imd_sv2": True,
         "tags": {**eks.tags, "cyperf-k8s/role": role},
+        **max_pods_args(group.ami_type, eks.cni.effective_max_pods),
     }
-    args.update(max_pods_args(group.ami_type, eks.cni.effective_max_pods))
-    return args
 
 
 def tolerations_by_role(eks: EksSettings) -> dict[str, list[dict[str, str]]]:
-    """Kubernetes tolerations the agents of each role need for their dedicated node group."""
-    tolerations: dict[str, list[dict[str, str]]] = {}
-    for role, group in eks.node_groups.by_role().items():
-        taints = node_taints(role, group)
-        if taints:
-            tolerations[role] = [
-                {
-                    "key": taint["key"],
-                    "operator": "Equal",
-                    "value": taint["value"],
-                    "effect": "NoSchedule",
-                }
-                for taint in taints
-            ]
-    return tolerations
+    """Kubernetes tolerations the agents of each role need for the taint of their dedicated node
+    group (node_taints; EKS spells the effect NO_SCHEDULE, Kubernetes NoSchedule)."""
+    return {
+        role: [{"key": ROLE_LABEL, "operator": "Equal", "value": role, "effect": "NoSchedule"}]
+        for role, group in eks.node_groups.by_role().items()
+        if group.dedicated
+    }

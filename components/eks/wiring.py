@@ -20,6 +20,7 @@ from components.settings.eks.cluster import cluster_dns_ip
 from components.settings.eks.stack import EksStackSettings, controller_reached_through_nat
 from components.settings.problems import raise_any
 from components.settings.stack import StackSettings
+from components.warn import warn
 
 
 def provision(settings: StackSettings) -> ClusterAccess:
@@ -27,16 +28,14 @@ def provision(settings: StackSettings) -> ClusterAccess:
         raise TypeError("components.eks.provision needs the settings of a `cluster: eks` stack")
     eks = settings.eks
     # Shown at preview too: extended support is billed extra, an unpinned AMI stays behind.
-    version_warning = versions.extended_support_warning(
-        eks.cluster.kubernetes_version, versions.today()
+    warn(
+        [
+            *versions.extended_support_warnings(eks.cluster.kubernetes_version, versions.today()),
+            *images.unpinned_warnings(eks),
+            *capacity.unlisted_instance_warnings(eks),
+            *controller_rule_warnings(eks, settings.controller_address),
+        ]
     )
-    for warning in [
-        *([version_warning] if version_warning is not None else []),
-        *images.unpinned_warnings(eks),
-        *capacity.unlisted_instance_warnings(eks),
-        *controller_rule_warnings(eks, settings.controller_address),
-    ]:
-        pulumi.log.warn(warning)
     aws_config = pulumi.Config("aws")
     credentials = aws_credentials(aws_config.get("profile"), aws_config.get_object("assumeRoles"))
     if eks.cluster.admin_principal_arns:
@@ -49,7 +48,7 @@ def provision(settings: StackSettings) -> ClusterAccess:
     network = EksNetwork("eks-network", eks, find_existing_nats=through_nat)
     cluster = EksCluster("eks-cluster", eks, network, physical_name, credentials)
     # Calico is installed before any node exists: a node without a CNI stays NotReady.
-    cni = EksCni("eks-cni", eks, cluster.provider, cluster.cluster, after=[cluster.cluster])
+    cni = EksCni("eks-cni", eks.cni, cluster.provider, cluster.cluster, after=[cluster.cluster])
     # Private nodes need their NAT routes to pull images; all nodes need the CNI first.
     nodes = EksNodeGroups(
         "eks-nodes",
@@ -61,11 +60,12 @@ def provision(settings: StackSettings) -> ClusterAccess:
     agents_depend_on: list[pulumi.Resource] = [*nodes.groups.values()]
     if cni.release is not None:
         agents_depend_on.append(cni.release)
-        coredns = EksCoreDns("eks-coredns", eks, cluster, list(nodes.groups.values()))
+        coredns = EksCoreDns("eks-coredns", eks.tags, cluster, list(nodes.groups.values()))
         agents_depend_on.append(coredns.addon)
     controller = ControllerAccess(
         "eks-controller-access",
-        eks,
+        eks.controller_security_group_id,
+        eks.tags,
         cyperf.controller_ports(settings.cyperf_release),
         "natGateways" if through_nat else eks.controller_ingress_source,
         network.nat_public_ips,

@@ -23,3 +23,13 @@ from components import ec2_instances
 )
 def test_instance_vcpus_table(instance_type: str, vcpus: int | None) -> None:
     assert ec2_instances.instance_vcpus(instance_type) == vcpus
+
+
+@pytest.mark.parametrize(
+    ("instance_type", "max_pods"),
+    [("c5.large", 29), ("c5.2xlarge", 58), ("c5n.4xlarge", 234), ("m6g.xlarge", 58)],
+)
+def test_eni_table_matches_eni_max_pods(instance_type: str, max_pods: int) -> None:
+    """The values awslabs/amazon-eks-ami eni-max-pods.txt publishes."""
+    assert ec2_instances.vpc_cni_max_pods(instance_type) == max_pods
+    assert ec2_instances.vpc_cni_max_pods("x9z.huge") is None

@@ -1,4 +1,5 @@
-"""Runs of the EKS path under the shared mocks (`mocks.aws.EksMocks`: AWS, pulumi-eks)."""
+"""EKS settings as the program parses them, and runs of the EKS path under the shared mocks
+(`mocks.aws.EksMocks`: AWS, pulumi-eks)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,30 @@ import pulumi
 import pytest
 
 from components.cluster_access import ClusterAccess
+from components.settings.eks.section import EksSettings
 from components.settings.eks.stack import EksStackSettings
 from components.settings.loading import parse_settings
-from components.settings.problems import PROJECT
+from components.settings.problems import PROJECT, Problems
 from mocks.aws import EXISTING_SUBNETS, KUBECONFIG, NODE_SECURITY_GROUP, ZONES, EksMocks
 from mocks.harness import run_program
 from mocks.monitor import RecordingMonitor, Registered, plain
 from tests.support.program import STACK, StackRun, config_of, run_stack
 
 __all__ = ["EXISTING_SUBNETS", "KUBECONFIG", "NODE_SECURITY_GROUP", "ZONES", "EksMocks"]
+
+# Resource types of the EKS path.
+CLUSTER = "eks:index:Cluster"
+NODE_GROUP = "eks:index:ManagedNodeGroup"
+ADDON = "aws:eks/addon:Addon"
+RELEASE = "kubernetes:helm.sh/v3:Release"
+INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+# An existing VPC of the mocks (mocks.aws) with its private and public subnets.
+EXISTING_PRIVATE = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"]
+EXISTING_NETWORK = {
+    "vpcId": "vpc-0123456789abcdef0",
+    "publicSubnetIds": ["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"],
+    "privateSubnetIds": EXISTING_PRIVATE,
+}
 
 
 @dataclass
@@ -97,3 +113,33 @@ def parse_eks(config: dict[str, str]) -> EksStackSettings:
     settings = parse_settings(config)
     assert isinstance(settings, EksStackSettings), type(settings)
     return settings
+
+
+def eks_of(eks: dict[str, Any] | None = None, **settings: Any) -> EksSettings:
+    """The parsed `eks` section of a config with this section and these other settings."""
+    return parse_eks(eks_config(eks, **settings)).eks
+
+
+def rejected(config: dict[str, str]) -> list[str]:
+    """The problem lines of a config the settings refuse."""
+    with pytest.raises(Problems) as caught:
+        parse_settings(config)
+    return caught.value.lines
+
+
+def one_problem(config: dict[str, str]) -> str:
+    problems = rejected(config)
+    assert len(problems) == 1, problems
+    return problems[0]
+
+
+def refused_naming(eks: dict[str, Any], key: str, fragment: str) -> None:
+    """An `eks` section (with no agents, so no cross-check gets in the way) refused with exactly
+    one problem, at `key`, saying `fragment`, showing the value."""
+    problem = one_problem(
+        eks_config(eks, agentGroups=[{"name": "c", "role": "client", "replicas": 0}])
+    )
+    assert problem.startswith(f"cyperf-k8s:{key}: "), problem
+    assert fragment in problem, problem
+    # Unknown keys are named, their values never shown (they may hold credentials).
+    assert "(got " in problem or "(value hidden: the values of unknown keys" in problem, problem

@@ -12,24 +12,35 @@ from components.settings.eks.fields import (
     KubernetesVersion,
     PrincipalArn,
     ServiceCidr,
-    duplicates,
 )
 from components.settings.eks.versions import DEFAULT_KUBERNETES_VERSION
 from components.settings.fields import Model
-from components.settings.problems import Problem, raise_any
+from components.settings.problems import Problem, only_with, raise_any, repeated
 
 
 class ClusterSettings(Model):
+    """The EKS control plane: version, API endpoint access, admins, service CIDR."""
+
     kubernetes_version: KubernetesVersion = DEFAULT_KUBERNETES_VERSION
-    # IAM roles/users that get cluster-admin access entries (besides the identity running Pulumi,
-    # which EKS makes admin at creation).
+    """EKS version, one EKS still creates on the support table's date; a version in extended
+    support (billed extra) is accepted with a warning."""
     admin_principal_arns: list[PrincipalArn] = Field(default_factory=list)
+    """IAM role or user ARNs that get cluster-admin access entries. Not the identity running
+    Pulumi: EKS makes it admin at creation, and a second entry for it fails `up`."""
     endpoint_public_access: bool = True
+    """Whether the API endpoint is reachable from the internet (from `publicAccessCidrs`); public
+    or private access, or both."""
     endpoint_private_access: bool = True
+    """Whether the API endpoint is reachable from inside the VPC; public or private access, or
+    both."""
     public_access_cidrs: list[Ipv4Cidr] = Field(default_factory=lambda: ["0.0.0.0/0"])
+    """Who reaches the public API endpoint (only with `endpointPublicAccess`); the machine running
+    `pulumi up` must be inside one of them."""
     deletion_protection: bool = False
-    # Kubernetes Service ClusterIPs; the cluster DNS (kube-dns) is its `.10` address.
+    """EKS deletion protection: while on, EKS refuses to delete the cluster."""
     service_cidr: ServiceCidr = DEFAULT_SERVICE_CIDR
+    """Kubernetes Service ClusterIPs: a private /12-/24 outside the VPC; the cluster DNS
+    (kube-dns) is its `.10` address. Changing it creates a new cluster."""
 
     @model_validator(mode="after")
     def _endpoint(self) -> ClusterSettings:
@@ -46,7 +57,7 @@ class ClusterSettings(Model):
             problems.append(
                 Problem(
                     ("publicAccessCidrs",),
-                    "applies only with endpointPublicAccess true",
+                    only_with("endpointPublicAccess true", "endpointPublicAccess is false"),
                     self.public_access_cidrs,
                 )
             )
@@ -59,11 +70,11 @@ class ClusterSettings(Model):
                     self.public_access_cidrs,
                 )
             )
-        if duplicates(self.admin_principal_arns):
+        if twice := repeated(self.admin_principal_arns):
             problems.append(
                 Problem(
                     ("adminPrincipalArns",),
-                    f"lists {duplicates(self.admin_principal_arns)} more than once",
+                    f"lists {twice} more than once",
                     self.admin_principal_arns,
                 )
             )

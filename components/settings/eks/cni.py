@@ -14,7 +14,7 @@ from components.settings.eks.fields import (
 )
 from components.settings.eks.versions import DEFAULT_CALICO_VERSION
 from components.settings.fields import Model
-from components.settings.problems import Problem, raise_any
+from components.settings.problems import Problem, only_with, raise_any
 
 # tigera/docs calico v3.30 networking/configuring/mtu.mdx: "IPv4 VXLAN uses a 50-byte header";
 # on AWS jumbo frames (9001) that leaves 8951.
@@ -28,19 +28,25 @@ class CniSettings(Model):
     `calico-vxlan`: the VPC CNI is replaced by Calico with a VXLAN overlay (pod IPs only inside)."""
 
     type: CniType = "aws-vpc-cni"
-    # aws-vpc-cni: assign /28 prefixes to ENIs (more pods per node).
+    """The pod network: `aws-vpc-cni` (pods get VPC addresses) or `calico-vxlan` (a Calico VXLAN
+    overlay, pod IPs only inside the cluster). Changing it creates a new cluster."""
     prefix_delegation: bool = False
-    # aws-vpc-cni: the vpc-cni add-on version (default: EKS's default for the Kubernetes version).
+    """aws-vpc-cni only: assign /28 prefixes to the ENIs, for more pods per node. Existing nodes
+    keep their maxPods until they are replaced."""
     addon_version: AddonVersion | None = None
-    # Pod interface MTU (aws-vpc-cni: AWS_VPC_ENI_MTU; calico: calicoNetwork.mtu, at most 8951).
-    # Default: auto. 576: the smallest datagram every IPv4 host must accept (RFC 791).
+    """aws-vpc-cni only: the vpc-cni add-on version. Unset, every `up` asks for the most recent
+    one for the Kubernetes version (and upgrades the add-on)."""
     mtu: int | None = Field(default=None, ge=576, le=9001)
-    # calico-vxlan only.
+    """Pod interface MTU, 576-9001 (Calico: at most 8951, the VXLAN header takes 50 bytes).
+    Unset: the CNI's own choice."""
     calico_version: CalicoVersion = DEFAULT_CALICO_VERSION
+    """calico-vxlan only: the tigera-operator chart version (the Calico release it installs)."""
     pod_cidr: PodCidr = DEFAULT_POD_CIDR
-    # Pods per node (kubelet maxPods). calico-vxlan default 110; aws-vpc-cni default: EKS computes
-    # it from the instance's ENIs.
+    """calico-vxlan only: the pod address pool, a private /8-/24 overlapping neither the VPC nor
+    the service CIDR; keep DUT addresses outside it."""
     max_pods: int | None = Field(default=None, ge=8, le=250)
+    """Pods per node (kubelet maxPods). Unset: 110 with Calico; with the VPC CNI, EKS computes it
+    from the instance's ENIs (and at most that without prefixDelegation)."""
 
     @model_validator(mode="after")
     def _options_match_type(self) -> CniSettings:
@@ -52,7 +58,7 @@ class CniSettings(Model):
                 problems.append(
                     Problem(
                         (alias,),
-                        f"applies only to cni type {owner!r}, not {self.type!r}",
+                        only_with(f"cni type {owner!r}", f"type is {self.type!r}"),
                         getattr(self, key),
                     )
                 )

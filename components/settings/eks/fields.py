@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Sequence
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator
 
 from components.settings.eks import versions
+from components.settings.fields import check_part, matches
 
 DEFAULT_VPC_CIDR = "10.0.0.0/16"
 DEFAULT_SERVICE_CIDR = "10.100.0.0/16"
@@ -111,32 +111,30 @@ def check_pod_cidr(value: str) -> str:
     return _check_private_cidr(value, 8, 24, "the Calico pod CIDR")
 
 
-def _pattern(regex: re.Pattern[str], allowed: str) -> Any:
-    def check(value: str) -> str:
-        if not regex.fullmatch(value):
-            raise ValueError(f"must be {allowed}")
-        return value
-
-    return AfterValidator(check)
-
-
 def check_kubernetes_version(value: str) -> str:
     return versions.check_kubernetes_version(value, versions.today())
+
+
+def check_tag_key(key: str) -> str:
+    if not 1 <= len(key) <= 128 or not TAG_TEXT.fullmatch(key):
+        raise ValueError("must be 1-128 letters, digits, spaces or '_.:/=+-@'")
+    if key.lower().startswith("aws:"):
+        raise ValueError("must not start with 'aws:', a prefix reserved by AWS")
+    return key
+
+
+def check_tag_value(value: str) -> str:
+    if len(value) > 256 or not TAG_TEXT.fullmatch(value):
+        raise ValueError("must be at most 256 letters, digits, spaces or '_.:/=+-@'")
+    return value
 
 
 def check_tags(value: dict[str, str]) -> dict[str, str]:
     if len(value) > MAX_USER_TAGS:
         raise ValueError(f"at most {MAX_USER_TAGS} tags (AWS allows 50 per resource)")
     for key, item in value.items():
-        if not 1 <= len(key) <= 128 or not TAG_TEXT.fullmatch(key):
-            raise ValueError(f"tag key {key!r} must be 1-128 letters, digits, spaces or '_.:/=+-@'")
-        if key.lower().startswith("aws:"):
-            raise ValueError(f"tag key {key!r}: the 'aws:' prefix is reserved by AWS")
-        if len(item) > 256 or not TAG_TEXT.fullmatch(item):
-            raise ValueError(
-                f"tag value {item!r} of {key!r} must be at most 256 letters, digits, spaces "
-                "or '_.:/=+-@'"
-            )
+        check_part("tag key", key, check_tag_key)
+        check_part(f"tag {key!r} value", item, check_tag_value)
     return value
 
 
@@ -149,46 +147,57 @@ VpcCidr = Annotated[str, AfterValidator(check_vpc_cidr)]
 ServiceCidr = Annotated[str, AfterValidator(check_service_cidr)]
 PodCidr = Annotated[str, AfterValidator(check_pod_cidr)]
 Ipv4Cidr = Annotated[str, AfterValidator(check_ipv4_cidr)]
-VpcId = Annotated[str, _pattern(VPC_ID, "a VPC id such as 'vpc-0123456789abcdef0'")]
-SubnetId = Annotated[str, _pattern(SUBNET_ID, "a subnet id such as 'subnet-0123456789abcdef0'")]
+VpcId = Annotated[str, AfterValidator(matches(VPC_ID, "a VPC id such as 'vpc-0123456789abcdef0'"))]
+SubnetId = Annotated[
+    str, AfterValidator(matches(SUBNET_ID, "a subnet id such as 'subnet-0123456789abcdef0'"))
+]
 SecurityGroupId = Annotated[
-    str, _pattern(SECURITY_GROUP_ID, "a security group id such as 'sg-0123456789abcdef0'")
+    str,
+    AfterValidator(
+        matches(SECURITY_GROUP_ID, "a security group id such as 'sg-0123456789abcdef0'")
+    ),
 ]
 PrincipalArn = Annotated[
     str,
-    _pattern(
-        PRINCIPAL_ARN,
-        "an IAM role or user ARN such as 'arn:aws:iam::123456789012:role/Admin' "
-        "(EKS access entries take no assumed-role session ARNs)",
+    AfterValidator(
+        matches(
+            PRINCIPAL_ARN,
+            "an IAM role or user ARN such as 'arn:aws:iam::123456789012:role/Admin' "
+            "(EKS access entries take no assumed-role session ARNs)",
+        )
     ),
 ]
 AvailabilityZone = Annotated[
-    str, _pattern(AVAILABILITY_ZONE, "an availability zone name such as 'us-east-1a'")
+    str,
+    AfterValidator(matches(AVAILABILITY_ZONE, "an availability zone name such as 'us-east-1a'")),
 ]
 AvailabilityZoneId = Annotated[
-    str, _pattern(AVAILABILITY_ZONE_ID, "an availability zone ID such as 'use1-az1'")
+    str,
+    AfterValidator(matches(AVAILABILITY_ZONE_ID, "an availability zone ID such as 'use1-az1'")),
 ]
-AmiId = Annotated[str, _pattern(AMI_ID, "an AMI id such as 'ami-0123456789abcdef0'")]
+AmiId = Annotated[str, AfterValidator(matches(AMI_ID, "an AMI id such as 'ami-0123456789abcdef0'"))]
 AmiReleaseVersion = Annotated[
     str,
-    _pattern(
-        AMI_RELEASE_VERSION,
-        "an EKS node group release version such as '1.35.0-20260120' (AL2023) or "
-        "'1.50.0-0f1e2d3c' (Bottlerocket)",
+    AfterValidator(
+        matches(
+            AMI_RELEASE_VERSION,
+            "an EKS node group release version such as '1.35.0-20260120' (AL2023) or "
+            "'1.50.0-0f1e2d3c' (Bottlerocket)",
+        )
     ),
 ]
 InstanceType = Annotated[
-    str, _pattern(INSTANCE_TYPE, "an EC2 instance type such as 'c5.2xlarge' or 'm7g.4xlarge'")
+    str,
+    AfterValidator(
+        matches(INSTANCE_TYPE, "an EC2 instance type such as 'c5.2xlarge' or 'm7g.4xlarge'")
+    ),
 ]
 KubernetesVersion = Annotated[str, AfterValidator(check_kubernetes_version)]
 CalicoVersion = Annotated[
-    str, _pattern(CALICO_VERSION, "a pinned Calico release tag such as 'v3.32.1'")
+    str, AfterValidator(matches(CALICO_VERSION, "a pinned Calico release tag such as 'v3.32.1'"))
 ]
 AddonVersion = Annotated[
-    str, _pattern(ADDON_VERSION, "an EKS add-on version such as 'v1.20.4-eksbuild.1'")
+    str,
+    AfterValidator(matches(ADDON_VERSION, "an EKS add-on version such as 'v1.20.4-eksbuild.1'")),
 ]
 AwsTags = Annotated[dict[str, str], AfterValidator(check_tags)]
-
-
-def duplicates(values: Sequence[str]) -> list[str]:
-    return sorted({v for v in values if values.count(v) > 1})

@@ -16,10 +16,9 @@ from components.settings.eks.fields import (
     SubnetId,
     VpcCidr,
     VpcId,
-    duplicates,
 )
 from components.settings.fields import Model
-from components.settings.problems import Problem, raise_any
+from components.settings.problems import Problem, only_with, raise_any, repeated
 
 _CREATED_VPC_KEYS = (
     "vpc_cidr",
@@ -43,18 +42,31 @@ class NetworkSettings(Model):
     """A VPC the stack creates (`vpcCidr`, zones, NAT) or an existing one (`vpcId` + subnets)."""
 
     vpc_cidr: VpcCidr = DEFAULT_VPC_CIDR
+    """The VPC the stack creates: a private /16-/24, split into one public and one private subnet
+    per zone, each large enough for the nodes (and with the VPC CNI their pods)."""
     availability_zone_count: int = Field(default=2, ge=2, le=6)
-    # Explicit zones (e.g. to avoid one without the instance type); overrides the count.
+    """Zones of the created VPC: the region's first available ones (name order) except the zone
+    IDs where EKS cannot place cluster subnets."""
     availability_zones: list[AvailabilityZone] | None = None
-    # Explicit zones by zone ID (the same physical zones in every account); overrides the count.
+    """Explicit zone names instead of the count (at least two), e.g. to avoid a zone without the
+    instance type."""
     availability_zone_ids: list[AvailabilityZoneId] | None = None
-    # NAT gateways for private nodes: one shared (cheaper) or one per zone (zone-independent).
+    """Explicit zones by zone ID (`use1-az1`: the same physical zone in every account) instead of
+    the count or the names."""
     nat_gateways: Literal["single", "onePerAz"] = "single"
+    """NAT gateways for private nodes: one shared (cheaper) or one per zone (zone-independent)."""
     vpc_id: VpcId | None = None
+    """An existing VPC to use instead of creating one (its subnets in `publicSubnetIds` and
+    `privateSubnetIds`)."""
     public_subnet_ids: list[SubnetId] = Field(default_factory=list)
+    """Existing public subnets of `vpcId`; required for public nodes, which need public IPv4
+    addresses assigned on launch."""
     private_subnet_ids: list[SubnetId] = Field(default_factory=list)
-    # Where the nodes run: private subnets behind NAT (default) or public subnets with public IPs.
+    """Existing private subnets of `vpcId`; required for private nodes. Together with the public
+    ones they span at least two zones."""
     node_placement: Literal["private", "public"] = "private"
+    """Where the nodes run: private subnets behind NAT, or public subnets with public IPs (when
+    clients outside AWS must reach node ports)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> NetworkSettings:
@@ -65,8 +77,7 @@ class NetworkSettings(Model):
                     problems.append(
                         Problem(
                             (_ALIASES[key],),
-                            f"applies only to a VPC the stack creates; with vpcId "
-                            f"{self.vpc_id!r} remove it",
+                            only_with("a VPC the stack creates", f"vpcId is {self.vpc_id!r}"),
                             getattr(self, key),
                         )
                     )
@@ -95,8 +106,8 @@ class NetworkSettings(Model):
                 ("publicSubnetIds", self.public_subnet_ids),
                 ("privateSubnetIds", self.private_subnet_ids),
             ):
-                if duplicates(ids):
-                    problems.append(Problem((key,), f"lists {duplicates(ids)} more than once", ids))
+                if twice := repeated(ids):
+                    problems.append(Problem((key,), f"lists {twice} more than once", ids))
             both = sorted(set(self.public_subnet_ids) & set(self.private_subnet_ids))
             if both:
                 problems.append(
@@ -112,8 +123,11 @@ class NetworkSettings(Model):
                     problems.append(
                         Problem(
                             (_ALIASES[key],),
-                            "needs vpcId (existing subnets belong to an existing VPC); without "
-                            "vpcId the stack creates the VPC and its subnets",
+                            only_with(
+                                "vpcId",
+                                "without it the stack creates the VPC and its subnets",
+                                "remove it, or set vpcId to the VPC the subnets belong to",
+                            ),
                             getattr(self, key),
                         )
                     )
@@ -153,7 +167,7 @@ class NetworkSettings(Model):
             ("availabilityZones", self.availability_zones),
             ("availabilityZoneIds", self.availability_zone_ids),
         ):
-            if zones is not None and (len(zones) < 2 or duplicates(zones)):
+            if zones is not None and (len(zones) < 2 or repeated(zones)):
                 problems.append(
                     Problem((key,), "must list at least two distinct availability zones", zones)
                 )

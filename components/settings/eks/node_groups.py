@@ -14,32 +14,45 @@ from components.settings.eks.fields import (
     AmiReleaseVersion,
     AmiType,
     InstanceType,
-    duplicates,
     instance_architecture,
 )
 from components.settings.fields import LabelMap, Model
-from components.settings.problems import Problem, raise_any
+from components.settings.problems import Problem, raise_any, repeated
 
 
 class NodeGroupSettings(Model):
+    """One managed node group, labelled `agenttype=<role>`."""
+
     instance_types: list[InstanceType] = Field(
         default_factory=lambda: [DEFAULT_INSTANCE_TYPE], min_length=1, max_length=20
     )
+    """EC2 instance types (Keysight's default c5.2xlarge); their architecture must match
+    `amiType`."""
     desired_size: int = Field(default=1, ge=0, le=450)
+    """Nodes to run, between `minSize` and `maxSize`; with one agent per node at least the
+    replicas aimed at the group."""
     min_size: int = Field(default=1, ge=0, le=450)
+    """Fewest nodes the group scales to."""
     max_size: int = Field(default=2, ge=1, le=450)
+    """Most nodes the group scales to; also what the subnet size checks count with."""
     capacity_type: Literal["ON_DEMAND", "SPOT"] = "ON_DEMAND"
-    # The node OS image; ARM_64 types make an arm64 node group (Graviton instance types).
+    """On-demand or spot instances."""
     ami_type: AmiType = "AL2023_x86_64_STANDARD"
-    # The node image, pinned (README "Node images"): the AMI where the stack writes the nodes'
-    # user data (Calico, or cni.maxPods), the EKS release version where EKS picks the AMI.
+    """The node OS image: AL2023 or Bottlerocket; ARM_64 types make an arm64 group (Graviton
+    instance types, agent groups with `architecture: arm64`)."""
     ami_id: AmiId | None = None
+    """Pins the node AMI where the stack writes the nodes' user data (Calico, or `cni.maxPods`).
+    Unset, the AMI the group has is kept until the version or amiType changes."""
     ami_release_version: AmiReleaseVersion | None = None
+    """Pins the EKS AMI release where EKS picks the AMI (the VPC CNI without `cni.maxPods`).
+    Unset, the release EKS chose at creation is kept."""
     disk_size: int = Field(default=50, ge=20, le=16384)
-    # Taint the nodes `agenttype=<role>:NoSchedule` so only that role's agents run there.
+    """Node root volume size in GiB."""
     dedicated: bool = False
-    # Extra node labels (the group always carries `agenttype: <role>`).
+    """Taint the nodes `agenttype=<role>:NoSchedule` so only that role's agents run there (the
+    agents get the matching toleration)."""
     labels: LabelMap = Field(default_factory=dict)
+    """Extra node labels; the group always carries `agenttype: <role>`."""
 
     @model_validator(mode="after")
     def _consistent(self) -> NodeGroupSettings:
@@ -56,11 +69,11 @@ class NodeGroupSettings(Model):
                     self.desired_size,
                 )
             )
-        if duplicates(self.instance_types):
+        if twice := repeated(self.instance_types):
             problems.append(
                 Problem(
                     ("instanceTypes",),
-                    f"lists {duplicates(self.instance_types)} more than once",
+                    f"lists {twice} more than once",
                     self.instance_types,
                 )
             )
@@ -101,7 +114,9 @@ class NodeGroupsSettings(Model):
     """One managed node group per agent role; `null` leaves a role without nodes."""
 
     client: NodeGroupSettings | None = NodeGroupSettings()
+    """The client agents' node group; `null` for none."""
     server: NodeGroupSettings | None = NodeGroupSettings()
+    """The server agents' node group; `null` for none."""
 
     def by_role(self) -> dict[str, NodeGroupSettings]:
         groups = {"client": self.client, "server": self.server}

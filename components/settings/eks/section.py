@@ -15,19 +15,27 @@ from components.settings.eks.fields import AwsTags, SecurityGroupId
 from components.settings.eks.network import NetworkSettings
 from components.settings.eks.node_groups import NodeGroupsSettings
 from components.settings.fields import Model
-from components.settings.problems import Problem, raise_any
+from components.settings.problems import Path, Problem, only_with, raise_any
 
 
 class EksSettings(Model):
+    """The EKS cluster the stack provisions with `cluster: eks`: its network, control plane, pod
+    network and node groups."""
+
     network: NetworkSettings = NetworkSettings()
+    """A VPC the stack creates, or an existing VPC and its subnets."""
     cluster: ClusterSettings = ClusterSettings()
+    """The EKS control plane."""
     cni: CniSettings = CniSettings()
+    """The pod network."""
     node_groups: NodeGroupsSettings = NodeGroupsSettings()
-    # The CyPerf Controller's security group: the stack adds ingress from the agents to it
-    # (443, and 30422 for CyPerf releases before 3.0).
+    """One managed node group per agent role."""
     controller_security_group_id: SecurityGroupId | None = None
-    # AWS tags for every AWS resource of the stack (VPC, cluster, node groups, add-ons, rules).
+    """The CyPerf Controller's security group (same account): the stack adds ingress rules from
+    the agents on 443, and 30422 for CyPerf releases before 3.0."""
     tags: AwsTags = Field(default_factory=dict)
+    """AWS tags on every AWS resource the stack declares, and through the launch templates on
+    every node instance, its volumes and network interfaces."""
 
     @model_validator(mode="after")
     def _cross_checks(self) -> EksSettings:
@@ -106,6 +114,15 @@ class EksSettings(Model):
         return self
 
     @property
+    def in_cluster_ranges(self) -> dict[Path, str]:
+        """The address ranges routed inside the cluster, by key path under `eks`: the service
+        CIDR, and with Calico the pod CIDR. An address in one never leaves the cluster."""
+        ranges: dict[Path, str] = {("cluster", "serviceCidr"): self.cluster.service_cidr}
+        if self.cni.is_calico:
+            ranges["cni", "podCidr"] = self.cni.pod_cidr
+        return ranges
+
+    @property
     def custom_user_data(self) -> bool:
         """The stack writes the nodes' user data (kubelet maxPods): pulumi-eks then builds a launch
         template with an AMI id and drops amiType, version and releaseVersion
@@ -164,9 +181,12 @@ class EksSettings(Model):
                 problems.append(
                     Problem(
                         ("nodeGroups", role, "amiReleaseVersion"),
-                        "does not apply where the stack writes the nodes' user data (Calico, or "
-                        "cni.maxPods): the launch template carries an AMI id and pulumi-eks "
-                        "drops releaseVersion; pin amiId instead",
+                        only_with(
+                            "the AMI picked by EKS: the VPC CNI without cni.maxPods",
+                            "here the stack writes the nodes' user data: the launch template "
+                            "carries an AMI id and pulumi-eks drops releaseVersion",
+                            "pin amiId instead",
+                        ),
                         group.ami_release_version,
                     )
                 )
@@ -174,8 +194,11 @@ class EksSettings(Model):
                 problems.append(
                     Problem(
                         ("nodeGroups", role, "amiId"),
-                        "applies only where the stack writes the nodes' user data (Calico, or "
-                        "cni.maxPods); here EKS picks the AMI: pin amiReleaseVersion instead",
+                        only_with(
+                            "the nodes' user data written by the stack: Calico, or cni.maxPods",
+                            "here EKS picks the AMI",
+                            "pin amiReleaseVersion instead",
+                        ),
                         group.ami_id,
                     )
                 )

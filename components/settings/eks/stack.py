@@ -11,7 +11,7 @@ from components.settings.agent_groups import AgentGroup
 from components.settings.controller_address import controller_ipv4
 from components.settings.eks.fields import PRIVATE_RANGES
 from components.settings.eks.section import EksSettings
-from components.settings.problems import Problem, raise_any
+from components.settings.problems import Problem, only_with, raise_any
 from components.settings.stack import StackSettings
 from components.versions import version_numbers
 
@@ -32,18 +32,14 @@ def _controller_address_problems(settings: EksStackSettings) -> list[Problem]:
     address = controller_ipv4(settings.controller_address)
     if address is None:
         return []
-    eks = settings.eks
-    ranges = [(("eks", "cluster", "serviceCidr"), eks.cluster.service_cidr)]
-    if eks.cni.is_calico:
-        ranges.append((("eks", "cni", "podCidr"), eks.cni.pod_cidr))
     return [
         Problem(
-            path,
+            ("eks", *path),
             f"contains controllerAddress {settings.controller_address}: agents would never reach "
             "the controller; choose a block without it",
             cidr,
         )
-        for path, cidr in ranges
+        for path, cidr in settings.eks.in_cluster_ranges.items()
         if address in ipaddress.IPv4Network(cidr)
     ]
 
@@ -80,8 +76,11 @@ def eks_cross_checks(settings: EksStackSettings) -> list[Problem]:
             problems.append(
                 Problem(
                     (alias,),
-                    "does not apply with cluster 'eks': the stack builds the kubeconfig of the "
-                    "cluster it creates and labels its node groups `agenttype=<role>` itself",
+                    only_with(
+                        "cluster 'existing'",
+                        "cluster is 'eks': the stack builds the kubeconfig of the cluster it "
+                        "creates and labels its node groups `agenttype=<role>` itself",
+                    ),
                     value,
                 )
             )
@@ -140,6 +139,8 @@ class EksStackSettings(StackSettings):
     checks between it and the agent groups."""
 
     eks: EksSettings = Field(default_factory=EksSettings)
+    """The EKS cluster to provision (every default when left out); refused with
+    `cluster: existing`."""
 
     @model_validator(mode="after")
     def _eks_cross_checks(self) -> EksStackSettings:

@@ -20,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from components.settings.problems import KeyWarning
+
 AS_OF = date(2026, 11, 30)
 
 
@@ -85,14 +87,17 @@ def check_kubernetes_version(value: str, today: date) -> str:
     return value
 
 
-def extended_support_warning(value: str, today: date) -> str | None:
+def extended_support_warnings(value: str, today: date) -> list[KeyWarning]:
     """The preview warning for a version past standard support (EKS bills extended support)."""
     known = BY_VERSION[value]
     if known.in_standard_support(today) or not known.creatable(today):
-        return None
-    return (
-        f"cyperf-k8s:eks.cluster.kubernetesVersion: {value} left EKS standard support on "
-        f"{known.end_of_standard.isoformat()} and is in extended support until "
-        f"{known.end_of_extended.isoformat()} (billed at the extended-support cluster rate); "
-        f"use a version in standard support such as {DEFAULT_KUBERNETES_VERSION!r}"
-    )
+        return []
+    return [
+        KeyWarning(
+            ("eks", "cluster", "kubernetesVersion"),
+            f"{value} left EKS standard support on {known.end_of_standard.isoformat()} and is in "
+            f"extended support until {known.end_of_extended.isoformat()} (billed at the "
+            "extended-support cluster rate); use a version in standard support such as "
+            f"{DEFAULT_KUBERNETES_VERSION!r}",
+        )
+    ]

@@ -1,5 +1,5 @@
 """The node groups' launch templates: IMDS hop limit 1, the stack's tags on what a launch creates,
-and an unpinned AMI kept until what it was chosen for changes (issue 10 items 5, 10, 11).
+and an unpinned AMI kept until what it was chosen for changes.
 
 pulumi-eks creates the template inside its ManagedNodeGroup; the program changes it through a
 `transforms` option. The mocks build the template as pulumi-eks would from the node group's
@@ -11,15 +11,12 @@ after run, not what the program meant to do.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
-import pulumi
 import pytest
 
 from components.eks import launch_template
 from components.eks.images import UNPINNED_IMAGE
-from components.transforms import child_transform
 from mocks.aws import pulumi_eks_launch_template, recommended_ami
 from tests.support.eks import EksMocks, EksRun, eks_config, run_provision
 
@@ -38,7 +35,7 @@ def templates(run: EksRun) -> dict[str, dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def calico() -> EksRun:
+def calico_server_pinned() -> EksRun:
     return run_provision(
         eks_config(
             {
@@ -48,11 +45,6 @@ def calico() -> EksRun:
             }
         )
     )
-
-
-@pytest.fixture(scope="module")
-def vpc_cni() -> EksRun:
-    return run_provision(eks_config({"tags": {"owner": "qa"}}))
 
 
 # --- pure -----------------------------------------------------------------------------------
@@ -121,22 +113,6 @@ def test_an_unpinned_image_is_kept_only_where_it_was_recommended_for_the_same_in
     assert launch_template.kept_properties(image_key, recorded) == kept
 
 
-def test_the_transform_passes_every_other_child_unchanged() -> None:
-    change = functools.partial(launch_template.node_launch_template, tags=TAGS, own_tags={})
-    transform = child_transform(launch_template.LAUNCH_TEMPLATE_TYPE, change, ["imageId"])
-    for typ in ("aws:eks/nodeGroup:NodeGroup", "aws:ec2/placementGroup:PlacementGroup"):
-        args = pulumi.ResourceTransformArgs(True, typ, "x", {"tags": {}}, pulumi.ResourceOptions())
-        assert transform(args) is None
-    args = pulumi.ResourceTransformArgs(
-        True, launch_template.LAUNCH_TEMPLATE_TYPE, "lt", {}, pulumi.ResourceOptions(protect=True)
-    )
-    result = transform(args)
-    assert isinstance(result, pulumi.ResourceTransformResult) and result.opts is not None
-    assert result.props["metadataOptions"] == {"httpPutResponseHopLimit": 1}
-    # The options pulumi-eks gave the template survive; ignoreChanges is added.
-    assert result.opts.protect is True and result.opts.ignore_changes == ["imageId"]
-
-
 def test_the_mock_builds_pulumi_eks_template_without_transforms() -> None:
     """The baseline the transforms change: pulumi-eks's own template has hop limit 2, no tags
     (nodegroup.ts createMNGCustomLaunchTemplate)."""
@@ -152,8 +128,10 @@ def test_the_mock_builds_pulumi_eks_template_without_transforms() -> None:
 # --- what the engine would create ------------------------------------------------------------
 
 
-def test_every_node_group_template_has_hop_limit_one(calico: EksRun, vpc_cni: EksRun) -> None:
-    found = [*templates(calico).values(), *templates(vpc_cni).values()]
+def test_every_node_group_template_has_hop_limit_one(
+    calico_server_pinned: EksRun, vpc_cni: EksRun
+) -> None:
+    found = [*templates(calico_server_pinned).values(), *templates(vpc_cni).values()]
     assert len(found) == 4
     for template in found:
         assert template["inputs"]["metadataOptions"] == {
@@ -189,9 +167,9 @@ def test_vpc_cni_templates_leave_the_image_to_eks(vpc_cni: EksRun) -> None:
 
 
 def test_calico_first_up_takes_the_recommended_image_and_records_what_for(
-    calico: EksRun,
+    calico_server_pinned: EksRun,
 ) -> None:
-    found = templates(calico)
+    found = templates(calico_server_pinned)
     client, server = found[CLIENT_OWN_AMI], found[SERVER_OWN_AMI]
     # Unpinned: pulumi-eks's SSM answer; the template records what it was recommended for.
     assert client["inputs"]["imageId"] == recommended_ami("1.35", AL2023)
@@ -209,23 +187,25 @@ def test_calico_first_up_takes_the_recommended_image_and_records_what_for(
     ]
 
 
-def test_node_images_output_reports_what_aws_runs(calico: EksRun) -> None:
-    assert calico.outputs["nodeImages"] == {
+def test_node_images_output_reports_what_aws_runs(calico_server_pinned: EksRun) -> None:
+    assert calico_server_pinned.outputs["nodeImages"] == {
         "client": {"amiId": recommended_ami("1.35", AL2023), "pinnedBy": UNPINNED_IMAGE},
         "server": {"amiId": PINNED, "pinnedBy": "eks.nodeGroups.server.amiId"},
     }
-    reads = [i for i in calico.mocks.invokes if i.token.endswith("getLaunchTemplate")]
+    reads = [i for i in calico_server_pinned.mocks.invokes if i.token.endswith("getLaunchTemplate")]
     assert sorted(i.args["id"] for i in reads) == [
         "lt-eks-nodes-client-own-ami",
         "lt-eks-nodes-server-own-ami",
     ]
     # Only the unpinned group asks what its template's image was recommended for.
-    lookups = [i for i in calico.mocks.invokes if i.token.endswith("getResources")]
+    lookups = [i for i in calico_server_pinned.mocks.invokes if i.token.endswith("getResources")]
     assert [i.args["tagFilters"] for i in lookups] == [
         [
             {
                 "key": "cyperf-k8s/launch-template",
-                "values": [f"{calico.outputs['clusterName']}/eks-nodes-client-own-ami"],
+                "values": [
+                    f"{calico_server_pinned.outputs['clusterName']}/eks-nodes-client-own-ami"
+                ],
             }
         ]
     ]
@@ -323,7 +303,7 @@ def test_the_unpinned_calico_group_warns_that_its_image_stays(
         eks_config({"cni": {"type": "calico-vxlan"}, "nodeGroups": {"server": {"amiId": PINNED}}})
     )
     assert [w for w in logged_warnings if "nodeGroups" in w] == [
-        "cyperf-k8s:eks.nodeGroups.client.amiId is not set: the client nodes keep the AMI they "
+        "cyperf-k8s:eks.nodeGroups.client.amiId: is not set: the client nodes keep the AMI they "
         "have (the EKS-optimized recommended one when the group was created, or kubernetesVersion, "
         "amiType or the pin last changed); AWS AMI releases do not reach them. To move them, set "
         "amiId (current value: aws ssm get-parameter --name /aws/service/eks/optimized-ami/1.35/"

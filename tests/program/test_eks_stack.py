@@ -1,18 +1,89 @@
-"""The existing-cluster path never loads the AWS or EKS SDKs: they are imported only inside
+"""The whole program on the EKS path: the example EKS stacks run under the mocks, the agents wait
+for the node groups and get the dedicated groups' tolerations.
+
+The existing-cluster path never loads the AWS or EKS SDKs: they are imported only inside
 components/eks/ when `provision` runs. Checked in fresh interpreters, so no other test's imports
 can hide a leak."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+import yaml  # type: ignore[import-untyped,unused-ignore]
+
+from components.settings.eks.stack import EksStackSettings
+from components.settings.loading import parse_settings
+from tests.support.eks import ADDON, NODE_GROUP, run_eks_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 AWS_SDKS = ("pulumi_aws", "pulumi_eks")
+
+
+def stack_file_config(name: str) -> dict[str, str]:
+    config = yaml.safe_load((ROOT / "stacks" / name).read_text())["config"]
+    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
+
+
+@pytest.mark.parametrize(
+    "stack_file",
+    [
+        "Pulumi.eks-east-west-vpc-cni.yaml",
+        "Pulumi.eks-east-west-calico.yaml",
+        "Pulumi.eks-north-south.yaml",
+    ],
+)
+def test_example_stacks_run(stack_file: str) -> None:
+    config = stack_file_config(stack_file)
+    settings = parse_settings(config)
+    run = run_eks_stack(config)
+    by_urn = {r.urn: r for r in run.resources}
+    deployments = [r for r in run.resources if r.typ == "kubernetes:apps/v1:Deployment"]
+    assert len(deployments) == len(settings.agent_groups)
+    assert isinstance(settings, EksStackSettings)
+    for deployment in deployments:
+        waited = {by_urn[u].typ for u in deployment.dependencies if u in by_urn}
+        assert NODE_GROUP in waited
+        if settings.eks.cni.is_calico:
+            assert ADDON in waited
+    assert all("::eks-cluster-kubernetes::" in r.provider for r in deployments)
+    assert run.exports["cni"] == settings.eks.cni.type
+    assert run.exports["clusterDnsIp"] == "10.100.0.10"
+    assert run.exports["controllerSetup"]["dnsResolverNameServer"] == "10.100.0.10"
+
+
+def test_dedicated_taint_reaches_the_agents_tolerations() -> None:
+    run = run_eks_stack(stack_file_config("Pulumi.eks-east-west-calico.yaml"))
+    deployments = {
+        r.name: r.inputs for r in run.resources if r.typ == "kubernetes:apps/v1:Deployment"
+    }
+    assert len(deployments) == 2
+    client_spec = deployments["agents-client"]["spec"]["template"]["spec"]
+    assert {
+        "key": "agenttype",
+        "operator": "Equal",
+        "value": "client",
+        "effect": "NoSchedule",
+    } in client_spec["tolerations"]
+    server_spec = deployments["agents-server"]["spec"]["template"]["spec"]
+    assert not server_spec.get("tolerations")
+
+
+def test_load_balancer_services_are_deleted_on_their_own() -> None:
+    """Deleting a LoadBalancer Service is what removes its NLB; skipped, the NLB's ENIs would
+    block the subnet and VPC deletes."""
+    run = run_eks_stack(stack_file_config("Pulumi.eks-north-south.yaml"))
+    services = [
+        r
+        for r in run.of_type("kubernetes:core/v1:Service")
+        if r.inputs["spec"]["type"] == "LoadBalancer"
+    ]
+    assert len(services) == 1
+    assert services[0].deleted_with == ""
 
 
 def run_python(code: str) -> str:

@@ -6,7 +6,12 @@ import json
 
 import pytest
 
-from components.eks.kubeconfig import AwsCredentials, aws_credentials, kubeconfig_with_credentials
+from components.eks.kubeconfig import (
+    AwsCredentials,
+    aws_credentials,
+    kubeconfig_options,
+    kubeconfig_with_credentials,
+)
 from components.settings.problems import Problems
 from tests.support.eks import KUBECONFIG, eks_config, refusal, run_provision
 
@@ -51,6 +56,15 @@ def test_credentials_from_config() -> None:
     assert line.startswith(
         "aws:assumeRoles: the EKS kubeconfig (`aws eks get-token --role-arn`) can assume one role"
     )
+
+
+def test_cluster_credential_options_name_only_what_is_given() -> None:
+    assert kubeconfig_options(AwsCredentials()) is None
+    assert kubeconfig_options(AwsCredentials(profile="prod")) == {"profile_name": "prod"}
+    assert kubeconfig_options(AwsCredentials("prod", ROLE)) == {
+        "profile_name": "prod",
+        "role_arn": ROLE,
+    }
 
 
 def test_provider_kubeconfig_carries_the_stack_profile() -> None:

@@ -1,5 +1,7 @@
-"""The Kubernetes provider's registered inputs do not depend on the operator's environment: two
-operators with different KUBECONFIG paths and PULUMI_K8S_* variables register the same ones."""
+"""The Kubernetes provider's registered inputs (components.cluster_access:
+ENVIRONMENT_INDEPENDENT_PROVIDER_ARGS, AMBIENT_KUBECONFIG) do not depend on the operator's
+environment: two operators with different KUBECONFIG paths and PULUMI_K8S_* variables register
+the same ones."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from tests.test_schema import ROOT, engine_config
 
 PROVIDER = "pulumi:providers:kubernetes"
 AMBIENT = {
-    "KUBECONFIG": "/home/operator-a/.kube/lab-config",
+    "KUBECONFIG": "operator-a/.kube/lab-config",
     "PULUMI_K8S_DELETE_UNREACHABLE": "true",
     "PULUMI_K8S_ENABLE_SERVER_SIDE_APPLY": "false",
     "PULUMI_K8S_SUPPRESS_DEPRECATION_WARNINGS": "true",
@@ -47,7 +49,7 @@ def test_provider_inputs_ignore_the_operators_environment(
     for name, value in AMBIENT.items():
         monkeypatch.setenv(name, value)
     assert inputs_of() == clean
-    monkeypatch.setenv("KUBECONFIG", "/home/operator-b/kubeconfig")
+    monkeypatch.setenv("KUBECONFIG", "operator-b/kubeconfig")
     assert inputs_of() == clean
     # The settings the environment would otherwise decide, as the provider's defaults have them.
     assert clean["deleteUnreachable"] == "false"
@@ -56,7 +58,7 @@ def test_provider_inputs_ignore_the_operators_environment(
 
 
 def test_ambient_kubeconfig_is_registered_as_empty(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KUBECONFIG", "/home/operator-a/.kube/lab-config")
+    monkeypatch.setenv("KUBECONFIG", "operator-a/.kube/lab-config")
     inputs = existing_provider_inputs()
     # Empty means "the ambient configuration" to the provider; the operator's path stays out.
     assert inputs["kubeconfig"] == ""

@@ -1,4 +1,5 @@
-"""The EKS decisions as pure functions, without Pulumi: settings in, plain values out."""
+"""The EKS decisions as pure functions, without Pulumi: settings in, plain values and SDK arguments
+out."""
 
 from __future__ import annotations
 
@@ -9,17 +10,9 @@ from typing import Any
 
 import pytest
 
-from components import cyperf
-from components.eks import admins, plan
-from components.eks.notes import controller_rule_warnings, notes
-from components.settings.eks.section import EksSettings
+from components.eks import plan
 from components.settings.problems import render
-from tests.support.eks import eks_config, parse_eks
-
-
-def eks_of(eks: dict[str, Any] | None = None, **settings: Any) -> EksSettings:
-    return parse_eks(eks_config(eks, **settings)).eks
-
+from tests.support.eks import eks_of
 
 CALICO = {"cni": {"type": "calico-vxlan"}}
 
@@ -110,8 +103,18 @@ def test_vpc_cni_cluster_args() -> None:
     assert args["skip_default_node_group"] is True
     assert args["bootstrap_self_managed_addons"] is True
     assert "use_default_vpc_cni" not in args  # unset: the component makes the vpc-cni add-on
-    assert args["vpc_cni_options"] == {"enable_prefix_delegation": True, "eni_mtu": 9001}
-    assert args["coredns_addon_options"] == {"enabled": False}
+    # The SDK's defaults, written out (its TypedDicts default nothing).
+    assert args["vpc_cni_options"] == {
+        "resolve_conflicts_on_create": "OVERWRITE",
+        "resolve_conflicts_on_update": "OVERWRITE",
+        "enable_prefix_delegation": True,
+        "eni_mtu": 9001,
+    }
+    assert args["coredns_addon_options"] == {
+        "enabled": False,
+        "resolve_conflicts_on_create": "OVERWRITE",
+        "resolve_conflicts_on_update": "OVERWRITE",
+    }
     assert args["kubernetes_service_ip_address_range"] == "10.100.0.0/16"
     assert args["endpoint_public_access"] is True and args["endpoint_private_access"] is True
     assert args["public_access_cidrs"] == ["0.0.0.0/0"]
@@ -253,6 +256,7 @@ def test_node_group_args_calico_raise_max_pods_and_taint() -> None:
     assert args["taints"] == [{"key": "agenttype", "value": "server", "effect": "NO_SCHEDULE"}]
     [option] = args["nodeadm_extra_options"]
     assert option["content_type"] == "application/node.eks.aws"
+    assert isinstance(option["content"], str)
     assert json.loads(option["content"]) == {
         "apiVersion": "node.eks.aws/v1alpha1",
         "kind": "NodeConfig",
@@ -291,111 +295,3 @@ def test_node_role_policies_per_cni() -> None:
         "AmazonEKS_CNI_Policy",
     ]
     assert "AmazonEKS_CNI_Policy" not in plan.node_role_policies(eks_of(CALICO).cni)
-
-
-# --- controller access and outputs -------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("release", "ports"),
-    [
-        ("release1.0", [443, 30422]),
-        ("release2.6-update1", [443, 30422]),
-        ("release3.0", [443]),
-        ("release26.0.0", [443]),
-        ("26.0.3.834", [443]),
-    ],
-)
-def test_controller_ports_by_release(release: str, ports: list[int]) -> None:
-    assert cyperf.controller_ports(release) == ports
-
-
-def test_controller_ingress_source() -> None:
-    assert eks_of().controller_ingress_source is None
-    assert eks_of({"controllerSecurityGroupId": "sg-01234567"}).controller_ingress_source == (
-        "natGateways"
-    )
-    existing = eks_of(
-        {
-            "controllerSecurityGroupId": "sg-01234567",
-            "network": {
-                "vpcId": "vpc-0123456789abcdef0",
-                "nodePlacement": "public",
-                "publicSubnetIds": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
-            },
-        }
-    )
-    assert existing.controller_ingress_source == "nodeSecurityGroup"
-
-
-def test_notes_say_calico_pod_ips_stay_inside() -> None:
-    calico = " ".join(notes(eks_of(CALICO), False))
-    assert "reachable only inside the cluster" in calico and "NodePort" in calico
-    vpc = " ".join(notes(eks_of(), False))
-    assert "VPC addresses" in vpc and "10.100.0.10" in vpc
-
-
-@pytest.mark.parametrize(
-    ("arn", "identity"),
-    [
-        ("arn:aws:iam::123456789012:user/ci/deployer", ("aws", "123456789012", "user", "deployer")),
-        ("arn:aws:iam::123456789012:role/team/Admin", ("aws", "123456789012", "role", "Admin")),
-        (
-            "arn:aws:sts::123456789012:assumed-role/Admin/alice@example.com",
-            ("aws", "123456789012", "role", "Admin"),
-        ),
-        ("arn:aws-cn:iam::123456789012:role/Admin", ("aws-cn", "123456789012", "role", "Admin")),
-        (
-            "arn:aws-us-gov:sts::123456789012:assumed-role/Admin/s",
-            ("aws-us-gov", "123456789012", "role", "Admin"),
-        ),
-        ("arn:aws:iam::123456789012:root", None),
-        ("arn:aws:sts::123456789012:federated-user/bob", None),
-        ("not-an-arn", None),
-    ],
-)
-def test_principal_identity(arn: str, identity: tuple[str, str, str, str] | None) -> None:
-    assert admins.principal_identity(arn) == identity
-
-
-def _admins(*arns: str) -> EksSettings:
-    return eks_of({"cluster": {"adminPrincipalArns": list(arns)}})
-
-
-def test_creator_admin_problems_match_the_session_to_the_role_with_a_path() -> None:
-    session = "arn:aws:sts::123456789012:assumed-role/Admin/alice"
-    eks = _admins(
-        "arn:aws:iam::123456789012:role/ReadOnly",
-        "arn:aws:iam::123456789012:role/team/Admin",
-        "arn:aws:iam::210987654321:role/Admin",  # another account
-        "arn:aws-cn:iam::123456789012:role/Admin",  # another partition
-        "arn:aws:iam::123456789012:user/Admin",  # a user, not the role
-    )
-    problems = admins.creator_admin_problems(session, eks)
-    assert [render(p) for p in problems] == [
-        "cyperf-k8s:eks.cluster.adminPrincipalArns[1]: names the identity running Pulumi "
-        f"({session}), which EKS already makes cluster admin when it creates the cluster "
-        "(pulumi-eks sets bootstrapClusterCreatorAdminPermissions; an IAM principal can be in "
-        "only one access entry); remove it from the list "
-        "(got 'arn:aws:iam::123456789012:role/team/Admin')"
-    ]
-    user = "arn:aws:iam::123456789012:user/Admin"
-    assert [p.path for p in admins.creator_admin_problems(user, eks)] == [
-        ("eks", "cluster", "adminPrincipalArns", 4)
-    ]
-    assert admins.creator_admin_problems("arn:aws:iam::123456789012:root", eks) == []
-
-
-def test_controller_dns_name_with_node_security_group_rules_warns() -> None:
-    existing = {
-        "network": {
-            "vpcId": "vpc-0123456789abcdef0",
-            "privateSubnetIds": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
-        },
-        "controllerSecurityGroupId": "sg-0123456789abcdef0",
-    }
-    [warning] = controller_rule_warnings(eks_of(existing), "controller.example.com")
-    assert warning.startswith("cyperf-k8s:eks.controllerSecurityGroupId: the ingress rules")
-    assert "controller.example.com resolves to a private address" in warning
-    assert controller_rule_warnings(eks_of(existing), "172.31.9.9") == []
-    assert controller_rule_warnings(eks_of(), "controller.example.com") == []

@@ -1,0 +1,125 @@
+"""The EKS path wired together: warnings and refusals before any resource, the order agents wait
+in, the outputs, tags on every AWS resource.
+
+Every test reads from what the mock monitor recorded under `components.eks.provision`
+(preview=False); counts are asserted so an assertion inside an empty loop cannot pass silently."""
+
+from __future__ import annotations
+
+from components.eks.images import UNPINNED_IMAGE
+from mocks.aws import recommended_ami
+from tests.support.eks import (
+    ADDON,
+    CLUSTER,
+    INGRESS,
+    NODE_GROUP,
+    RELEASE,
+    EksMocks,
+    EksRun,
+    eks_config,
+    refusal,
+    run_provision,
+)
+
+
+def test_extended_support_version_warns_at_preview(logged_warnings: list[str]) -> None:
+    run = run_provision(eks_config({"cluster": {"kubernetesVersion": "1.33"}}))
+    assert run.one(CLUSTER).inputs["version"] == "1.33"
+    assert [w for w in logged_warnings if "kubernetesVersion" in w] == [
+        "cyperf-k8s:eks.cluster.kubernetesVersion: 1.33 left EKS standard support on 2026-07-29 "
+        "and is in extended support until 2027-07-29 (billed at the extended-support cluster "
+        "rate); use a version in standard support such as '1.35'"
+    ]
+    logged_warnings.clear()
+    run_provision(eks_config())
+    assert [w for w in logged_warnings if "kubernetesVersion" in w] == []
+
+
+def test_deploying_identity_in_admin_principal_arns_stops_before_any_resource() -> None:
+    """The SSO session ARN names the role without its path; the list names it with one."""
+    config = eks_config(
+        {
+            "cluster": {
+                "adminPrincipalArns": [
+                    "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/"
+                    "AWSReservedSSO_Admin_0123abcd"
+                ]
+            }
+        }
+    )
+    mocks = EksMocks()
+    assert (
+        "cyperf-k8s:eks.cluster.adminPrincipalArns[0]: names the identity running Pulumi "
+        "(arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0123abcd/alice)"
+    ) in refusal(config, mocks)
+    assert "aws:index/getCallerIdentity:getCallerIdentity" in [i.token for i in mocks.invokes]
+    # Another principal is fine.
+    other = run_provision(
+        eks_config({"cluster": {"adminPrincipalArns": ["arn:aws:iam::123456789012:role/QA"]}})
+    )
+    assert len(other.of_type(CLUSTER)) == 1
+
+
+def test_remote_components_have_no_children(calico: EksRun) -> None:
+    """The program registers none; their children (the node groups' launch templates, changed
+    by the program's transforms) are tests/components/eks/test_launch_template.py's."""
+    remote = {r.urn for r in calico.resources if r.typ in (CLUSTER, NODE_GROUP)}
+    assert len(remote) == 3
+    assert not [r for r in calico.resources if r.parent in remote]
+
+
+def test_calico_agents_wait_for_nodes_coredns_and_controller_rules(calico: EksRun) -> None:
+    waited = {calico.urn_of(r) for r in calico.access.agents_depend_on}
+    by_type = {r.urn: r.typ for r in calico.resources}
+    kinds = sorted(by_type[u] for u in waited)
+    assert kinds.count(NODE_GROUP) == 2
+    assert kinds.count(ADDON) == 1 and kinds.count(RELEASE) == 1
+    assert kinds.count(INGRESS) == 2  # 443 and 30422 from one NAT address
+
+
+def test_vpc_cni_agents_wait_for_node_groups(vpc_cni: EksRun) -> None:
+    kinds = {r.urn: r.typ for r in vpc_cni.resources}
+    waited = [kinds[vpc_cni.urn_of(r)] for r in vpc_cni.access.agents_depend_on]
+    assert waited == [NODE_GROUP, NODE_GROUP]
+
+
+def test_outputs(calico: EksRun) -> None:
+    outputs = calico.outputs
+    assert set(outputs) == {
+        "clusterName",
+        "kubeconfig",
+        "cni",
+        "nodeGroupNames",
+        "nodeImages",
+        "podCidr",
+        "serviceCidr",
+        "egressAddresses",
+        "notes",
+    }
+    assert outputs["clusterName"].startswith("cyperf-test-calico-")
+    assert outputs["cni"] == "calico-vxlan" and outputs["podCidr"] == "192.168.0.0/16"
+    assert outputs["serviceCidr"] == "10.100.0.0/16"
+    # The stack exports clusterDnsIp from this (through DutOutputs), for both cluster paths.
+    assert calico.access.dns_server_ip == "10.100.0.10"
+    assert any("reachable only inside the cluster" in n for n in outputs["notes"])
+    # What AWS reports (the launch template's image, read back), and that config pins nothing.
+    assert outputs["nodeImages"] == {
+        role: {
+            "amiId": recommended_ami("1.35", "AL2023_x86_64_STANDARD"),
+            "pinnedBy": UNPINNED_IMAGE,
+        }
+        for role in ("client", "server")
+    }
+
+
+def test_tags_reach_every_taggable_aws_resource(calico: EksRun) -> None:
+    untaggable = {
+        "aws:ec2/routeTableAssociation:RouteTableAssociation",
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    }
+    aws_resources = [r for r in calico.resources if r.typ.startswith(("aws:", "eks:"))]
+    taggable = [r for r in aws_resources if r.typ not in untaggable]
+    assert len(taggable) >= 15, [r.typ for r in taggable]
+    for resource in taggable:
+        assert resource.inputs.get("tags", {}).get("owner") == "qa", (resource.typ, resource.name)
+    assert {r.typ for r in aws_resources} - {r.typ for r in taggable} == untaggable
