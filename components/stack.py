@@ -15,6 +15,7 @@ from components.settings.controller_address import controller_address_warning
 from components.settings.loading import parse_settings, read_secret_keys, read_stack_config
 from components.settings.problems import Problems
 from components.settings.stack import StackSettings
+from components.warn import warn
 
 
 def cluster_access(settings: StackSettings) -> ClusterAccess:
@@ -34,14 +35,8 @@ def build(settings: StackSettings) -> None:
         raise pulumi.RunError(str(err)) from None
     for warning in conntrack_plans.warnings(settings, plans):
         pulumi.log.warn(warning)
-    if settings.controller_address is None:
-        pulumi.log.warn(
-            "cyperf-k8s:controllerAddress is not set: agents are deployed without "
-            "AGENT_CONTROLLER and register nowhere until it is set with the agent CLI "
-            "(or set the key and run `pulumi up` again)."
-        )
-    elif (address_warning := controller_address_warning(settings.controller_address)) is not None:
-        pulumi.log.warn(f"cyperf-k8s:controllerAddress: {address_warning}")
+    address_warning = controller_address_warning(settings.controller_address)
+    warn([address_warning] if address_warning is not None else [])
     access = cluster_access(settings)
     agents = CyperfAgents(
         "agents",

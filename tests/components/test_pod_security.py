@@ -1,24 +1,17 @@
-"""Pod Security Admission: the namespace the stack creates admits the agents, and an existing one
-that would reject them stops the program before any agent object is registered."""
+"""Pod Security Admission: the namespace the stack creates admits the agents; a namespace that
+enforces more is a problem at the `namespace` key, and one without a level is warned about."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import pulumi
 import pytest
 
 from components import pod_security
-from tests.support.program import (
-    config_of,
-    default_cluster_state,
-    run_stack,
-    run_stack_expecting_error,
-)
+from tests.support.program import config_of, default_cluster_state, run_stack
 
 ENFORCE = "pod-security.kubernetes.io/enforce"
 EMPTY: dict[str, dict[str, Any]] = {"cyperf-agent-service": {"subsets": []}}
-AGENT_TYPES = ("kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Service")
 
 
 def test_created_namespace_enforces_the_level_the_agents_need() -> None:
@@ -48,31 +41,25 @@ def test_admission_problem(labels: dict[str, str] | None, problem: bool) -> None
     assert (pod_security.admission_problem("lab", labels) is not None) == problem
 
 
-@pytest.mark.parametrize("level", ["baseline", "restricted"])
-def test_existing_namespace_that_rejects_agents_stops_before_any_agent_object(level: str) -> None:
-    state = default_cluster_state(namespace="lab", namespace_labels={ENFORCE: level})
-    error, run = run_stack_expecting_error(config_of(namespace="lab", createNamespace=False), state)
-    message = str(error)
-    assert message.startswith("cyperf-k8s:namespace: namespace 'lab' enforces Pod Security")
-    assert f"label {ENFORCE}" in message
-    assert f"kubectl label --overwrite namespace lab {ENFORCE}=privileged" in message
-    assert message.endswith(f"(got {level!r})")
-    # The namespace was read, and not a single agent object was registered.
-    assert [r.read_id for r in run.reads("kubernetes:core/v1:Namespace")] == ["lab"]
-    assert [r.name for r in run.resources if r.typ in AGENT_TYPES and r.read_id is None] == []
+def test_the_refusal_is_a_problem_at_the_namespace_key() -> None:
+    problem = pod_security.admission_problem("lab", {ENFORCE: "baseline"})
+    assert problem is not None
+    assert problem.path == ("namespace",)
+    assert problem.value == "baseline"
+    assert problem.message.startswith("namespace 'lab' enforces Pod Security level 'baseline'")
+    assert "set cyperf-k8s:createNamespace to true" in problem.message
 
 
-def test_unlabelled_existing_namespace_warns(monkeypatch: pytest.MonkeyPatch) -> None:
-    warnings: list[str] = []
-
-    def warn(message: str, *args: Any, **kwargs: Any) -> None:
-        warnings.append(message)
-
-    monkeypatch.setattr(pulumi.log, "warn", warn)
-    state = default_cluster_state(namespace="lab", namespace_labels={}, endpoints=EMPTY)
-    run = run_stack(
-        config_of(namespace="lab", createNamespace=False, controllerAddress="h.lab"), state
-    )
-    assert len(run.of_type("kubernetes:apps/v1:Deployment")) == 2
-    [warning] = [w for w in warnings if "Pod Security" in w]
-    assert "namespace 'lab' has no pod-security.kubernetes.io/enforce label" in warning
+@pytest.mark.parametrize(
+    ("labels", "warned"),
+    [({}, True), (None, True), ({ENFORCE: "privileged"}, False), ({ENFORCE: "baseline"}, False)],
+)
+def test_an_unlabelled_namespace_is_warned_about_at_the_namespace_key(
+    labels: dict[str, str] | None, warned: bool
+) -> None:
+    warning = pod_security.unlabelled_warning("lab", labels)
+    assert (warning is not None) == warned
+    if warning is not None:
+        assert str(warning).startswith(
+            f"cyperf-k8s:namespace: namespace 'lab' has no {ENFORCE} label"
+        )
