@@ -11,7 +11,6 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 from components.cyperf import ROLE_LABEL, Role
 from components.settings.conntrack import GroupConntrack, LocalPortRange, group_problems
 from components.settings.fields import (
-    VISIBLE_ASCII,
     AnnotationMap,
     DnsLabel,
     Interface,
@@ -31,6 +30,9 @@ from components.settings.service import ServiceSettings, no_reserved_annotations
 
 # Where an HTTP readiness probe may point: an absolute path of printable ASCII.
 URL_PATH = re.compile(r"/[!-~]*", re.ASCII)
+# AGENT_TAGS is a comma-separated list of key=value pairs: printable ASCII but ',' and '='.
+TAG_TEXT = re.compile(r"[!-+\--<>-~]+", re.ASCII)
+_check_tag_text = matches(TAG_TEXT, "non-empty printable ASCII without ',', '=' or whitespace")
 # Names derived from a group (`cyperf-agent-<group>-deployment`) must stay valid DNS labels.
 MAX_GROUP_NAME = 40
 
@@ -109,7 +111,13 @@ class Toleration(Model):
     def _consistent(self) -> Toleration:
         problems = []
         if self.operator == "Exists" and self.value is not None:
-            problems.append(Problem(("value",), "operator 'Exists' takes no value", self.value))
+            problems.append(
+                Problem(
+                    ("value",),
+                    only_with("operator 'Equal'", "operator is 'Exists', which takes no value"),
+                    self.value,
+                )
+            )
         if self.operator == "Equal" and self.key is None:
             problems.append(Problem(("key",), "operator 'Equal' needs a key", None))
         raise_any(problems)
@@ -191,13 +199,8 @@ class AgentGroup(Model):
     @classmethod
     def _tags(cls, value: dict[str, str]) -> dict[str, str]:
         for key, item in value.items():
-            # AGENT_TAGS is a comma-separated list of key=value pairs.
-            for text in (key, item):
-                if not VISIBLE_ASCII.fullmatch(text) or re.search(r"[,=]", text):
-                    raise ValueError(
-                        f"tag {key!r}: {item!r} is not allowed; keys and values must be "
-                        "non-empty printable ASCII without ',', '=' or whitespace"
-                    )
+            check_part("tag key", key, _check_tag_text)
+            check_part(f"tag {key!r}: value", item, _check_tag_text)
         return value
 
     @field_validator("env")

@@ -42,7 +42,7 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
         "tag with comma",
         {"agentGroups": [server(tags={"segment": "a,b"})]},
         "agentGroups[0].tags",
-        "without ','",
+        "tag 'segment': value 'a,b' must be non-empty printable ASCII without ','",
     ),
     (
         "env overrides the contract",
@@ -102,7 +102,7 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
         "toleration Exists with a value",
         {"agentGroups": [server(tolerations=[{"key": "k", "operator": "Exists", "value": "v"}])]},
         "agentGroups[0].tolerations[0].value",
-        "takes no value",
+        "applies only with operator 'Equal' (operator is 'Exists', which takes no value)",
     ),
     (
         "toleration Equal without a key",
