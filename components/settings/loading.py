@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from components.settings.problems import PROJECT, Hidden, Problem, Problems, only_with
+from components.settings.problems import PROJECT, Hidden, Problem, Problems, config_key, only_with
 from components.settings.stack import StackSettings
 
 
@@ -124,7 +124,7 @@ def _problems(
                 only_with(
                     "cluster 'eks'",
                     f"cluster is {data.get('cluster', 'existing')!r}",
-                    f"set {PROJECT}:cluster to 'eks' or remove {PROJECT}:eks",
+                    f"set {config_key(('cluster',))} to 'eks' or remove {config_key(('eks',))}",
                 )
                 if loc == ("eks",)
                 else "is not a known setting (check the spelling; see README)"
