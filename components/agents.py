@@ -9,7 +9,9 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import pod_security, secrecy, specs
+from components.settings.problems import Problems
 from components.settings.stack import AgentsSettings
+from components.warn import warn
 
 
 class CyperfAgents(pulumi.ComponentResource):
@@ -103,14 +105,9 @@ class CyperfAgents(pulumi.ComponentResource):
 def _admitting(namespace: str, labels: Mapping[str, str] | None) -> str:
     problem = pod_security.admission_problem(namespace, labels)
     if problem is not None:
-        raise pulumi.RunError(problem)
-    if pod_security.enforced_level(labels) is None:
-        pulumi.log.warn(
-            f"namespace {namespace!r} has no {pod_security.ENFORCE_LABEL} label: the cluster's "
-            "default Pod Security level applies, which no API object shows. If it is 'baseline' "
-            "or 'restricted', agent pods are rejected; label the namespace "
-            f"{pod_security.ENFORCE_LABEL}={pod_security.AGENT_LEVEL}."
-        )
+        raise pulumi.RunError(str(Problems([problem])))
+    unlabelled = pod_security.unlabelled_warning(namespace, labels)
+    warn([unlabelled] if unlabelled is not None else [])
     return namespace
 
 

@@ -11,7 +11,9 @@ import pulumi_kubernetes as k8s
 from components import controller_setup, secrecy, specs
 from components.agents import CyperfAgents
 from components.settings.agent_groups import AgentGroup
+from components.settings.problems import KeyWarning
 from components.settings.stack import AgentsSettings
+from components.warn import warn
 
 
 class DutOutputs(pulumi.ComponentResource):
@@ -44,9 +46,11 @@ class DutOutputs(pulumi.ComponentResource):
                     parent=self, depends_on=[service, agents.deployments[group_name]]
                 ),
             )
-            group = next(g for g in agent_settings.server_groups if g.name == group_name)
+            index, group = next(
+                (i, g) for i, g in enumerate(agent_settings.groups) if g.name == group_name
+            )
             addresses[group_name] = endpoints.subsets.apply(
-                functools.partial(_checked_addresses, group)
+                functools.partial(_checked_addresses, index, group)
             )
             reports[group_name] = pulumi.Output.all(
                 service.metadata.name, service.spec, service.status
@@ -93,10 +97,13 @@ class DutOutputs(pulumi.ComponentResource):
         )
 
 
-def _checked_addresses(group: AgentGroup, subsets: Any) -> controller_setup.ServerAddresses:
+def _checked_addresses(
+    index: int, group: AgentGroup, subsets: Any
+) -> controller_setup.ServerAddresses:
+    """The group's pod addresses; a group that awaited its rollout and still lists fewer than its
+    replicas is warned about at its key (`agentGroups[<index>]`)."""
     addresses = controller_setup.endpoint_addresses(subsets)
     if specs.deployment_awaits(group):
-        warning = controller_setup.missing_pod_ips_warning(group.name, group.replicas, addresses)
-        if warning is not None:
-            pulumi.log.warn(warning)
+        missing = controller_setup.missing_pod_ips_warning(group.name, group.replicas, addresses)
+        warn([KeyWarning(("agentGroups", index), missing)] if missing is not None else [])
     return addresses

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from components.settings.problems import KeyWarning, Problem, config_key
+
 ENFORCE_LABEL = "pod-security.kubernetes.io/enforce"
 AGENT_LEVEL = "privileged"
 KNOWN_LEVELS = ("privileged", "baseline", "restricted")
@@ -32,17 +34,31 @@ def enforced_level(labels: Mapping[str, str] | None) -> str | None:
     return value if value in KNOWN_LEVELS else "restricted"
 
 
-def admission_problem(namespace: str, labels: Mapping[str, str] | None) -> str | None:
-    """Why the namespace rejects agent pods, in the settings error form; None when it admits them
-    or cannot be known from its labels."""
+def admission_problem(namespace: str, labels: Mapping[str, str] | None) -> Problem | None:
+    """Why the namespace rejects agent pods, at the `namespace` key; None when it admits them or
+    cannot be known from its labels."""
     level = enforced_level(labels)
     if level is None or level == AGENT_LEVEL:
         return None
     found = (labels or {})[ENFORCE_LABEL]
-    return (
-        f"cyperf-k8s:namespace: namespace {namespace!r} enforces Pod Security level {found!r} "
-        f"(label {ENFORCE_LABEL}), which rejects the agents' NET_ADMIN, IPC_LOCK and NET_RAW "
-        f"capabilities; allowed: a namespace enforcing {AGENT_LEVEL!r}: run `kubectl label "
-        f"--overwrite namespace {namespace} {ENFORCE_LABEL}={AGENT_LEVEL}`, or set "
-        f"cyperf-k8s:createNamespace to true with a namespace the stack creates (got {found!r})"
+    return Problem(
+        ("namespace",),
+        f"namespace {namespace!r} enforces Pod Security level {found!r} (label {ENFORCE_LABEL}), "
+        "which rejects the agents' NET_ADMIN, IPC_LOCK and NET_RAW capabilities; allowed: a "
+        f"namespace enforcing {AGENT_LEVEL!r}: run `kubectl label --overwrite namespace "
+        f"{namespace} {ENFORCE_LABEL}={AGENT_LEVEL}`, or set {config_key(('createNamespace',))} "
+        "to true with a namespace the stack creates",
+        found,
+    )
+
+
+def unlabelled_warning(namespace: str, labels: Mapping[str, str] | None) -> KeyWarning | None:
+    """Said of a namespace without an enforce label: its level cannot be known from the API."""
+    if enforced_level(labels) is not None:
+        return None
+    return KeyWarning(
+        ("namespace",),
+        f"namespace {namespace!r} has no {ENFORCE_LABEL} label: the cluster's default Pod "
+        "Security level applies, which no API object shows. If it is 'baseline' or 'restricted', "
+        f"agent pods are rejected; label the namespace {ENFORCE_LABEL}={AGENT_LEVEL}.",
     )

@@ -34,15 +34,8 @@ def build(settings: StackSettings) -> None:
         plans = conntrack.plans(settings)
     except Problems as err:
         raise pulumi.RunError(str(err)) from None
-    warn(conntrack.warnings(settings, plans))
-    if settings.controller_address is None:
-        pulumi.log.warn(
-            "cyperf-k8s:controllerAddress is not set: agents are deployed without "
-            "AGENT_CONTROLLER and register nowhere until it is set with the agent CLI "
-            "(or set the key and run `pulumi up` again)."
-        )
-    elif (address_warning := controller_address_warning(settings.controller_address)) is not None:
-        pulumi.log.warn(f"cyperf-k8s:controllerAddress: {address_warning}")
+    address_warning = controller_address_warning(settings.controller_address)
+    warn([*conntrack.warnings(settings, plans), *([address_warning] if address_warning else [])])
     access = cluster_access(settings)
     agents = CyperfAgents(
         "agents",

@@ -1,7 +1,14 @@
-"""No import circle among the modules of components/, and no module grows past its budget.
+"""No import circle among the modules of components/, imports only in the allowed direction, and
+no module grows past its budget.
 
 Every import counts, also those inside functions and under TYPE_CHECKING: a lazy import still
 makes two modules depend on each other (the old settings <-> eks_settings pair did exactly that).
+
+Direction: the settings (components.settings) describe what may be configured and read nothing of
+the program but pure fact modules, so loading them never pulls in Pulumi, the specs or the cloud
+path; fact modules read only other fact modules. The reference generator (`reference` and its
+`restarts`) is the one part of the settings that reads the program (it builds the Deployment spec
+to find the keys that restart agents), and so nothing else may import it.
 """
 
 from __future__ import annotations
@@ -13,6 +20,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "components"
 MAX_LINES = 320
+SETTINGS = "components.settings"
+FACT_MODULES = frozenset(
+    {
+        "components.cyperf",
+        "components.versions",
+        "components.ec2_instances",
+        "components.conntrack.kernel",
+    }
+)
+GENERATORS = frozenset({"components.settings.reference", "components.settings.restarts"})
 
 
 def module_sources(package_dir: Path) -> dict[str, str]:
@@ -104,8 +121,65 @@ def test_components_import_no_circle() -> None:
     assert find_cycle(graph) is None, " -> ".join(find_cycle(graph) or [])
 
 
+def _within(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
+
+
+def wrong_direction(graph: Mapping[str, set[str]]) -> dict[str, list[str]]:
+    """{module: the imports it must not have}: a settings module importing beyond the settings and
+    the fact modules, a fact module importing a non-fact project module, anything but the
+    generator importing the generator."""
+    wrong: dict[str, list[str]] = {}
+    for module, targets in sorted(graph.items()):
+        if module in GENERATORS:
+            allowed: set[str] = set(targets)
+        elif module in FACT_MODULES:
+            allowed = {t for t in targets if t in FACT_MODULES}
+        elif _within(module, SETTINGS):
+            allowed = {t for t in targets if _within(t, SETTINGS) or t in FACT_MODULES}
+            allowed -= GENERATORS
+        else:
+            allowed = set(targets) - GENERATORS
+        bad = sorted(set(targets) - allowed)
+        if bad:
+            wrong[module] = bad
+    return wrong
+
+
+def test_imports_go_in_the_allowed_direction() -> None:
+    graph = import_graph(module_sources(ROOT / PACKAGE))
+    # The rule looks at real modules: the settings and every fact module that exists are there.
+    assert "components.settings.stack" in graph
+    assert {"components.cyperf", "components.versions", "components.ec2_instances"} <= set(graph)
+    assert "components.specs" in graph["components.settings.restarts"]
+    assert wrong_direction(graph) == {}
+
+
+def test_a_settings_module_reaching_into_the_program_breaks_the_direction() -> None:
+    sources = {
+        "components": "",
+        "components.cyperf": "from components.versions import version_numbers\n",
+        "components.versions": "",
+        "components.specs": "from components.settings.stack import StackSettings\n",
+        "components.settings": "",
+        "components.settings.stack": "from components import cyperf\n",
+        "components.settings.plans": "def plan():\n    from components import specs\n",
+        "components.settings.reference": "from components import specs\n",
+    }
+    graph = import_graph(sources)
+    assert wrong_direction(graph) == {"components.settings.plans": ["components.specs"]}
+    sources["components.versions"] = "from components.settings.stack import StackSettings\n"
+    sources["components.specs"] += "from components.settings import reference\n"
+    assert wrong_direction(import_graph(sources)) == {
+        "components.settings.plans": ["components.specs"],
+        "components.specs": ["components.settings.reference"],
+        "components.versions": ["components.settings.stack"],
+    }
+
+
 def test_a_lazy_mutual_import_is_a_circle() -> None:
-    """The shape issue 8 removed: a function-level import one way, a module-level one back."""
+    """The shape that once tied the settings to the EKS settings: a function-level import one way,
+    a module-level one back."""
     sources = {
         "pkg": "",
         "pkg.settings": "def parse():\n    from pkg.eks_settings import Eks\n",

@@ -192,7 +192,8 @@ def test_fewer_ready_pod_ips_than_replicas_is_said(logged_warnings: list[str]) -
     run = run_stack(config_of(controllerAddress="10.1.2.3", agentGroups=groups), state)
     assert run.exports["serverPodIps"] == {"server": ["10.2.0.4"]}
     assert [w for w in logged_warnings if "serverPodIps" in w] == [
-        "serverPodIps[server] lists 1 of 2 servers: the cluster's Endpoints had not caught up "
+        "cyperf-k8s:agentGroups[0]: serverPodIps[server] lists 1 of 2 servers: the cluster's "
+        "Endpoints had not caught up "
         "with the pods when they were read. Run `pulumi up` again (it re-reads them) before "
         "typing the addresses into the controller."
     ]

@@ -85,7 +85,7 @@ def _state_for(config: dict[str, str]) -> dict[tuple[str, str], dict[str, Any]]:
 CASES = {
     "defaults": {},
     "every-setting": full_config(),
-    # Issue 12: the node-tuning DaemonSet and the client pods' sysctl.
+    # The node-tuning DaemonSet and the client pods' sysctl.
     "conntrack-tuning": config_of(
         conntrack={"nodeTuning": True, "timeWaitSeconds": 60},
         agentGroups=[

@@ -259,7 +259,7 @@ def test_missing_controller_address_warns(monkeypatch: pytest.MonkeyPatch) -> No
     )
     run = run_stack(config_of(agentGroups=[{"name": "c", "role": "client"}]))
     assert len(warnings) == 1
-    assert "cyperf-k8s:controllerAddress is not set" in warnings[0]
+    assert "cyperf-k8s:controllerAddress: is not set" in warnings[0]
     env = run.one(DEPLOYMENT, "agents-c").inputs["spec"]["template"]["spec"]["containers"][0]
     assert "AGENT_CONTROLLER" not in [e["name"] for e in env["env"]]
 

@@ -2,5 +2,6 @@
 
 One module per section (`fields`, `problems`, `agent_groups`, `stack`, `eks/...`) and `loading`,
 which picks the model. This package file imports nothing, so importing one section never loads
-another (an existing-cluster stack never loads `components.settings.eks`).
+another (an existing-cluster stack never loads `components.settings.eks`). `reference` (with
+`restarts`) writes docs/configuration.md from the models; the program never imports it.
 """

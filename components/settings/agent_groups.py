@@ -11,25 +11,28 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 from components.cyperf import ROLE_LABEL, Role
 from components.settings.conntrack import GroupConntrack, LocalPortRange, group_problems
 from components.settings.fields import (
-    VISIBLE_ASCII,
     AnnotationMap,
-    Cpu,
     DnsLabel,
     Interface,
     LabelKey,
     LabelMap,
     LabelValue,
-    Memory,
     Model,
     Port,
     check_env_name,
     check_interface,
-    cpu_millis,
-    memory_bytes,
+    check_part,
+    matches,
 )
-from components.settings.problems import Problem, raise_any
+from components.settings.problems import Problem, only_with, raise_any
+from components.settings.resources import Resources
 from components.settings.service import ServiceSettings, no_reserved_annotations
 
+# Where an HTTP readiness probe may point: an absolute path of printable ASCII.
+URL_PATH = re.compile(r"/[!-~]*", re.ASCII)
+# AGENT_TAGS is a comma-separated list of key=value pairs: printable ASCII but ',' and '='.
+TAG_TEXT = re.compile(r"[!-+\--<>-~]+", re.ASCII)
+_check_tag_text = matches(TAG_TEXT, "non-empty printable ASCII without ',', '=' or whitespace")
 # Names derived from a group (`cyperf-agent-<group>-deployment`) must stay valid DNS labels.
 MAX_GROUP_NAME = 40
 
@@ -45,92 +48,29 @@ RESERVED_ENV = frozenset(
 )
 
 
-class ResourceQuantities(Model):
-    cpu: Cpu | None = None
-    memory: Memory | None = None
-
-
-# The guide's defaults: limit 4Gi, request 2Gi; CPU left to the tester (3.5 suits 8-core nodes).
-DEFAULT_RESOURCES = {"requests": {"memory": "2Gi"}, "limits": {"memory": "4Gi"}}
-
-
-class Resources(Model):
-    requests: ResourceQuantities = ResourceQuantities(memory="2Gi")
-    limits: ResourceQuantities = ResourceQuantities(memory="4Gi")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _merge_defaults(cls, data: Any) -> Any:
-        # A partial map (`limits: {cpu: "2"}`) keeps every default it does not name, field by
-        # field; only an explicit null removes one (and a null memory limit is refused below).
-        if not isinstance(data, dict):
-            return data
-        merged: dict[str, Any] = {}
-        for kind, defaults in DEFAULT_RESOURCES.items():
-            given = data.get(kind, {})
-            merged[kind] = {**defaults, **given} if isinstance(given, dict) else given
-        return {**data, **merged}
-
-    @model_validator(mode="after")
-    def _requests_within_limits(self) -> Resources:
-        problems = []
-        if self.limits.memory is None:
-            problems.append(
-                Problem(
-                    ("limits", "memory"),
-                    "must be set (an agent without a memory limit can starve its node)",
-                    None,
-                )
-            )
-        elif self.requests.memory and memory_bytes(self.requests.memory) > memory_bytes(
-            self.limits.memory
-        ):
-            problems.append(
-                Problem(
-                    ("requests", "memory"),
-                    f"exceeds limits.memory {self.limits.memory!r}; a request must not exceed "
-                    "its limit",
-                    self.requests.memory,
-                )
-            )
-        if (
-            self.requests.cpu
-            and self.limits.cpu
-            and cpu_millis(self.requests.cpu) > cpu_millis(self.limits.cpu)
-        ):
-            problems.append(
-                Problem(
-                    ("requests", "cpu"),
-                    f"exceeds limits.cpu {self.limits.cpu!r}; a request must not exceed its limit",
-                    self.requests.cpu,
-                )
-            )
-        raise_any(problems)
-        return self
-
-
 class Readiness(Model):
-    """How Kubernetes decides an agent pod is ready.
-
-    - `none`: no probe (the official manifests' default).
-    - `agent-started`: `cat /appsec/startup_ready` succeeds once the agent finished starting.
-    - `http-health-check`: the controller's HTTP health check (`/CyPerfHTTPHealthCheck` on 80); it
-      passes only while a test with HTTP health check runs, for scaling servers mid-test.
-    """
+    """How Kubernetes decides an agent pod is ready."""
 
     mode: Literal["none", "agent-started", "http-health-check"] = "none"
-    path: str = "/CyPerfHTTPHealthCheck"
-    port: Port = 80
-    period_seconds: int = Field(default=5, ge=1, le=3600)
-
-    @field_validator("path")
-    @classmethod
-    def _absolute_path(cls, value: str) -> str:
-        if not value.startswith("/") or not VISIBLE_ASCII.fullmatch(value):
-            raise ValueError(
-                "must be an absolute URL path starting with '/', printable ASCII without spaces"
+    """`none`: no probe (the official manifests' default); `agent-started`: `cat
+    /appsec/startup_ready` succeeds once the agent finished starting; `http-health-check`
+    (servers only): the controller's HTTP health check, which passes only while a test with HTTP
+    health check runs, for scaling servers mid-test."""
+    path: Annotated[
+        str,
+        AfterValidator(
+            matches(
+                URL_PATH, "an absolute URL path starting with '/', printable ASCII without spaces"
             )
-        return value
+        ),
+    ] = "/CyPerfHTTPHealthCheck"
+    """The HTTP health check's path: the controller's *HTTP Health Check* target URL. Only with
+    mode `http-health-check`."""
+    port: Port = 80
+    """The HTTP health check's port: the controller's *HTTP Health Check* target port. Only with
+    mode `http-health-check`."""
+    period_seconds: int = Field(default=5, ge=1, le=3600)
+    """How often the probe runs, in seconds."""
 
     @model_validator(mode="after")
     def _fields_of_the_mode(self) -> Readiness:
@@ -142,8 +82,11 @@ class Readiness(Model):
                 [
                     Problem(
                         (name,),
-                        f"applies only with mode 'http-health-check' (mode is {self.mode!r}); "
-                        "remove it or change the mode",
+                        only_with(
+                            "mode 'http-health-check'",
+                            f"mode is {self.mode!r}",
+                            "remove it or change the mode",
+                        ),
                         getattr(self, name),
                     )
                     for name in ignored
@@ -155,15 +98,26 @@ class Readiness(Model):
 class Toleration(Model):
     # The API server validates a toleration's key as a label key and its value as a label value.
     key: LabelKey | None = None
+    """The taint key to tolerate, a Kubernetes label key; required with operator `Equal`."""
     operator: Literal["Equal", "Exists"] = "Equal"
+    """`Equal` matches the taint's key and value; `Exists` matches every value of the key (every
+    taint, without a key)."""
     value: LabelValue | None = None
+    """The taint value to match, a Kubernetes label value; not with operator `Exists`."""
     effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = None
+    """The taint effect to tolerate; unset tolerates every effect."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Toleration:
         problems = []
         if self.operator == "Exists" and self.value is not None:
-            problems.append(Problem(("value",), "operator 'Exists' takes no value", self.value))
+            problems.append(
+                Problem(
+                    ("value",),
+                    only_with("operator 'Equal'", "operator is 'Exists', which takes no value"),
+                    self.value,
+                )
+            )
         if self.operator == "Equal" and self.key is None:
             problems.append(Problem(("key",), "operator 'Equal' needs a key", None))
         raise_any(problems)
@@ -172,31 +126,65 @@ class Toleration(Model):
 
 class AgentGroup(Model):
     name: DnsLabel
+    """The group's name, unique among the groups: a DNS label of at most 40 characters (it is
+    part of derived object names such as `cyperf-agent-<name>-deployment`)."""
     role: Role
+    """`client` (traffic initiators) or `server` (simulated servers)."""
     replicas: int = Field(default=1, ge=0, le=1000)
-    # Rendered as AGENT_TAGS `k=v,k=v` in key order; the controller's Agent Assignment shows them.
+    """The group's agent pods. A change scales the Deployment in place; the other agents keep
+    running."""
     tags: dict[str, str] = Field(default_factory=dict)
+    """The agents' `AGENT_TAGS`, rendered `key=value`, comma-separated in key order: what the
+    controller's Agent Assignment shows and searches. Empty means `K8s-Group=CyPerf-Agent-Client`
+    (or `-Server`) and `node-owner=User`; a given map replaces them. Keys and values are
+    printable ASCII without `,`, `=` or spaces."""
     management_interface: Interface | None = None
+    """`AGENT_MANAGEMENT_INTERFACE`, a Linux interface name such as `eth0`; unset leaves the
+    choice to the agent."""
     test_interface: Interface | None = None
+    """`AGENT_TEST_INTERFACE`, a Linux interface name such as `eth1`; unset leaves the choice to
+    the agent."""
     promiscuous_interface: str | None = None
+    """`AGENT_PROMISC_INTERFACE`: a Linux interface name, or `<all>` (as with PAN-CNI)."""
     env: dict[str, str] = Field(default_factory=dict)
+    """Extra container environment variables, sorted by name; names are ASCII letters, digits,
+    `_`, `-` or `.`, not starting with a digit, and not one of the `AGENT_*` variables the
+    dedicated settings set. A value set with `--secret --path` stays secret."""
     resources: Resources = Resources()
+    """The agent container's requests and limits, merged with the defaults field by field:
+    `limits: {cpu: "2"}` keeps the memory request 2Gi and limit 4Gi. `null` removes a default,
+    but a memory limit is required."""
     node_selector: LabelMap | None = None
+    """Where the group's pods may run, a label map; unset means `{agenttype: <role>}`."""
     one_agent_per_node: bool = True
+    """Required pod anti-affinity on `kubernetes.io/hostname` against every CyPerf agent, so no
+    two agents share a node (the guide's recommendation)."""
     tolerations: list[Toleration] = Field(default_factory=list)
+    """Tolerations for tainted agent nodes (the tolerations of EKS dedicated node groups are
+    added automatically)."""
     readiness: Readiness = Readiness()
+    """How Kubernetes decides an agent pod is ready."""
     architecture: Literal["amd64", "arm64"] = "amd64"
+    """The image architecture: `arm64` uses `public.ecr.aws/keysight/cyperf-agent-aarch64`
+    (CyPerf release26.0.0 and newer)."""
     pod_annotations: Annotated[AnnotationMap, AfterValidator(no_reserved_annotations)] = Field(
         default_factory=dict
     )
-    # Pod-level seccomp profile (see README "Security"): RuntimeDefault unless the agent is seen
-    # to need a syscall the runtime's profile blocks.
+    """Pod annotations, such as `paloaltonetworks.com/firewall: pan-fw` for PAN-CNI. Keys follow
+    the label-key rule, at most 256 KiB in all; the program's own `pulumi.com/skipAwait`,
+    `pulumi.com/timeoutSeconds` and `pulumi.com/patchForce` are refused."""
     seccomp_profile: Literal["RuntimeDefault", "Unconfined"] = "RuntimeDefault"
-    # Server groups only; `null` for servers that need no Service.
+    """The pods' seccomp profile: `RuntimeDefault` unless the agent is seen to need a syscall the
+    runtime's profile blocks (README "Security")."""
     service: ServiceSettings | None = None
-    # Issue 12: the group's planned traffic, and a client group's local port range.
+    """The Service in front of a server group: server groups get the guide's Service unless this
+    is given, `null` for servers that need none. Client groups have none."""
     conntrack: GroupConntrack | None = None
+    """The group's planned traffic at its peak, summed over all its agents (README
+    "Conntrack")."""
     local_port_range: LocalPortRange | None = None
+    """Client groups only: the pods' `net.ipv4.ip_local_port_range` as `"low-high"` (README
+    "Conntrack"); unset derives it from the planned rate."""
 
     @field_validator("name")
     @classmethod
@@ -211,23 +199,15 @@ class AgentGroup(Model):
     @classmethod
     def _tags(cls, value: dict[str, str]) -> dict[str, str]:
         for key, item in value.items():
-            # AGENT_TAGS is a comma-separated list of key=value pairs.
-            for text in (key, item):
-                if not VISIBLE_ASCII.fullmatch(text) or re.search(r"[,=]", text):
-                    raise ValueError(
-                        f"tag {key!r}: {item!r} is not allowed; keys and values must be "
-                        "non-empty printable ASCII without ',', '=' or whitespace"
-                    )
+            check_part("tag key", key, _check_tag_text)
+            check_part(f"tag {key!r}: value", item, _check_tag_text)
         return value
 
     @field_validator("env")
     @classmethod
     def _env(cls, value: dict[str, str]) -> dict[str, str]:
         for key in value:
-            try:
-                check_env_name(key)
-            except ValueError as err:
-                raise ValueError(f"env name {key!r} {err}") from None
+            check_part("env name", key, check_env_name)
             if key in RESERVED_ENV:
                 raise ValueError(
                     f"env name {key!r} is set by the stack; use the dedicated setting "
@@ -258,7 +238,7 @@ class AgentGroup(Model):
             problems.append(
                 Problem(
                     ("service",),
-                    "only server groups can have a Service; remove it from this client group",
+                    only_with("role 'server'", "role is 'client'"),
                     self.service.model_dump(mode="json", by_alias=True, exclude_unset=True),
                 )
             )
@@ -266,8 +246,11 @@ class AgentGroup(Model):
             problems.append(
                 Problem(
                     ("readiness", "mode"),
-                    "'http-health-check' is served by server agents only; use 'none' or "
-                    "'agent-started' for clients",
+                    only_with(
+                        "role 'server'",
+                        "role is 'client'",
+                        "server agents serve the health check; use 'none' or 'agent-started'",
+                    ),
                     self.readiness.mode,
                 )
             )

@@ -1,5 +1,5 @@
 """The controller address (`controllerAddress`): what agents can reach, what is probably a
-mistake, and the one place it is read as an IPv4 address."""
+mistake (or missing), and the one place it is read as an IPv4 address."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import ipaddress
 import re
 
 from components.settings.fields import HOSTNAME_LABEL
+from components.settings.problems import KeyWarning
 
 # IPv4 ranges from which no agent can reach a controller: the address names the agent's own host
 # or link, a group, or nothing (RFC 6890 special-purpose registry).
@@ -70,19 +71,28 @@ def check_controller_address(value: str) -> str:
     return value
 
 
-def controller_address_warning(value: str) -> str | None:
-    """Why an accepted controller address is probably not the one meant, if it is."""
+def controller_address_warning(value: str | None) -> KeyWarning | None:
+    """Why the controller address (or its absence) is probably not what was meant, if it is."""
+    key = ("controllerAddress",)
+    if value is None:
+        return KeyWarning(
+            key,
+            "is not set: agents are deployed without AGENT_CONTROLLER and register nowhere "
+            "until it is set with the agent CLI (or set the key and run `pulumi up` again).",
+        )
     address = controller_ipv4(value)
     if address is None:
         if value.removesuffix(".").lower().endswith(".local"):
-            return (
+            return KeyWarning(
+                key,
                 f"{value!r} ends in '.local', an mDNS name the cluster DNS does not resolve "
-                "unless your DNS serves that zone; agents may never find the controller"
+                "unless your DNS serves that zone; agents may never find the controller",
             )
         return None
     if any(address in network for network in DOCUMENTATION_NETWORKS):
-        return (
+        return KeyWarning(
+            key,
             f"{value!r} is a documentation address (RFC 5737), the example stacks' placeholder: "
-            "set the controller's real address"
+            "set the controller's real address",
         )
     return None

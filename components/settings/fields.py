@@ -24,11 +24,16 @@ DNS_SUBDOMAIN = re.compile(
 LABEL_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]", re.ASCII)
 LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?", re.ASCII)
 ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*", re.ASCII)
-# IANA service names, as the API server checks port names: lowercase letters, digits and '-'.
-PORT_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", re.ASCII)
+# IANA service names, as the API server checks port names: lowercase letters, digits and '-', at
+# least one letter, no '--'.
+PORT_NAME = re.compile(
+    r"(?=[a-z0-9-]*[a-z])(?![a-z0-9-]*--)[a-z0-9]([-a-z0-9]*[a-z0-9])?", re.ASCII
+)
 HOSTNAME_LABEL = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?", re.ASCII)
 # Printable ASCII without space: what interface names, URL paths and tags are made of.
 VISIBLE_ASCII = re.compile(r"[!-~]+", re.ASCII)
+# Printable ASCII without space, '/' or ':'.
+INTERFACE_NAME = re.compile(r"[!-.0-9;-~]+", re.ASCII)
 # CPU: cores ("2", "3.5") or millicores ("500m"); memory: bytes with an optional SI/binary suffix.
 CPU_QUANTITY = re.compile(r"\d+(\.\d{1,3})?|\d+m", re.ASCII)
 MEMORY_QUANTITY = re.compile(r"(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?", re.ASCII)
@@ -62,22 +67,18 @@ def check_part(what: str, value: str, check: Callable[[str], str]) -> str:
         raise ValueError(f"{what} {value!r} {err}") from None
 
 
-def check_dns_label(value: str) -> str:
-    if len(value) > 63 or not DNS_LABEL.fullmatch(value):
-        raise ValueError(
-            "must be a Kubernetes DNS label: at most 63 lowercase letters, digits or '-', "
-            "starting and ending with a letter or digit"
-        )
-    return value
-
-
-def check_dns_subdomain(value: str) -> str:
-    if len(value) > 253 or not DNS_SUBDOMAIN.fullmatch(value):
-        raise ValueError(
-            "must be a Kubernetes DNS subdomain name: lowercase letters, digits, '-' and '.', "
-            "at most 253 characters"
-        )
-    return value
+check_dns_label = matches(
+    DNS_LABEL,
+    "a Kubernetes DNS label: at most 63 lowercase letters, digits or '-', starting and ending "
+    "with a letter or digit",
+    63,
+)
+check_dns_subdomain = matches(
+    DNS_SUBDOMAIN,
+    "a Kubernetes DNS subdomain name: lowercase letters, digits, '-' and '.', at most 253 "
+    "characters",
+    253,
+)
 
 
 def check_label_key(key: str) -> str:
@@ -92,35 +93,25 @@ def check_label_key(key: str) -> str:
     return key
 
 
-def check_label_value(value: str) -> str:
-    if len(value) > 63 or not LABEL_VALUE.fullmatch(value):
-        raise ValueError(
-            "must be a Kubernetes label value: at most 63 letters, digits, '-', '_' or '.', "
-            "starting and ending alphanumeric"
-        )
-    return value
+check_label_value = matches(
+    LABEL_VALUE,
+    "a Kubernetes label value: at most 63 letters, digits, '-', '_' or '.', starting and ending "
+    "alphanumeric",
+    63,
+)
 
 
 def check_label_map(value: dict[str, str]) -> dict[str, str]:
     for key, item in value.items():
-        try:
-            check_label_key(key)
-        except ValueError as err:
-            raise ValueError(f"key {key!r} {err}") from None
-        try:
-            check_label_value(item)
-        except ValueError as err:
-            raise ValueError(f"value {item!r} of {key!r} {err}") from None
+        check_part("key", key, check_label_key)
+        check_part(f"label {key!r}: value", item, check_label_value)
     return value
 
 
 def check_annotation_map(value: dict[str, str]) -> dict[str, str]:
     size = 0
     for key, item in value.items():
-        try:
-            check_label_key(key)
-        except ValueError as err:
-            raise ValueError(f"annotation key {key!r} {err}") from None
+        check_part("annotation key", key, check_label_key)
         size += len(key.encode()) + len(item.encode())
     if size > MAX_ANNOTATIONS_BYTES:
         raise ValueError(
@@ -130,36 +121,30 @@ def check_annotation_map(value: dict[str, str]) -> dict[str, str]:
     return value
 
 
-def check_service_name(value: str) -> str:
-    if len(value) > 63 or not DNS_1035_LABEL.fullmatch(value):
-        raise ValueError(
-            "must be a Kubernetes Service name (DNS-1035 label): at most 63 lowercase letters, "
-            "digits or '-', starting with a letter and ending with a letter or digit"
-        )
-    return value
-
-
-def check_port_name(value: str) -> str:
-    if (
-        len(value) > 15
-        or not PORT_NAME.fullmatch(value)
-        or "--" in value
-        or not re.search(r"[a-z]", value)
-    ):
-        raise ValueError(
-            "must be a Kubernetes port name (IANA service name): at most 15 lowercase letters, "
-            "digits or '-', at least one letter, no '--', not starting or ending with '-'"
-        )
-    return value
-
-
-def check_env_name(value: str) -> str:
-    if not ENV_NAME.fullmatch(value):
-        raise ValueError(
-            "must be an environment variable name: ASCII letters, digits, '_', '-' or '.', "
-            "not starting with a digit"
-        )
-    return value
+check_service_name = matches(
+    DNS_1035_LABEL,
+    "a Kubernetes Service name (DNS-1035 label): at most 63 lowercase letters, digits or '-', "
+    "starting with a letter and ending with a letter or digit",
+    63,
+)
+check_port_name = matches(
+    PORT_NAME,
+    "a Kubernetes port name (IANA service name): at most 15 lowercase letters, digits or '-', at "
+    "least one letter, no '--', not starting or ending with '-'",
+    15,
+)
+check_env_name = matches(
+    ENV_NAME,
+    "an environment variable name: ASCII letters, digits, '_', '-' or '.', not starting with a "
+    "digit",
+)
+# Linux interface names: at most 15 bytes, no '/', whitespace or ':' (the agent also takes "<all>"
+# for the promiscuous interface, checked where it applies).
+check_interface = matches(
+    INTERFACE_NAME,
+    "a Linux interface name (1-15 printable ASCII characters, no '/', ':' or whitespace)",
+    15,
+)
 
 
 def check_cpu(value: str) -> str:
@@ -171,17 +156,6 @@ def check_cpu(value: str) -> str:
 def check_memory(value: str) -> str:
     if not MEMORY_QUANTITY.fullmatch(value) or memory_bytes(value) == 0:
         raise ValueError("must be a positive memory quantity such as '4Gi', '512Mi' or '2G'")
-    return value
-
-
-def check_interface(value: str) -> str:
-    # Linux interface names: at most 15 bytes, no '/', whitespace or ':' (the agent also takes
-    # "<all>" for the promiscuous interface, checked where it applies).
-    if len(value) > 15 or not VISIBLE_ASCII.fullmatch(value) or re.search(r"[/:]", value):
-        raise ValueError(
-            "must be a Linux interface name (1-15 printable ASCII characters, no '/', ':' or "
-            "whitespace)"
-        )
     return value
 
 

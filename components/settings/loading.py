@@ -6,23 +6,41 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import SecretStr, ValidationError
+from pydantic import BaseModel, SecretStr, ValidationError
 
-from components.settings.problems import PROJECT, Hidden, Problem, Problems
+from components.settings.problems import PROJECT, Hidden, Problem, Problems, config_key, only_with
 from components.settings.stack import StackSettings
 
-STRING_KEYS = frozenset(
-    {
-        "cyperfRelease",
-        "controllerAddress",
-        "kubeconfig",
-        "kubeContext",
-        "namespace",
-        "clusterDnsService",
-    }
-)
+
+def _is_text(annotation: Any) -> bool:
+    """Whether every value of the type is text: a string (pattern-checked or one of a few), a
+    secret string, or either of them optional."""
+    if get_origin(annotation) in (Union, UnionType):
+        options = [a for a in get_args(annotation) if a is not type(None)]
+        return bool(options) and all(_is_text(a) for a in options)
+    if get_origin(annotation) is Annotated:
+        return _is_text(get_args(annotation)[0])
+    if get_origin(annotation) is Literal:
+        return all(isinstance(value, str) for value in get_args(annotation))
+    return annotation in (str, SecretStr)
+
+
+def string_keys(model: type[BaseModel]) -> frozenset[str]:
+    """The keys of `model` whose values are text: their config strings are taken as they are,
+    so `namespace: "123"` is a name to check, not the number JSON would make of it."""
+    return frozenset(
+        field.alias or name
+        for name, field in model.model_fields.items()
+        if _is_text(field.annotation)
+    )
+
+
+# Only the stack keys: the EKS model adds an object (`eks`), and the choice between the two
+# models reads the decoded `cluster`.
+STRING_KEYS = string_keys(StackSettings)
 # Always treated as secret, even when set without `--secret`: kubeconfigs carry credentials.
 ALWAYS_SECRET_KEYS = frozenset({"kubeconfig"})
 # Messages of pydantic's strict type checks, in the project's "what is allowed" form.
@@ -103,8 +121,11 @@ def _problems(
         value = error["input"]
         if error["type"] == "extra_forbidden":
             message = (
-                f"applies only with cluster 'eks' (cluster is {data.get('cluster')!r}); set "
-                f"{PROJECT}:cluster to 'eks' or remove {PROJECT}:eks"
+                only_with(
+                    "cluster 'eks'",
+                    f"cluster is {data.get('cluster', 'existing')!r}",
+                    f"set {config_key(('cluster',))} to 'eks' or remove {config_key(('eks',))}",
+                )
                 if loc == ("eks",)
                 else "is not a known setting (check the spelling; see README)"
             )

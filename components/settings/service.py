@@ -15,7 +15,7 @@ from components.settings.fields import (
     PortName,
     ServiceName,
 )
-from components.settings.problems import Problem, raise_any
+from components.settings.problems import Problem, only_with, raise_any, repeated
 
 # Annotations the program sets on the objects it renders, to bound or skip Pulumi's await; a
 # user's value would be overwritten, so these keys are refused in `annotations`/`podAnnotations`.
@@ -36,56 +36,71 @@ def no_reserved_annotations(value: dict[str, str]) -> dict[str, str]:
 
 class ServicePort(Model):
     name: PortName = "http"
+    """The port name: at most 15 lowercase letters, digits and `-`, at least one letter, no `--`
+    (an IANA service name, as Kubernetes checks port names)."""
     port: Port = 80
+    """The port the Service listens on."""
     target_port: Port = 80
+    """The agent container's port the Service forwards to."""
     node_port: NodePort | None = None
+    """A fixed node port (30000-32767), only with type `NodePort` or `LoadBalancer`; unset lets
+    Kubernetes pick one (the outputs show it)."""
     protocol: Literal["TCP", "UDP"] = "TCP"
+    """The port's protocol."""
 
 
 class ServiceSettings(Model):
     name: ServiceName = "cyperf-agent-service"
+    """The Service's name: a DNS-1035 label (starting with a letter), unique across the groups."""
     type: Literal["ClusterIP", "NodePort", "LoadBalancer"] = "ClusterIP"
+    """The Service type; `NodePort` or `LoadBalancer` for clients outside the cluster."""
     ports: list[ServicePort] = Field(default_factory=lambda: [ServicePort()], min_length=1)
+    """The Service's ports, at least one; add `{name: https, port: 443, targetPort: 443}` for
+    TLS. Names, numbers per protocol and node ports are each unique."""
     annotations: Annotated[AnnotationMap, AfterValidator(no_reserved_annotations)] = Field(
         default_factory=dict
     )
-    # Only a LoadBalancer waits for its address; without a load-balancer controller it never
-    # comes, so the wait is bounded and can be switched off.
+    """Service annotations, such as a load-balancer controller's. Keys follow the label-key rule;
+    the await annotations the program sets (`pulumi.com/skipAwait`, `pulumi.com/timeoutSeconds`,
+    `pulumi.com/patchForce`) are refused: use `rolloutTimeoutSeconds` or
+    `loadBalancerAwaitSeconds`."""
     load_balancer_await_seconds: int = Field(default=600, ge=0, le=3600)
+    """How long `pulumi up` waits for a LoadBalancer's address, in seconds; `0` does not wait
+    (without a load-balancer controller the address never comes). Only with type
+    `LoadBalancer`."""
 
     @model_validator(mode="after")
     def _ports_consistent(self) -> ServiceSettings:
-        names = [p.name for p in self.ports]
-        numbers = [(p.port, p.protocol) for p in self.ports]
-        node_ports = [p.node_port for p in self.ports if p.node_port is not None]
-        problems = []
-        if len(set(names)) != len(names):
-            problems.append(Problem(("ports",), "port names must be unique", names))
-        if len(set(numbers)) != len(numbers):
-            problems.append(
-                Problem(
-                    ("ports",),
-                    "port numbers must be unique per protocol",
-                    [p.port for p in self.ports],
-                )
+        problems = [
+            Problem(("ports",), f"{what} must be unique; this one is used more than once", value)
+            for what, values in (
+                ("port names", [p.name for p in self.ports]),
+                ("port numbers per protocol", [f"{p.port}/{p.protocol}" for p in self.ports]),
+                ("node ports", [p.node_port for p in self.ports if p.node_port is not None]),
             )
-        if len(set(node_ports)) != len(node_ports):
-            problems.append(Problem(("ports",), "node ports must be unique", node_ports))
+            for value in repeated(values)
+        ]
         if self.type != "LoadBalancer" and "load_balancer_await_seconds" in self.model_fields_set:
             problems.append(
                 Problem(
                     ("loadBalancerAwaitSeconds",),
-                    f"applies only to type LoadBalancer (type is {self.type!r}); remove it",
+                    only_with("type LoadBalancer", f"type is {self.type!r}"),
                     self.load_balancer_await_seconds,
                 )
             )
-        if node_ports and self.type == "ClusterIP":
-            problems.append(
+        if self.type == "ClusterIP":
+            problems += [
                 Problem(
-                    ("type",),
-                    f"a nodePort ({node_ports}) needs type NodePort or LoadBalancer",
-                    self.type,
+                    ("ports", index, "nodePort"),
+                    only_with(
+                        "type NodePort or LoadBalancer",
+                        f"type is {self.type!r}",
+                        "remove it or change the type",
+                    ),
+                    port.node_port,
                 )
-            )
+                for index, port in enumerate(self.ports)
+                if port.node_port is not None
+            ]
         raise_any(problems)
         return self

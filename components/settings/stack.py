@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import (
@@ -26,21 +25,21 @@ from components.settings.fields import (
     Model,
     check_dns_label,
     check_dns_subdomain,
+    check_part,
+    matches,
 )
-from components.settings.problems import Problem, raise_any
+from components.settings.problems import Problem, only_with, raise_any, repeated
 
 
 def _default_groups() -> list[AgentGroup]:
     return [AgentGroup(name="client", role="client"), AgentGroup(name="server", role="server")]
 
 
-def _release_tag(value: str) -> str:
-    if not cyperf.RELEASE_TAG.fullmatch(value):
-        raise ValueError(
-            "must be a pinned CyPerf agent image tag such as 'release7.0', 'release26.0.0' or "
-            "'26.0.3.834' ('latest' and other moving tags are not allowed)"
-        )
-    return value
+_release_tag = matches(
+    cyperf.RELEASE_TAG,
+    "a pinned CyPerf agent image tag such as 'release7.0', 'release26.0.0' or '26.0.3.834' "
+    "('latest' and other moving tags are not allowed)",
+)
 
 
 # Namespaces every cluster has: the stack must never create (and so on destroy delete) them.
@@ -96,10 +95,6 @@ def _kubeconfig_problems(kubeconfig: SecretStr | None, context: str | None) -> l
     return []
 
 
-def _repeated(values: Sequence[Any]) -> list[Any]:
-    return sorted({v for v in values if values.count(v) > 1})
-
-
 @dataclass(frozen=True)
 class AgentsSettings:
     """What the agents are deployed with: the groups and the stack keys every group shares."""
@@ -120,25 +115,60 @@ class AgentsSettings:
 
 
 class StackSettings(Model):
-    # `existing`: the cluster kubeconfig/kubeContext point at; `eks`: one this stack provisions.
     cluster: Literal["existing", "eks"] = "existing"
+    """Where the agents run: `existing` deploys into the cluster of `kubeconfig` and
+    `kubeContext`, `eks` provisions an EKS cluster first (the `eks` keys)."""
     cyperf_release: Annotated[str, AfterValidator(_release_tag)] = cyperf.DEFAULT_RELEASE
+    """The CyPerf agent image tag, pinned: `release7.0`, `release26.0.0` or a build such as
+    `26.0.3.834` (`latest` and other moving tags are refused). The image comes from
+    `public.ecr.aws/keysight/cyperf-agent`."""
     controller_address: Annotated[str, AfterValidator(check_controller_address)] | None = None
-    # The address above is a CyPerf Controller Proxy (hybrid deployments); shown in the outputs.
+    """IPv4 address or DNS name of the CyPerf Controller, or of the Controller Proxy in hybrid
+    setups, given to the agents as `AGENT_CONTROLLER`: IPv6, a scheme, port or path, surrounding
+    whitespace and addresses no agent can reach (`0.0.0.0/8`, loopback and `localhost`,
+    link-local, multicast, reserved, `*.invalid`) are refused; the documentation ranges (the
+    example stacks' placeholder `192.0.2.10`) and `.local` names are accepted with a warning.
+    Unset, the agents deploy without `AGENT_CONTROLLER` and the program warns: set it later with
+    the agent CLI, or set the key and run `pulumi up` again."""
     controller_is_proxy: bool = False
+    """Whether `controllerAddress` is a CyPerf Controller Proxy (hybrid deployments). Shown in
+    the outputs, so the tester configures the proxy's public IP in the controller."""
     kubeconfig: SecretStr | None = None
+    """kubeconfig content or a path to one (`pulumi config set --secret kubeconfig "$(cat
+    kc.yaml)"`); unset means `KUBECONFIG` or `~/.kube/config`. Refused: empty or blank text
+    (unset the key instead), text that is not a YAML or JSON map with non-empty `clusters` and
+    `contexts`, a path to no readable file. Always secret: never printed, not even in errors."""
     kube_context: str | None = None
+    """The kubeconfig context (unset: its current context), without surrounding whitespace; with
+    `kubeconfig` set it must be one of its contexts. Changing it points the stack at another
+    cluster, so Pulumi replaces the objects; rotating credentials in the same context does not."""
     namespace: DnsLabel = "cyperf"
+    """The namespace of the agents. `default`, `kube-system`, `kube-public` and `kube-node-lease`
+    only with `createNamespace: false` (`pulumi destroy` would delete a namespace the stack
+    created)."""
     create_namespace: bool = True
+    """Whether the stack creates (and on destroy deletes) the namespace, labelled for Pod
+    Security `privileged`. With `false` the namespace must exist: the program reads it at
+    preview and refuses one whose Pod Security level rejects the agents."""
     cluster_dns_service: str = "kube-system/kube-dns"
+    """The cluster DNS Service as `<namespace>/<name>`: its ClusterIP is the clients' name
+    server."""
     agent_groups: list[AgentGroup] = Field(default_factory=_default_groups, min_length=1)
-    # Existing nodes to label `agenttype=<role>` (replaces `kubectl label nodes`).
+    """The agents, at least one group: each becomes one Deployment
+    `cyperf-agent-<name>-deployment`, and a server group also gets its Service. Several groups
+    per role are allowed (two client groups with different tags for two network segments, two
+    server groups behind different Services)."""
     node_labels: dict[str, cyperf.Role] = Field(default_factory=dict)
-    # Bound on waiting for agents to roll out (and for server Services to get a ready endpoint):
-    # a pod that cannot be scheduled fails `pulumi up` after this, not after ten minutes.
+    """Existing nodes to label `agenttype=<role>`, node name to `client` or `server` (replaces
+    `kubectl label nodes`). Agents wait for the labels, and `pulumi destroy` removes them."""
     rollout_timeout_seconds: int = Field(default=300, ge=30, le=3600)
+    """Bound on waiting for each agent rollout and each server Service's first ready endpoint,
+    in seconds. A pod that cannot be scheduled fails `pulumi up` after this, not after ten
+    minutes; it is also the Deployments' `progressDeadlineSeconds`."""
     _secret_values: frozenset[str] = PrivateAttr(default=frozenset())
     conntrack: ConntrackSettings = ConntrackSettings()
+    """Conntrack sizing and node tuning for the declared test, for the whole stack (README
+    "Conntrack")."""
 
     @field_validator("cluster_dns_service")
     @classmethod
@@ -154,10 +184,7 @@ class StackSettings(Model):
     @classmethod
     def _node_names(cls, value: dict[str, str]) -> dict[str, str]:
         for node in value:
-            try:
-                check_dns_subdomain(node)
-            except ValueError as err:
-                raise ValueError(f"node name {node!r} {err}") from None
+            check_part("node name", node, check_dns_subdomain)
         return value
 
     @field_validator("kube_context")
@@ -174,13 +201,13 @@ class StackSettings(Model):
     def _cross_checks(self) -> StackSettings:
         problems: list[Problem] = []
         groups = ("agentGroups",)
-        for duplicate in _repeated([g.name for g in self.agent_groups]):
+        for duplicate in repeated([g.name for g in self.agent_groups]):
             problems.append(
                 Problem(
                     groups, "group names must be unique; this one is used more than once", duplicate
                 )
             )
-        for duplicate in _repeated([g.service.name for g in self.agent_groups if g.service]):
+        for duplicate in repeated([g.service.name for g in self.agent_groups if g.service]):
             problems.append(
                 Problem(
                     groups,
@@ -196,7 +223,7 @@ class StackSettings(Model):
             for p in g.service.ports
             if p.node_port is not None
         ]
-        for node_port in _repeated(node_ports):
+        for node_port in repeated(node_ports):
             problems.append(
                 Problem(groups, "this node port is used by more than one Service", node_port)
             )
@@ -216,8 +243,11 @@ class StackSettings(Model):
                 problems.append(
                     Problem(
                         ("agentGroups", index, "architecture"),
-                        f"'arm64' needs cyperfRelease release26.0.0 or newer (the aarch64 "
-                        f"image starts there), not {self.cyperf_release!r}",
+                        only_with(
+                            "cyperfRelease release26.0.0 or newer, where the aarch64 image starts",
+                            f"cyperfRelease is {self.cyperf_release!r}",
+                            "use 'amd64' or a newer release",
+                        ),
                         group.architecture,
                     )
                 )

@@ -7,7 +7,16 @@ import json
 import pytest
 from pydantic import SecretStr
 
-from components.settings.problems import Problem, Problems, config_key, raise_any, render
+from components.settings.problems import (
+    KeyWarning,
+    Problem,
+    Problems,
+    config_key,
+    only_with,
+    raise_any,
+    render,
+    repeated,
+)
 
 
 def test_paths_read_like_the_stack_file() -> None:
@@ -44,3 +53,23 @@ def test_problems_are_reported_together() -> None:
         "  - cyperf-k8s:a: one (got 1)\n"
         "  - cyperf-k8s:b[0]: two (got 2)"
     )
+
+
+def test_a_warning_reads_like_a_problem_without_a_value() -> None:
+    warning = KeyWarning(("agentGroups", 0, "replicas"), "is more than the nodes")
+    assert str(warning) == "cyperf-k8s:agentGroups[0].replicas: is more than the nodes"
+    assert str(KeyWarning(("profile",), "is unset", namespace="aws")) == "aws:profile: is unset"
+
+
+def test_one_sentence_for_a_key_that_applies_only_with_another_setting() -> None:
+    assert only_with("type LoadBalancer", "type is 'ClusterIP'") == (
+        "applies only with type LoadBalancer (type is 'ClusterIP'); remove it"
+    )
+    assert only_with("role 'server'", "role is 'client'", "remove it from this group") == (
+        "applies only with role 'server' (role is 'client'); remove it from this group"
+    )
+
+
+def test_repeated_values_are_each_named_once_in_order() -> None:
+    assert repeated([3, 1, 3, 2, 1, 3]) == [1, 3]
+    assert repeated(["a", "b"]) == []
