@@ -29,7 +29,8 @@ def creator_admin_problems(caller_arn: str, eks: EksSettings) -> list[Problem]:
     pulumi-eks (nodejs/eks/cluster/cluster.ts, accessConfig with authenticationMode) sets
     bootstrapClusterCreatorAdminPermissions, so EKS gives the creator an access entry itself; an
     IAM principal can be in only one access entry (AWS "Create access entries", CreateAccessEntry),
-    so a second one fails `up` with ResourceInUseException (terraform-aws-eks #3293, #2969).
+    so a second one fails `up` with ResourceInUseException
+    (terraform-aws-modules/terraform-aws-eks#3293, terraform-aws-modules/terraform-aws-eks#2969).
     """
     caller = principal_identity(caller_arn)
     if caller is None:

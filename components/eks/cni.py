@@ -6,7 +6,8 @@ The release is `deleted_with` the eks.Cluster, so `pulumi destroy` (and a CNI sw
 deletes the old cluster in the same `up`) never runs its Helm uninstall. Evidence:
 - projectcalico/calico `charts/tigera-operator/templates/tigera-operator/00-uninstall.yaml`
   (v3.30.3 to v3.32.1): a `pre-delete` hook Job with no activeDeadlineSeconds; with no node it
-  stays Pending (calico#9220: "stuck forever ... when the cluster has no active nodes").
+  stays Pending (projectcalico/calico#9220: "stuck forever ... when the cluster has no active
+  nodes").
 - pulumi-kubernetes `provider/pkg/provider/helm_release.go` Delete: the uninstall gets a wait and
   a timeout only `if release.Atomic || !release.SkipAwait`; this release skips await, so helm
   (`pkg/action/uninstall.go`, `pkg/kube/client.go`, client-go `ContextWithOptionalTimeout`) waits

@@ -169,9 +169,9 @@ def shown_default(key: Key) -> str:
     return "`" + text.removesuffix("\n").removesuffix("\n...").strip() + "`"
 
 
-def _row(key: Key) -> str:
-    cells = [f"`{key.path}`", type_of(key), shown_default(key), key.description]
-    return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
+def _entry(key: Key) -> str:
+    # A list, not a table: full descriptions would make table rows too long to read.
+    return f"- `{key.path}` ({type_of(key)}; default {shown_default(key)}): {key.description}"
 
 
 INTRO = """\
@@ -202,10 +202,9 @@ SECTIONS = (
 )
 
 
-def _table(title: str, intro: str, rows: list[Key]) -> str:
+def _section(title: str, intro: str, rows: list[Key]) -> str:
     lines = [f"## {title}", "", *([intro, ""] if intro else [])]
-    lines += ["| key | type | default | description |", "|---|---|---|---|"]
-    return "\n".join([*lines, *(_row(key) for key in rows)]) + "\n"
+    return "\n".join([*lines, *(_entry(key) for key in rows)]) + "\n"
 
 
 def reference() -> str:
@@ -213,10 +212,10 @@ def reference() -> str:
     stack = list(keys(StackSettings))
     parts = [INTRO]
     for title, intro, belongs in SECTIONS:
-        parts.append(_table(title, intro, [k for k in stack if belongs(k.path)]))
+        parts.append(_section(title, intro, [k for k in stack if belongs(k.path)]))
     eks = [k for k in keys(EksStackSettings) if k.path.split(".")[0] == "eks"]
     parts.append(
-        _table(
+        _section(
             "EKS keys (`eks`)",
             "With `cluster: eks`, the cluster the stack provisions (refused with `cluster: "
             "existing`).",

@@ -47,7 +47,7 @@ def test_every_key_of_every_section_is_documented() -> None:
     paths = [k.path for k in EVERY_KEY]
     text = COMMITTED.read_text()
     assert len(paths) > 100
-    assert [p for p in paths if f"| `{p}` |" not in text] == []
+    assert [p for p in paths if f"- `{p}` (" not in text] == []
     for expected in (
         "agentGroups[i].readiness.mode",
         "agentGroups[i].service.ports[j].nodePort",
