@@ -4,9 +4,9 @@ uses (pure: config values in, kubeconfig text out).
 pulumi-eks (`nodejs/eks/cluster/cluster.ts`, generateKubeconfig) builds the `kubeconfig` /
 `kubeconfigJson` outputs *without* the profile on purpose (its commit fc90dafd,
 pulumi/pulumi-eks#1082: the profile stays out of a shared kubeconfig); only its internal provider
-gets `--profile`, and
-`provider_credential_opts` does not change that. Left alone, `aws eks get-token` in our provider
-runs with the ambient identity, not `aws:profile` / `aws:assumeRoles` of the stack.
+gets `--profile`, and `provider_credential_opts` does not change that. Left alone, `aws eks
+get-token` in our provider runs with the ambient identity, not `aws:profile` / `aws:assumeRoles`
+of the stack.
 """
 
 from __future__ import annotations
