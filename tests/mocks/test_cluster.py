@@ -17,7 +17,7 @@ from mocks.cluster import CLUSTER_DNS_IP, ClusterMocks
 from mocks.harness import run_program
 from mocks.monitor import RecordingMonitor
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_importing_the_mocks_imports_no_project_module() -> None:
