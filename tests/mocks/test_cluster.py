@@ -1,47 +1,17 @@
-"""The shared mocks (package `mocks`) stand on their own: the benchmarks' bare-SDK floor uses
-them, so importing them must not import the program."""
+"""The cluster mocks answer like an API server: reads come from the cluster state (or fail),
+Services get ClusterIPs and node ports, and no invoke is answered."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pulumi
 import pytest
 
-from mocks.aws import EksMocks
-from mocks.cluster import CLUSTER_DNS_IP, ClusterMocks
-from mocks.harness import run_program
-from mocks.monitor import RecordingMonitor
+from mocks.cluster import CLUSTER_DNS_IP, ClusterMocks, default_cluster_state
+from tests.mocks.support import run_done
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def test_importing_the_mocks_imports_no_project_module() -> None:
-    probe = (
-        "import json, sys\n"
-        "import mocks.aws, mocks.cluster, mocks.harness, mocks.monitor\n"
-        "print(json.dumps(sorted(sys.modules)))\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    loaded = json.loads(done.stdout)
-    assert "mocks.harness" in loaded  # the probe really imported them
-    project = [m for m in loaded if m.split(".")[0] in ("components", "policy", "bench")]
-    assert project == []
-    # Nor the cloud SDKs: the EKS answers are plain data.
-    assert [m for m in loaded if m.split(".")[0] in ("pulumi_aws", "pulumi_eks")] == []
-
-
-def _run(mocks: ClusterMocks, body: Any) -> RecordingMonitor:
-    monitor = RecordingMonitor(mocks)
-    exports = run_program(body, {}, mocks, monitor, "mocks-test", "test")
-    assert exports == {"done": True}
-    return monitor
+SERVICE = "kubernetes:core/v1:Service"
 
 
 def test_reads_come_from_the_cluster_state_or_fail() -> None:
@@ -54,12 +24,12 @@ def test_reads_come_from_the_cluster_state_or_fail() -> None:
         )
         pulumi.export("done", dns.id.apply(lambda _: True))
 
-    monitor = _run(ClusterMocks(), body)
+    monitor = run_done(ClusterMocks(), body)
     assert [(r.typ, r.read_id) for r in monitor.registered] == [
         ("kubernetes:core/v1:Service", "kube-system/kube-dns")
     ]
     with pytest.raises(Exception, match="mock cluster has no kubernetes:core/v1:Endpoints"):
-        _run(
+        run_done(
             ClusterMocks(),
             lambda: pulumi.export(
                 "done",
@@ -95,32 +65,85 @@ def test_answer_every_read_makes_up_distinct_ready_endpoints() -> None:
         outputs.append(dns.spec)  # type: ignore[attr-defined]
         pulumi.export("done", pulumi.Output.all(*outputs).apply(lambda v: read.update(v=v) or True))
 
-    _run(ClusterMocks(cluster_state={}, answer_every_read=True), body)
+    run_done(ClusterMocks(cluster_state={}, answer_every_read=True), body)
     a, b, spec = read["v"]
     assert a[0]["addresses"] != b[0]["addresses"]
     assert spec["clusterIP"] == CLUSTER_DNS_IP
 
 
-def test_invokes_are_recorded_and_unknown_ones_refused() -> None:
-    mocks = EksMocks()
-
-    def body() -> None:
-        zones = pulumi.runtime.invoke_output(
-            "aws:index/getAvailabilityZones:getAvailabilityZones", {}
-        )
-        pulumi.export(
-            "done",
-            zones.apply(lambda z: z["names"][:3] == ["us-east-1a", "us-east-1b", "us-east-1c"]),
-        )
-
-    _run(mocks, body)
-    assert [i.token for i in mocks.invokes] == [
-        "aws:index/getAvailabilityZones:getAvailabilityZones"
-    ]
+def test_unknown_invokes_are_refused() -> None:
     with pytest.raises(Exception, match="unexpected invoke aws:index/getRegion:getRegion"):
-        _run(
+        run_done(
             ClusterMocks(),
             lambda: pulumi.export(
                 "done", pulumi.runtime.invoke_output("aws:index/getRegion:getRegion", {})
             ),
         )
+
+
+def test_services_get_cluster_ips_and_node_ports_from_the_api_server() -> None:
+    specs = {
+        "plain": {"type": "ClusterIP", "ports": [{"port": 80}]},
+        "nodes": {"type": "NodePort", "ports": [{"port": 80}, {"port": 443, "nodePort": 30443}]},
+        "balanced": {"type": "LoadBalancer", "ports": [{"port": 53}]},
+    }
+    answered: dict[str, Any] = {}
+
+    def body() -> None:
+        # One after the other, so the addresses are handed out in a known order.
+        previous: list[pulumi.Resource] = []
+        outputs = []
+        for name, spec in specs.items():
+            service = pulumi.CustomResource(
+                SERVICE,
+                name,
+                {"spec": spec, "status": None},
+                pulumi.ResourceOptions(depends_on=previous),
+            )
+            previous = [service]
+            outputs.append(
+                pulumi.Output.all(service.spec, service.status).apply(  # type: ignore[attr-defined]
+                    lambda both, name=name: answered.update({name: both})
+                )
+            )
+        pulumi.export("done", pulumi.Output.all(*outputs).apply(lambda _: True))
+
+    run_done(ClusterMocks(), body)
+    plain_spec, plain_status = answered["plain"]
+    assert plain_spec["clusterIP"] == "10.96.1.1"
+    assert plain_spec["ports"] == [{"port": 80}]
+    assert plain_status == {"loadBalancer": {}}
+    nodes_spec, _ = answered["nodes"]
+    assert nodes_spec["clusterIP"] == "10.96.1.2"
+    # A configured node port is kept; the API server assigns the others from 31000 on.
+    assert nodes_spec["ports"] == [
+        {"port": 80, "nodePort": 31000},
+        {"port": 443, "nodePort": 30443},
+    ]
+    balanced_spec, _ = answered["balanced"]
+    assert balanced_spec["clusterIP"] == "10.96.1.3"
+    assert balanced_spec["ports"] == [{"port": 53, "nodePort": 31001}]
+
+
+def test_default_cluster_state_has_kube_dns_the_namespace_and_the_given_endpoints() -> None:
+    subsets = [{"addresses": [{"ip": "10.244.0.5"}]}]
+    state = default_cluster_state(namespace="perf", endpoints={"web": {"subsets": subsets}})
+    assert state == {
+        (SERVICE, "kube-system/kube-dns"): {
+            "metadata": {"name": "kube-dns", "namespace": "kube-system"},
+            "spec": {"clusterIP": CLUSTER_DNS_IP, "type": "ClusterIP"},
+        },
+        ("kubernetes:core/v1:Namespace", "perf"): {
+            "metadata": {
+                "name": "perf",
+                "labels": {"pod-security.kubernetes.io/enforce": "privileged"},
+            }
+        },
+        ("kubernetes:core/v1:Endpoints", "perf/web"): {
+            "metadata": {"name": "web", "namespace": "perf"},
+            "subsets": subsets,
+        },
+    }
+    restricted = {"pod-security.kubernetes.io/enforce": "restricted"}
+    labelled = default_cluster_state(namespace_labels=restricted)
+    assert labelled[("kubernetes:core/v1:Namespace", "cyperf")]["metadata"]["labels"] == restricted
