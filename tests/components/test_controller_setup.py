@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from components.controller_setup import (
+    ServerAddresses,
     ServiceReport,
     agent_assignment,
     controller_setup,
@@ -78,10 +79,10 @@ def test_service_report_defaults_and_named_target_ports() -> None:
 
 
 def test_missing_pod_ips_are_said_only_when_fewer_ready_than_replicas() -> None:
-    complete = {"ready": ["10.0.0.1", "10.0.0.2"], "notReady": []}
+    complete: ServerAddresses = {"ready": ["10.0.0.1", "10.0.0.2"], "notReady": []}
     assert missing_pod_ips_warning("web", 2, complete) is None
     # Not-ready addresses are not servers the tester can use yet.
-    short = {"ready": ["10.0.0.1"], "notReady": ["10.0.0.2", "10.0.0.3"]}
+    short: ServerAddresses = {"ready": ["10.0.0.1"], "notReady": ["10.0.0.2", "10.0.0.3"]}
     warning = missing_pod_ips_warning("web", 3, short)
     assert warning is not None
     assert warning.startswith("serverPodIps[web] lists 1 of 3 servers: ")
@@ -125,7 +126,7 @@ def test_load_balancer_address_and_conntrack_reach_the_checklist() -> None:
         "ports": [{"name": "http", "protocol": "TCP", "port": 80, "targetPort": 8080}],
         "loadBalancerAddress": "203.0.113.7",
     }
-    addresses = {"server": {"ready": ["10.244.0.5"], "notReady": []}}
+    addresses: dict[str, ServerAddresses] = {"server": {"ready": ["10.244.0.5"], "notReady": []}}
     setup = controller_setup(
         settings, addresses, {"server": report}, "10.96.0.10", {"server": {"maxEntries": 1}}
     )

@@ -3,6 +3,7 @@ Services get ClusterIPs and node ports, and no invoke is answered."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import pulumi
@@ -101,11 +102,8 @@ def test_services_get_cluster_ips_and_node_ports_from_the_api_server() -> None:
                 pulumi.ResourceOptions(depends_on=previous),
             )
             previous = [service]
-            outputs.append(
-                pulumi.Output.all(service.spec, service.status).apply(  # type: ignore[attr-defined]
-                    lambda both, name=name: answered.update({name: both})
-                )
-            )
+            both = pulumi.Output.all(service.spec, service.status)  # type: ignore[attr-defined]
+            outputs.append(both.apply(functools.partial(answered.__setitem__, name)))
         pulumi.export("done", pulumi.Output.all(*outputs).apply(lambda _: True))
 
     run_done(ClusterMocks(), body)
