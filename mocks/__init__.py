@@ -1,6 +1,6 @@
 """One set of Pulumi mocks for the unit tests and the benchmarks.
 
-It never imports the project's `components` package (tests/test_mocks.py proves it), so the
+It never imports the project's `components` package (tests/mocks/test_harness.py proves it), so the
 benchmarks' bare-SDK floor can use the same mocks without paying for the project's imports.
 
 - `monitor`: the mock monitor that records every registration, read and component output.

@@ -12,8 +12,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from tests.program.test_settings_reach_inputs import full_config
 from tests.support.program import StackRun, config_of, default_cluster_state, run_stack
-from tests.test_settings_reach_inputs import full_config
 
 KUBERNETES_VERSION = "1.37.0"
 ROOT = Path(__file__).resolve().parent.parent

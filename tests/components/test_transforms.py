@@ -1,14 +1,55 @@
-"""Changing a child a packaged component creates: `child_transform` changes only the children of
-its type and adds the kept properties to their ignoreChanges."""
+"""`child_transform` changes the inputs of the children of one type only, and adds the kept
+properties to their ignoreChanges without dropping the options the child already had (also with
+the EKS launch template change)."""
 
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import pulumi
 
 from components.eks import launch_template
-from components.transforms import child_transform
+from components.transforms import Props, child_transform
+
+TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+
+
+def tagged(props: Props) -> Props:
+    # Changes the dict it is given: the transform must hand it a copy.
+    props["tags"] = {**props.get("tags", {}), "owner": "qa"}
+    return props
+
+
+def args(typ: str, props: dict[str, Any], opts: pulumi.ResourceOptions) -> Any:
+    return pulumi.ResourceTransformArgs(True, typ, "child", props, opts)
+
+
+def test_children_of_other_types_pass_unchanged() -> None:
+    transform = child_transform(TEMPLATE, tagged, ["imageId"])
+    for typ in ("aws:eks/nodeGroup:NodeGroup", "eks:index:ManagedNodeGroup"):
+        assert transform(args(typ, {"tags": {}}, pulumi.ResourceOptions())) is None
+
+
+def test_a_child_of_the_type_gets_the_change_and_keeps_its_options() -> None:
+    transform = child_transform(TEMPLATE, tagged, ["imageId", "userData"])
+    original = {"imageId": "ami-1", "tags": {"team": "perf"}}
+    opts = pulumi.ResourceOptions(protect=True, ignore_changes=["description"])
+    result = transform(args(TEMPLATE, original, opts))
+    assert isinstance(result, pulumi.ResourceTransformResult) and result.opts is not None
+    assert result.props == {"imageId": "ami-1", "tags": {"team": "perf", "owner": "qa"}}
+    assert original == {"imageId": "ami-1", "tags": {"team": "perf"}}
+    assert result.opts.protect is True
+    assert result.opts.ignore_changes == ["description", "imageId", "userData"]
+
+
+def test_without_kept_properties_the_options_are_the_childs_own() -> None:
+    opts = pulumi.ResourceOptions(ignore_changes=["description"])
+    result = child_transform(TEMPLATE, tagged)(args(TEMPLATE, {}, opts))
+    assert isinstance(result, pulumi.ResourceTransformResult)
+    assert result.props == {"tags": {"owner": "qa"}}
+    assert result.opts is opts
+
 
 TAGS = {"owner": "qa", "project": "cyperf-k8s"}
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from tests.support.program import StackRun, config_of, default_cluster_state, run_stack
@@ -268,31 +266,3 @@ def test_missing_controller_address_warns(monkeypatch: pytest.MonkeyPatch) -> No
         config_of(controllerAddress="10.0.0.1", agentGroups=[{"name": "c", "role": "client"}])
     )
     assert warnings == []
-
-
-def test_agent_objects_are_deleted_before_they_are_replaced_and_templates_replace() -> None:
-    from mocks.monitor import RecordingMonitor
-
-    replaced_first: dict[str, bool] = {}
-    replaced_on: dict[str, list[str]] = {}
-
-    class OptionsMonitor(RecordingMonitor):
-        def RegisterResource(self, request: Any) -> Any:
-            replaced_first[request.name] = request.deleteBeforeReplace
-            replaced_on[request.name] = list(request.replaceOnChanges)
-            return super().RegisterResource(request)
-
-    run = run_stack(
-        config_of(controllerAddress="192.0.2.10"),
-        default_cluster_state(endpoints={"cyperf-agent-service": {"subsets": []}}),
-        monitor_class=OptionsMonitor,
-    )
-    agent_objects = {r.name for r in run.of_type(DEPLOYMENT) + run.of_type(SERVICE)}
-    assert agent_objects == {"agents-client", "agents-server", "agents-server-service"}
-    assert {n: replaced_first[n] for n in agent_objects} == dict.fromkeys(agent_objects, True)
-    # The namespace keeps the default order: a new one can exist beside the old.
-    assert replaced_first["agents-namespace"] is False
-    # A pod-template change recreates a Deployment (the create await waits for the new pods);
-    # scaling still updates it in place.
-    assert replaced_on["agents-client"] == replaced_on["agents-server"] == ["spec.template"]
-    assert replaced_on["agents-server-service"] == []

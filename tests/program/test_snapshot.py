@@ -8,7 +8,7 @@ create as the program's transforms change them, as sorted JSON. A refactor that 
 behaviour keeps this test green; a deliberate change regenerates the files and shows up in
 review as their diff:
 
-    CYPERF_K8S_UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest tests/test_snapshot.py
+    CYPERF_K8S_UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest tests/program/test_snapshot.py
 
 (CI never sets that variable: `make test` refuses to run with it set, and so does this module
 when `CI` is set.)
@@ -31,7 +31,7 @@ from tests.support.eks import EksMocks
 from tests.support.program import STACK, ClusterMocks, StackRun, run_stack
 from tests.test_schema import ROOT, _state_for, engine_config, stack_config
 
-SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
+SNAPSHOTS = ROOT / "tests" / "snapshots"
 UPDATE = os.environ.get("CYPERF_K8S_UPDATE_SNAPSHOTS") == "1"
 if UPDATE and os.environ.get("CI"):
     raise RuntimeError("CYPERF_K8S_UPDATE_SNAPSHOTS must not be set in CI")

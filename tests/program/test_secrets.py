@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from components import secrecy
 from components.settings.loading import parse_settings
 from components.settings.problems import Problems
 from tests.support.program import StackRun, config_of, default_cluster_state, run_stack
@@ -77,22 +76,6 @@ def test_secret_agent_groups_keep_env_and_tags_secret() -> None:
     assert {"agentTags", "controllerSetup"} <= run.secret_exports
     assert "controllerAddress" not in run.secret_exports
     assert run.exports["agentTags"]["server"] == "site=lab-7"
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("lab-7", True),
-        ("site=lab-7,x=y", True),
-        ("a", False),
-        ({"k": ["x", "10.77.0.9:443"]}, True),
-        ({"lab-7x": 1}, True),
-        ("site=lab", False),
-        (3, False),
-    ],
-)
-def test_mentions(value: Any, expected: bool) -> None:
-    assert secrecy.mentions(value, frozenset({"lab-7", "10.77.0.9", "b"})) is expected
 
 
 def test_secret_values_are_never_shown_in_problems() -> None:

@@ -1,4 +1,5 @@
-"""Outputs are computed from what the cluster reports (mocked reads), not from the config."""
+"""The DUT outputs component: the outputs come from what the cluster reports (mocked reads of
+the Endpoints, Services and the cluster DNS Service), not from the config."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from components.controller_setup import endpoint_addresses, service_report
 from tests.support.program import (
     ClusterMocks,
     StackRun,
@@ -132,36 +132,6 @@ def test_dut_component_registers_its_outputs(two_server_groups: StackRun) -> Non
     registered = two_server_groups.component_outputs[dut.urn]
     assert registered["serverPodIps"] == two_server_groups.exports["serverPodIps"]
     assert registered["clusterDnsIp"] == "10.96.0.10"
-
-
-def test_endpoint_addresses_dedupes_and_sorts_numerically() -> None:
-    subsets = [
-        {"addresses": [{"ip": "10.0.0.10"}, {"ip": "10.0.0.9"}]},
-        {"addresses": [{"ip": "10.0.0.9"}], "notReadyAddresses": [{"ip": "10.0.0.2"}]},
-    ]
-    assert endpoint_addresses(subsets) == {
-        "ready": ["10.0.0.9", "10.0.0.10"],
-        "notReady": ["10.0.0.2"],
-    }
-    assert endpoint_addresses(None) == {"ready": [], "notReady": []}
-
-
-def test_load_balancer_address_prefers_ip_then_hostname() -> None:
-    spec = {
-        "type": "LoadBalancer",
-        "clusterIP": "10.96.0.50",
-        "ports": [{"name": "http", "port": 80.0, "targetPort": 80.0, "nodePort": 31111.0}],
-    }
-    by_ip = service_report("s", spec, {"loadBalancer": {"ingress": [{"ip": "203.0.113.7"}]}})
-    assert by_ip["loadBalancerAddress"] == "203.0.113.7"
-    by_name = service_report(
-        "s", spec, {"loadBalancer": {"ingress": [{"hostname": "lb.example.com"}]}}
-    )
-    assert by_name["loadBalancerAddress"] == "lb.example.com"
-    assert service_report("s", spec, {})["loadBalancerAddress"] is None
-    assert by_ip["ports"] == [
-        {"name": "http", "protocol": "TCP", "port": 80, "targetPort": 80, "nodePort": 31111}
-    ]
 
 
 def test_load_balancer_address_reaches_the_outputs() -> None:

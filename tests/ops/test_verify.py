@@ -1,4 +1,5 @@
-"""match(): the per-group report of `ops verify`, from pods and the controller's agents."""
+"""`ops verify`'s pure logic: the per-group report from the pods and the controller's agents
+(match), the tags it compares, and the summary lines it prints."""
 
 from __future__ import annotations
 
@@ -83,3 +84,31 @@ def test_group_filter_and_a_group_without_pods() -> None:
     assert list(report.groups) == ["client"]
     assert report.ok  # no pods (replicas 0): nothing to wait for
     assert [e["agentId"] for e in report.groups["client"].extras] == ["agent-10.0.0.1"]
+
+
+def test_tags_parse_sorted_without_blanks() -> None:
+    assert parse_tags(" b=2, a=1,,") == ["a=1", "b=2"]
+    assert parse_tags(None) == parse_tags("") == []
+
+
+def test_summary_lines_name_each_problem_pod_and_extra_agent() -> None:
+    pods = [client_pod("c-offline", "10.0.0.2"), client_pod("c-mistagged", "10.0.0.3")]
+    agents = [
+        agent("10.0.0.2", offline=True),
+        agent("10.0.0.3", tags="K8s-Group=CyPerf-Agent-Client"),
+        agent("10.9.9.9", id="stale"),
+    ]
+    report = match(pods, agents, TAGS, groups=["client"])
+    assert summary_lines(report) == [
+        "client: 0/2 registered, 0 missing, 1 offline, 1 mistagged, 1 extra with the group's tags "
+        "(K8s-Group=CyPerf-Agent-Client,node-owner=User)",
+        "  offline   c-offline (10.0.0.2): agent agent-10.0.0.2",
+        "  mistagged c-mistagged (10.0.0.3): agent agent-10.0.0.3 lacks node-owner=User",
+        "  extra     agent stale at 10.9.9.9 (online)",
+    ]
+    extra = report.groups["client"].as_json()["extras"][0]
+    assert (extra["agentId"], extra["offline"], extra["tags"]) == (
+        "stale",
+        False,
+        CLIENT_TAGS.split(","),
+    )
