@@ -5,9 +5,6 @@ Every test reads from what the mock monitor recorded under `components.eks.provi
 
 from __future__ import annotations
 
-import pytest
-
-from components import cyperf
 from tests.support.eks import EXISTING_NETWORK, INGRESS, EksRun, eks_config, run_provision
 
 
@@ -57,17 +54,3 @@ def test_existing_vpc_public_controller_is_allowed_from_the_node_subnets_nats() 
     ]
     assert any("the controller address is public" in n for n in run.outputs["notes"])
     assert not any("reference the node security group" in n for n in run.outputs["notes"])
-
-
-@pytest.mark.parametrize(
-    ("release", "ports"),
-    [
-        ("release1.0", [443, 30422]),
-        ("release2.6-update1", [443, 30422]),
-        ("release3.0", [443]),
-        ("release26.0.0", [443]),
-        ("26.0.3.834", [443]),
-    ],
-)
-def test_controller_ports_by_release(release: str, ports: list[int]) -> None:
-    assert cyperf.controller_ports(release) == ports
