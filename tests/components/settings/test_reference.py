@@ -1,6 +1,7 @@
 """The configuration reference is generated from the settings models and stays true: the committed
 file is the generated one, every field says what it is, every default shown is the model's, the
-restart list is what reaches the pod template, and Pulumi.yaml's typed keys agree with the model.
+restart list is the one components.settings.restarts finds, and Pulumi.yaml's typed keys agree
+with the model.
 """
 
 from __future__ import annotations
@@ -12,18 +13,17 @@ import pytest
 import yaml
 from pydantic import TypeAdapter
 
-from components import specs
-from components.settings import reference, restarts
+from components.settings import reference
 from components.settings.eks.stack import EksStackSettings
 from components.settings.loading import STRING_KEYS
 from components.settings.reference import Key, first_sentence, keys, shown_default
-from components.settings.restarts import SAMPLES, Sample, restarting_keys, restarting_roles
+from components.settings.restarts import restarting_keys
 from components.settings.stack import StackSettings
+from tests.components.settings.test_restarts import LEAVES
 
 ROOT = Path(__file__).resolve().parents[3]
 COMMITTED = ROOT / "docs" / "configuration.md"
 EVERY_KEY = list(keys(EksStackSettings))
-LEAVES = [k.path for k in keys(StackSettings) if not k.is_object]
 
 
 def test_the_committed_reference_is_the_generated_one() -> None:
@@ -111,77 +111,12 @@ def test_types_read_as_the_user_writes_them() -> None:
     assert types["conntrack.headroom"] == "number 1.0-10.0"
 
 
-def test_the_restart_list_is_what_reaches_the_pod_template() -> None:
+def test_the_restart_list_is_the_one_restarts_finds() -> None:
     restarting = restarting_keys(LEAVES)
     text = COMMITTED.read_text().split("## Settings that restart a group's agents")[1]
     assert [line.split("`")[1] for line in text.splitlines() if line.startswith("- ")] == list(
         restarting
     )
-    # What the pod template carries, and what it does not (the README once missed three).
-    assert {
-        "cyperfRelease",
-        "controllerAddress",
-        "agentGroups[i].env",
-        "agentGroups[i].seccompProfile",
-        "agentGroups[i].localPortRange",
-        "agentGroups[i].conntrack.peakConnectionsPerSecond",
-    } <= set(restarting)
-    assert restarting["agentGroups[i].localPortRange"] == {"client"}
-    assert not {
-        "namespace",
-        "rolloutTimeoutSeconds",
-        "agentGroups[i].replicas",
-        "agentGroups[i].service.name",
-        "agentGroups[i].service.type",
-        "conntrack.nodeTuning",
-    } & set(restarting)
-
-
-def test_a_key_added_to_or_dropped_from_the_pod_template_changes_the_list(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    deployment = specs.deployment
-
-    def replicas_in_template(*args: Any, **kwargs: Any) -> dict[str, Any]:
-        spec = deployment(*args, **kwargs)
-        spec["spec"]["template"]["metadata"]["labels"]["replicas"] = str(spec["spec"]["replicas"])
-        spec["spec"]["template"]["spec"]["securityContext"].pop("seccompProfile")
-        return spec
-
-    monkeypatch.setattr(specs, "deployment", replicas_in_template)
-    restarting = restarting_keys(LEAVES)
-    assert "agentGroups[i].replicas" in restarting
-    assert "agentGroups[i].seccompProfile" not in restarting
-    assert reference.reference() != COMMITTED.read_text()
-
-
-def test_a_key_without_a_sample_stops_the_generator(monkeypatch: pytest.MonkeyPatch) -> None:
-    with pytest.raises(ValueError, match=r"agentGroups\[i\]\.newSetting"):
-        restarting_keys([*LEAVES, "agentGroups[i].newSetting"])
-    monkeypatch.delitem(SAMPLES, "agentGroups[i].seccompProfile")
-    with pytest.raises(ValueError, match=r"agentGroups\[i\]\.seccompProfile"):
-        restarting_keys(LEAVES)
-
-
-@pytest.mark.parametrize(
-    ("path", "sample"),
-    [
-        ("agentGroups[i].replicas", Sample(1)),
-        ("agentGroups[i].replicas", Sample(-1)),
-        ("agentGroups[i].readiness.path", Sample("/x")),
-        ("namespace", Sample("cyperf")),
-    ],
-)
-def test_a_sample_that_is_refused_or_changes_nothing_stops_the_generator(
-    path: str, sample: Sample
-) -> None:
-    with pytest.raises(ValueError, match="refused or changes nothing"):
-        restarting_roles(path, sample)
-
-
-def test_every_sample_names_a_key() -> None:
-    assert sorted(SAMPLES) == sorted(LEAVES)
-    assert restarts.GROUP == "agentGroups[i]."
 
 
 def test_pulumi_yaml_types_defaults_and_descriptions_are_the_models() -> None:
