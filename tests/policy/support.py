@@ -3,9 +3,10 @@
 The analyzer turns the engine's protobuf Struct into a dict (numbers become floats), deserializes
 it (secret markers are dropped, the value kept) and wraps it in the unknown-checking proxy; then it
 calls each validate function with `ResourceValidationArgs` or `StackValidationArgs` and a report
-callback. `policy_props` repeats that pipeline; `run_resource`/`run_stack` call a validate function
-directly (never through a PolicyPack, whose constructor serves gRPC forever), collect the
-violations and check the function really ran: it returned synchronously and read the props.
+callback. `policy_props` repeats that pipeline; `run_resource_policy`/`run_stack_policy` call a
+validate function directly (never through a PolicyPack, whose constructor serves gRPC forever),
+collect the violations and check the function really ran: it returned synchronously and read the
+props. (Named apart from tests.support.program's `run_stack`, which runs the program.)
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ ResourceValidate = Callable[[ResourceValidationArgs, ReportViolation], object]
 StackValidate = Callable[[StackValidationArgs, ReportViolation], object]
 
 
-def run_resource(
+def run_resource_policy(
     validate: ResourceValidate, resource_type: str, props: Mapping[str, Any], name: str = "res"
 ) -> list[str]:
     """Run one resource validate function; return the violation messages it reported."""
@@ -138,7 +139,7 @@ def run_resource(
 
 @dataclass
 class Res:
-    """One stack resource for `run_stack`."""
+    """One stack resource for `run_stack_policy`."""
 
     resource_type: str
     name: str
@@ -154,12 +155,12 @@ class Res:
 
 
 @dataclass
-class StackRun:
+class StackPolicyRun:
     violations: list[tuple[str, str | None]]
     spies: dict[str, ReadSpy]
 
 
-def run_stack(validate: StackValidate, resources: list[Res]) -> StackRun:
+def run_stack_policy(validate: StackValidate, resources: list[Res]) -> StackPolicyRun:
     """Run one stack validate function over `resources`; keep the (message, urn) violations."""
     spies = {r.name: ReadSpy(policy_props(r.props)) for r in resources}
     built = {
@@ -186,7 +187,7 @@ def run_stack(validate: StackValidate, resources: list[Res]) -> StackRun:
     report = Report()
     result = validate(StackValidationArgs([built[r.name] for r in resources]), report)
     assert result is None, "validate functions must run synchronously"
-    return StackRun(report.violations, spies)
+    return StackPolicyRun(report.violations, spies)
 
 
 # --- objects as the stack renders them (the agent contract) ---------------------------------

@@ -16,7 +16,7 @@ from policy.node_tuning import (
     ONLY_NODE_TUNING,
     validate_host_access,
 )
-from tests.policy.support import DEPLOYMENT, UNKNOWN_STRING, agent_deployment, run_resource
+from tests.policy.support import DEPLOYMENT, UNKNOWN_STRING, agent_deployment, run_resource_policy
 
 DAEMONSET = "kubernetes:apps/v1:DaemonSet"
 TUNING = "container 'conntrack-tuning' (spec.template.spec.containers[0])"
@@ -39,7 +39,7 @@ def pod(props: dict[str, Any]) -> dict[str, Any]:
 
 
 def violations(props: dict[str, Any], resource_type: str = DAEMONSET) -> list[str]:
-    return run_resource(validate_host_access, resource_type, props)
+    return run_resource_policy(validate_host_access, resource_type, props)
 
 
 def test_the_policy_and_the_spec_agree_on_name_and_path() -> None:

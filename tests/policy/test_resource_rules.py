@@ -23,7 +23,7 @@ from tests.policy.support import (
     UNKNOWN_STRING,
     agent_container,
     agent_deployment,
-    run_resource,
+    run_resource_policy,
     server_service,
 )
 
@@ -50,7 +50,7 @@ def deployment_with(container: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
 )
 def test_pinned_agent_images_pass(image: str) -> None:
     props = deployment_with(agent_container(image=image))
-    assert run_resource(validate_agent_image_pinned, DEPLOYMENT, props) == []
+    assert run_resource_policy(validate_agent_image_pinned, DEPLOYMENT, props) == []
 
 
 @pytest.mark.parametrize(
@@ -73,7 +73,7 @@ def test_pinned_agent_images_pass(image: str) -> None:
 )
 def test_unpinned_agent_images_fail(image: str, problem: str) -> None:
     props = deployment_with(agent_container(image=image))
-    assert run_resource(validate_agent_image_pinned, DEPLOYMENT, props) == [
+    assert run_resource_policy(validate_agent_image_pinned, DEPLOYMENT, props) == [
         f"{CLIENT}: image {image!r} {problem}; {PIN_HINT}"
     ]
 
@@ -82,13 +82,13 @@ def test_image_rule_reads_init_containers_pods_cronjobs_and_patches() -> None:
     latest = f"{AGENT_IMAGE}:latest"
     deployment = deployment_with(agent_container())
     deployment["spec"]["template"]["spec"]["initContainers"] = [{"name": "warmup", "image": latest}]
-    assert run_resource(validate_agent_image_pinned, DEPLOYMENT, deployment) == [
+    assert run_resource_policy(validate_agent_image_pinned, DEPLOYMENT, deployment) == [
         f"container 'warmup' (spec.template.spec.initContainers[0]): image {latest!r} uses the "
         f"tag 'latest'; {PIN_HINT}"
     ]
 
     pod = {"metadata": {"name": "p"}, "spec": {"containers": [agent_container(image=latest)]}}
-    assert run_resource(validate_agent_image_pinned, "kubernetes:core/v1:Pod", pod) == [
+    assert run_resource_policy(validate_agent_image_pinned, "kubernetes:core/v1:Pod", pod) == [
         f"container 'cyperf-agent-client' (spec.containers[0]): image {latest!r} uses the tag "
         f"'latest'; {PIN_HINT}"
     ]
@@ -100,13 +100,15 @@ def test_image_rule_reads_init_containers_pods_cronjobs_and_patches() -> None:
             }
         }
     }
-    assert run_resource(validate_agent_image_pinned, "kubernetes:batch/v1:CronJob", cronjob) == [
+    assert run_resource_policy(
+        validate_agent_image_pinned, "kubernetes:batch/v1:CronJob", cronjob
+    ) == [
         "container 'cyperf-agent-client' (spec.jobTemplate.spec.template.spec.containers[0]): "
         f"image {latest!r} uses the tag 'latest'; {PIN_HINT}"
     ]
 
     patch = {"spec": {"template": {"spec": {"containers": [{"name": "x", "image": latest}]}}}}
-    assert run_resource(
+    assert run_resource_policy(
         validate_agent_image_pinned, "kubernetes:apps/v1:DeploymentPatch", patch
     ) == [
         f"container 'x' (spec.template.spec.containers[0]): image {latest!r} uses the tag "
@@ -116,7 +118,7 @@ def test_image_rule_reads_init_containers_pods_cronjobs_and_patches() -> None:
 
 def test_agent_named_container_with_a_mirrored_image_is_still_checked() -> None:
     props = deployment_with(agent_container(image="registry.example/mirror/cyperf-agent"))
-    assert run_resource(validate_agent_image_pinned, DEPLOYMENT, props) == [
+    assert run_resource_policy(validate_agent_image_pinned, DEPLOYMENT, props) == [
         f"{CLIENT}: image 'registry.example/mirror/cyperf-agent' has no tag (an untagged image "
         f"means latest); {PIN_HINT}"
     ]
@@ -136,7 +138,7 @@ def test_agent_named_container_with_a_mirrored_image_is_still_checked() -> None:
 def test_image_rule_ignores_non_agents_unknowns_and_other_kinds(
     resource_type: str, props: dict[str, Any]
 ) -> None:
-    assert run_resource(validate_agent_image_pinned, resource_type, props) == []
+    assert run_resource_policy(validate_agent_image_pinned, resource_type, props) == []
 
 
 # --- cyperf-agent-security-context ------------------------------------------------------------
@@ -172,7 +174,7 @@ def test_the_stacks_own_agent_container_passes() -> None:
         "allowPrivilegeEscalation": False,
         "capabilities": EXACT_CAPS,
     }
-    assert run_resource(validate_agent_security_context, DEPLOYMENT, props) == []
+    assert run_resource_policy(validate_agent_security_context, DEPLOYMENT, props) == []
 
 
 @pytest.mark.parametrize(
@@ -191,7 +193,7 @@ def test_the_stacks_own_agent_container_passes() -> None:
 )
 def test_exact_agent_capabilities_without_escalation_pass(security: dict[str, Any]) -> None:
     props = with_security(security)
-    assert run_resource(validate_agent_security_context, DEPLOYMENT, props) == []
+    assert run_resource_policy(validate_agent_security_context, DEPLOYMENT, props) == []
 
 
 @pytest.mark.parametrize(
@@ -234,7 +236,7 @@ def test_exact_agent_capabilities_without_escalation_pass(security: dict[str, An
 )
 def test_wrong_agent_security_context_fails(security: Any, expected: list[str]) -> None:
     props = with_security(security)
-    assert run_resource(validate_agent_security_context, DEPLOYMENT, props) == expected
+    assert run_resource_policy(validate_agent_security_context, DEPLOYMENT, props) == expected
 
 
 @pytest.mark.parametrize(
@@ -262,7 +264,7 @@ def test_privilege_escalation_must_be_explicitly_false(
     if escalation is not None:
         security["allowPrivilegeEscalation"] = escalation
     props = with_security(security)
-    assert run_resource(validate_agent_security_context, DEPLOYMENT, props) == expected
+    assert run_resource_policy(validate_agent_security_context, DEPLOYMENT, props) == expected
 
 
 def test_security_rule_checks_every_agent_container_and_skips_others() -> None:
@@ -274,7 +276,7 @@ def test_security_rule_checks_every_agent_container_and_skips_others() -> None:
     server["securityContext"] = {"capabilities": {"add": ["NET_ADMIN", "IPC_LOCK"]}}
     props["spec"]["template"]["spec"]["containers"].append(server)
     server_label = "container 'cyperf-agent-server' (spec.template.spec.containers[2])"
-    assert run_resource(validate_agent_security_context, DEPLOYMENT, props) == [
+    assert run_resource_policy(validate_agent_security_context, DEPLOYMENT, props) == [
         f"{CAPS_PREFIX} (missing NET_ADMIN, IPC_LOCK, NET_RAW).",
         f"{server_label}: securityContext.capabilities.add must be exactly "
         "[NET_ADMIN, IPC_LOCK, NET_RAW] (missing NET_RAW).",
@@ -285,11 +287,13 @@ def test_security_rule_checks_every_agent_container_and_skips_others() -> None:
 
 def test_security_rule_skips_what_is_unknown_and_still_checks_the_rest() -> None:
     assert (
-        run_resource(validate_agent_security_context, DEPLOYMENT, with_security(UNKNOWN_STRING))
+        run_resource_policy(
+            validate_agent_security_context, DEPLOYMENT, with_security(UNKNOWN_STRING)
+        )
         == []
     )
     unknown_caps = {"privileged": True, "capabilities": {"add": UNKNOWN_STRING}}
-    assert run_resource(
+    assert run_resource_policy(
         validate_agent_security_context, DEPLOYMENT, with_security(unknown_caps)
     ) == [PRIVILEGED, ESCALATION_UNSET]
     unknown_entry = {
@@ -297,7 +301,9 @@ def test_security_rule_skips_what_is_unknown_and_still_checks_the_rest() -> None
         "capabilities": {"add": ["NET_ADMIN", UNKNOWN_STRING]},
     }
     assert (
-        run_resource(validate_agent_security_context, DEPLOYMENT, with_security(unknown_entry))
+        run_resource_policy(
+            validate_agent_security_context, DEPLOYMENT, with_security(unknown_entry)
+        )
         == []
     )
 
@@ -310,7 +316,7 @@ MEMORY_HINT = "every agent container needs a memory limit (e.g. 4Gi)."
 @pytest.mark.parametrize("memory", ["4Gi", "4096Mi", "512M", "1.5Gi", 4294967296])
 def test_agent_memory_limit_set_passes(memory: Any) -> None:
     props = deployment_with(agent_container(memory=memory))
-    assert run_resource(validate_agent_memory_limit, DEPLOYMENT, props) == []
+    assert run_resource_policy(validate_agent_memory_limit, DEPLOYMENT, props) == []
 
 
 @pytest.mark.parametrize(
@@ -333,16 +339,16 @@ def test_missing_or_bad_agent_memory_limit_fails(resources: Any, problem: str) -
     else:
         container["resources"] = resources
     props = deployment_with(container)
-    assert run_resource(validate_agent_memory_limit, DEPLOYMENT, props) == [
+    assert run_resource_policy(validate_agent_memory_limit, DEPLOYMENT, props) == [
         f"{CLIENT}: resources.limits.memory {problem}; {MEMORY_HINT}"
     ]
 
 
 def test_memory_rule_skips_unknown_limits_and_non_agents() -> None:
     props = deployment_with(agent_container(memory=UNKNOWN_STRING))
-    assert run_resource(validate_agent_memory_limit, DEPLOYMENT, props) == []
+    assert run_resource_policy(validate_agent_memory_limit, DEPLOYMENT, props) == []
     dut = deployment_with({"name": "dut", "image": "nginx:1.27"})
-    assert run_resource(validate_agent_memory_limit, DEPLOYMENT, dut) == []
+    assert run_resource_policy(validate_agent_memory_limit, DEPLOYMENT, dut) == []
 
 
 # --- cyperf-agent-one-per-node ----------------------------------------------------------------
@@ -389,13 +395,13 @@ APP_IN = {"matchExpressions": [{"key": "app", "operator": "In", "values": ["cype
     ],
 )
 def test_one_agent_per_node_passes(props: dict[str, Any]) -> None:
-    assert run_resource(validate_one_agent_per_node, DEPLOYMENT, props) == []
+    assert run_resource_policy(validate_one_agent_per_node, DEPLOYMENT, props) == []
 
 
 def test_one_agent_per_node_label_without_anti_affinity_fails() -> None:
     props = one_per_node()
     del props["spec"]["template"]["spec"]["affinity"]
-    assert run_resource(validate_one_agent_per_node, DEPLOYMENT, props) == [NO_ANTI_AFFINITY]
+    assert run_resource_policy(validate_one_agent_per_node, DEPLOYMENT, props) == [NO_ANTI_AFFINITY]
 
 
 @pytest.mark.parametrize(
@@ -420,7 +426,7 @@ def test_one_agent_per_node_label_without_anti_affinity_fails() -> None:
 )
 def test_one_agent_per_node_with_a_wrong_term_fails(term: dict[str, Any]) -> None:
     props = one_per_node(term)
-    assert run_resource(validate_one_agent_per_node, DEPLOYMENT, props) == [NO_ANTI_AFFINITY]
+    assert run_resource_policy(validate_one_agent_per_node, DEPLOYMENT, props) == [NO_ANTI_AFFINITY]
 
 
 def test_preferred_anti_affinity_does_not_count() -> None:
@@ -430,18 +436,18 @@ def test_preferred_anti_affinity_does_not_count() -> None:
         {"weight": 100, "podAffinityTerm": copy.deepcopy(hostname_term(APP_IN))}
     ]
     del affinity["requiredDuringSchedulingIgnoredDuringExecution"]
-    assert run_resource(validate_one_agent_per_node, DEPLOYMENT, props) == [NO_ANTI_AFFINITY]
+    assert run_resource_policy(validate_one_agent_per_node, DEPLOYMENT, props) == [NO_ANTI_AFFINITY]
 
 
 def test_one_agent_per_node_skips_unknown_affinity_and_reads_pods() -> None:
     props = one_per_node()
     props["spec"]["template"]["spec"]["affinity"] = UNKNOWN_STRING
-    assert run_resource(validate_one_agent_per_node, DEPLOYMENT, props) == []
+    assert run_resource_policy(validate_one_agent_per_node, DEPLOYMENT, props) == []
     pod = {
         "metadata": {"labels": {"app": "cyperf-agent", "cyperf-k8s/one-agent-per-node": "true"}},
         "spec": {"containers": [agent_container()]},
     }
-    assert run_resource(validate_one_agent_per_node, "kubernetes:core/v1:Pod", pod) == [
+    assert run_resource_policy(validate_one_agent_per_node, "kubernetes:core/v1:Pod", pod) == [
         NO_ANTI_AFFINITY.replace("spec.template.spec.affinity", "spec.affinity")
     ]
 
@@ -496,7 +502,7 @@ def test_resource_rules_never_raise_on_odd_shapes(props: dict[str, Any]) -> None
         validate_agent_memory_limit,
         validate_one_agent_per_node,
     ):
-        messages = run_resource(validate, DEPLOYMENT, props)
+        messages = run_resource_policy(validate, DEPLOYMENT, props)
         assert all(isinstance(message, str) for message in messages)
 
 
@@ -519,4 +525,4 @@ def test_every_resource_rule_accepts_both_seccomp_profiles(profile: str) -> None
         validate_agent_memory_limit,
         validate_one_agent_per_node,
     ):
-        assert run_resource(rule, DEPLOYMENT, props) == [], rule.__name__
+        assert run_resource_policy(rule, DEPLOYMENT, props) == [], rule.__name__

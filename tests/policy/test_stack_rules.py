@@ -24,7 +24,7 @@ from tests.policy.support import (
     Res,
     agent_deployment,
     options,
-    run_stack,
+    run_stack_policy,
     secret,
     server_service,
     urn_of,
@@ -45,7 +45,7 @@ def contract_stack() -> list[Res]:
 
 
 def test_contract_selectors_are_disjoint() -> None:
-    run = run_stack(validate_agent_selectors_disjoint, contract_stack())
+    run = run_stack_policy(validate_agent_selectors_disjoint, contract_stack())
     assert run.violations == []
     assert all(run.spies[name].reads for name in ("clients-a", "clients-b", "servers"))
 
@@ -80,7 +80,7 @@ def official_example() -> list[Res]:
 
 
 def test_official_example_client_selector_overlaps_the_servers() -> None:
-    run = run_stack(validate_agent_selectors_disjoint, official_example())
+    run = run_stack_policy(validate_agent_selectors_disjoint, official_example())
     assert run.violations == [
         (
             "Deployment 'cyperf-agent-client-deployment': spec.selector "
@@ -98,7 +98,7 @@ def test_same_selector_in_two_groups_is_reported_on_both() -> None:
     second = agent_deployment("b", "server")
     for props in (first, second):
         del props["spec"]["selector"]["matchLabels"]["cyperf-k8s/agent-group"]
-    run = run_stack(
+    run = run_stack_policy(
         validate_agent_selectors_disjoint,
         [Res(DEPLOYMENT, "a", first), Res(DEPLOYMENT, "b", second)],
     )
@@ -125,7 +125,7 @@ def test_a_non_agent_deployment_must_not_select_agent_pods() -> None:
             "template": {"metadata": {"labels": {"run": "cyperf-agent-server"}}, "spec": {}},
         },
     }
-    run = run_stack(
+    run = run_stack_policy(
         validate_agent_selectors_disjoint, [*contract_stack(), Res(DEPLOYMENT, "greedy", greedy)]
     )
     assert [(m.split(":")[0], urn) for m, urn in run.violations] == [
@@ -152,7 +152,7 @@ def test_selectors_that_cannot_or_do_not_overlap_pass(change: str) -> None:
         client["spec"]["selector"]["matchLabels"]["run"] = "cyperf-agent-client"
     else:
         client["spec"]["selector"] = UNKNOWN_STRING
-    run = run_stack(
+    run = run_stack_policy(
         validate_agent_selectors_disjoint,
         [Res(DEPLOYMENT, "client", client), Res(DEPLOYMENT, "server", server)],
     )
@@ -164,7 +164,7 @@ def test_selectors_that_cannot_or_do_not_overlap_pass(change: str) -> None:
 
 
 def test_contract_server_service_passes() -> None:
-    run = run_stack(validate_agent_services_select_servers, contract_stack())
+    run = run_stack_policy(validate_agent_services_select_servers, contract_stack())
     assert run.violations == []
     assert run.spies["servers-svc"].reads
 
@@ -192,7 +192,7 @@ def client_match(selector: str, group: str) -> str:
 
 
 def test_service_selecting_all_agents_is_reported_for_run_and_each_client() -> None:
-    run = run_stack(
+    run = run_stack_policy(
         validate_agent_services_select_servers,
         [*contract_stack()[:3], service({"app": "cyperf-agent"})],
     )
@@ -218,7 +218,7 @@ def test_service_selecting_all_agents_is_reported_for_run_and_each_client() -> N
 
 def test_service_selecting_clients_by_run_fails() -> None:
     selector = {"run": "cyperf-agent-client", "cyperf-k8s/agent-group": "clients-b"}
-    run = run_stack(
+    run = run_stack_policy(
         validate_agent_services_select_servers, [*contract_stack()[:3], service(selector)]
     )
     shown = '{"cyperf-k8s/agent-group": "clients-b", "run": "cyperf-agent-client"}'
@@ -233,7 +233,7 @@ def test_service_selecting_clients_by_run_fails() -> None:
 
 def test_service_naming_agent_labels_fails_even_without_matching_pods() -> None:
     # A group label alone: no agent pods in the stack match it, but it aims at agents.
-    run = run_stack(
+    run = run_stack_policy(
         validate_agent_services_select_servers, [service({"cyperf-k8s/agent-group": "later"})]
     )
     assert run.violations == [
@@ -248,7 +248,7 @@ def test_service_naming_agent_labels_fails_even_without_matching_pods() -> None:
 def test_server_selector_matching_a_mislabelled_client_fails() -> None:
     mislabelled = agent_deployment("odd", "client")
     mislabelled["spec"]["template"]["metadata"]["labels"]["run"] = "cyperf-agent-server"
-    run = run_stack(
+    run = run_stack_policy(
         validate_agent_services_select_servers,
         [Res(DEPLOYMENT, "odd", mislabelled), service({"run": "cyperf-agent-server"})],
     )
@@ -274,7 +274,7 @@ def test_server_selector_matching_a_mislabelled_client_fails() -> None:
     ],
 )
 def test_services_that_are_fine_or_undecidable_pass(res: Res) -> None:
-    run = run_stack(validate_agent_services_select_servers, [*contract_stack()[:3], res])
+    run = run_stack_policy(validate_agent_services_select_servers, [*contract_stack()[:3], res])
     assert run.violations == []
     assert run.spies[res.name].reads
 
@@ -337,12 +337,12 @@ FROM_CLUSTER = "its kubeconfig is computed from eks:index:Cluster 'eks'"
 def test_eks_provider_without_declared_secret_kubeconfig_fails(
     stack: list[Res], origin: str
 ) -> None:
-    run = run_stack(validate_eks_kubeconfig_secret, stack)
+    run = run_stack_policy(validate_eks_kubeconfig_secret, stack)
     assert run.violations == [(not_secret(origin), stack[1].urn)]
 
 
 def test_eks_provider_with_additional_secret_outputs_passes() -> None:
-    run = run_stack(
+    run = run_stack_policy(
         validate_eks_kubeconfig_secret,
         eks_stack(kubeconfig=secret(EKS_KUBECONFIG), additional_secret_outputs=["kubeconfig"]),
     )
@@ -385,7 +385,7 @@ def test_providers_not_built_from_eks_or_owned_by_pulumi_eks_are_left_alone() ->
         parent="eks",
         dependencies=["eks"],
     )
-    run = run_stack(validate_eks_kubeconfig_secret, [existing, default, cluster, internal])
+    run = run_stack_policy(validate_eks_kubeconfig_secret, [existing, default, cluster, internal])
     assert run.violations == []
     # The provider pulumi-eks keeps for itself is skipped before its props are read.
     assert run.spies["existing"].reads and not run.spies["eks-eks-k8s"].reads
@@ -409,5 +409,5 @@ def test_stack_rules_never_raise_on_odd_shapes() -> None:
         validate_agent_services_select_servers,
         validate_eks_kubeconfig_secret,
     ):
-        run = run_stack(validate, odd)
+        run = run_stack_policy(validate, odd)
         assert all(isinstance(message, str) for message, _ in run.violations)

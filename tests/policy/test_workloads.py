@@ -15,8 +15,8 @@ from tests.policy.support import (
     Res,
     agent_container,
     agent_deployment,
-    run_resource,
-    run_stack,
+    run_resource_policy,
+    run_stack_policy,
 )
 
 
@@ -37,7 +37,7 @@ def agent_container_labels(
         for container in agent_containers(args, include_patches):
             report_violation(container.label, None)
 
-    return run_resource(report_each, resource_type, props)
+    return run_resource_policy(report_each, resource_type, props)
 
 
 # Every kind with a pod template (README "Rules"), and where it keeps it.
@@ -94,7 +94,7 @@ def found_workloads(resources: list[Res]) -> list[Workload]:
     def collect(args: StackValidationArgs, _report: ReportViolation) -> None:
         found.extend(workloads(args.resources))
 
-    run_stack(collect, resources)
+    run_stack_policy(collect, resources)
     return found
 
 

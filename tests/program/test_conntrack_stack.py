@@ -16,8 +16,7 @@ from tests.components.conntrack.support import (
     groups,
     run,
 )
-from tests.policy.support import Res, run_resource
-from tests.policy.support import run_stack as run_stack_policy
+from tests.policy.support import Res, run_resource_policy, run_stack_policy
 
 
 def test_tuning_off_registers_nothing_and_says_how_to_turn_it_on(
@@ -101,7 +100,7 @@ def test_every_policy_accepts_what_the_program_registers() -> None:
     for policy in POLICIES:
         if isinstance(policy, ResourceValidationPolicy):
             for resource in workloads:
-                assert run_resource(policy.validate, resource.typ, resource.inputs) == [], (
+                assert run_resource_policy(policy.validate, resource.typ, resource.inputs) == [], (
                     policy.name,
                     resource.name,
                 )
@@ -120,4 +119,4 @@ def test_every_policy_accepts_what_the_program_registers() -> None:
     renamed = {**daemonset.inputs, "metadata": {**daemonset.inputs["metadata"], "name": "x"}}
     [host_access] = [p for p in POLICIES if p.name == "host-access-only-node-tuning"]
     assert isinstance(host_access, ResourceValidationPolicy)
-    assert run_resource(host_access.validate, DAEMONSET, renamed) != []
+    assert run_resource_policy(host_access.validate, DAEMONSET, renamed) != []
