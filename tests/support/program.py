@@ -13,7 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from components.settings.problems import PROJECT
+import pulumi
+import pytest
+
+from components.settings.loading import parse_settings
+from components.settings.problems import PROJECT, Problems
 from mocks.cluster import ClusterMocks, ClusterState, default_cluster_state
 from mocks.harness import run_program
 from mocks.monitor import RecordingMonitor, Registered, plain
@@ -37,9 +41,10 @@ class StackRun:
     def reads(self, typ: str) -> list[Registered]:
         return [r for r in self.resources if r.typ == typ and r.read_id is not None]
 
-    def one(self, typ: str, name: str) -> Registered:
-        found = [r for r in self.of_type(typ) if r.name == name]
-        assert len(found) == 1, f"expected one {typ} named {name}, got {[r.name for r in found]}"
+    def one(self, typ: str, name: str | None = None) -> Registered:
+        """The one created resource of `typ` (named `name`, when given)."""
+        found = [r for r in self.of_type(typ) if name is None or r.name == name]
+        assert len(found) == 1, f"expected one {typ} {name or ''}, got {[r.name for r in found]}"
         return found[0]
 
     def managed(self) -> dict[tuple[str, str], dict[str, Any]]:
@@ -48,11 +53,17 @@ class StackRun:
 
 
 def config_of(**settings: Any) -> dict[str, str]:
-    """Stack config as the engine hands it over: `cyperf-k8s:<key>` -> string (JSON for objects)."""
+    """Stack config as the engine hands it over: `cyperf-k8s:<key>` -> string (JSON for objects).
+    A key that names its namespace (a provider's, such as `aws:profile`) is kept as it is."""
     return {
-        f"{PROJECT}:{key}": value if isinstance(value, str) else json.dumps(value)
+        qualified(key): value if isinstance(value, str) else json.dumps(value)
         for key, value in settings.items()
     }
+
+
+def qualified(key: str) -> str:
+    """`cyperf-k8s:<key>`, or the key itself when it names its namespace (`aws:assumeRoles`)."""
+    return key if ":" in key else f"{PROJECT}:{key}"
 
 
 def run_stack(
@@ -71,10 +82,12 @@ def run_stack(
 
 
 def run_stack_expecting_error(
-    config: dict[str, str], cluster_state: ClusterState | None = None
+    config: dict[str, str],
+    cluster_state: ClusterState | None = None,
+    mocks: ClusterMocks | None = None,
 ) -> tuple[BaseException, StackRun]:
     """Run the program with a config it must reject; returns the error and what got registered."""
-    run, error = _run(config, ClusterMocks(cluster_state), RecordingMonitor)
+    run, error = _run(config, mocks or ClusterMocks(cluster_state), RecordingMonitor)
     assert error is not None, "the program accepted a config it should reject"
     return error, run
 
@@ -82,19 +95,23 @@ def run_stack_expecting_error(
 UNKNOWN_KEY_HIDDEN = "(value hidden: the values of unknown keys are never shown)"
 
 
-def refused(settings: dict[str, Any], key: str, allowed: str) -> str:
-    """Run a config the program must refuse before any resource; returns the problem line naming
-    `key`, after checking it says `allowed` and shows the bad value (or hides it: an unknown
-    key's value, or a secret)."""
-    import pulumi
-
-    error, run = run_stack_expecting_error(config_of(**settings))
-    # The engine prints a RunError's message without a traceback.
-    assert isinstance(error, pulumi.RunError), repr(error)
+def refused(
+    settings: dict[str, Any], key: str, allowed: str, mocks: ClusterMocks | None = None
+) -> str:
+    """Run a config the program must refuse before any resource, for one reason; returns that
+    problem's line, after checking it names `key`, says `allowed` and shows the bad value (or
+    hides it: an unknown key's value, or a secret). `mocks` answer the cloud lookups a check
+    needs (`EksMocks` for the checks of an existing VPC)."""
+    error, run = run_stack_expecting_error(config_of(**settings), mocks=mocks)
+    # The engine prints either without a traceback: a RunError from the settings and the checks
+    # before any resource, Problems from a check inside a lookup of the EKS path.
+    assert isinstance(error, (pulumi.RunError, Problems)), repr(error)
     message = str(error)
     assert message.startswith("invalid stack configuration:"), message
-    line = next((p for p in message.splitlines() if f"cyperf-k8s:{key}:" in p), None)
-    assert line is not None, message
+    lines = message.splitlines()[1:]
+    assert len(lines) == 1, message
+    line = lines[0].removeprefix("  - ")
+    assert line.startswith(f"{qualified(key)}: "), message
     assert allowed in line, line
     if "is not a known setting" in line:
         assert line.endswith(UNKNOWN_KEY_HIDDEN), line
@@ -102,6 +119,19 @@ def refused(settings: dict[str, Any], key: str, allowed: str) -> str:
         assert "(got " in line or "(value hidden: it is a secret)" in line, line
     assert run.resources == [], [r.name for r in run.resources]
     return line
+
+
+def rejected(config: dict[str, str]) -> list[str]:
+    """The problem lines of a config the settings refuse (parsing alone, no program run)."""
+    with pytest.raises(Problems) as caught:
+        parse_settings(config)
+    return caught.value.lines
+
+
+def one_problem(config: dict[str, str]) -> str:
+    problems = rejected(config)
+    assert len(problems) == 1, problems
+    return problems[0]
 
 
 def server(**extra: Any) -> dict[str, Any]:

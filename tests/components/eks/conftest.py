@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.eks import EksRun, eks_config, run_provision
+from tests.support.eks import ProvisionRun, eks_config, run_provision
 
 
 @pytest.fixture(scope="package")
-def vpc_cni() -> EksRun:
+def vpc_cni() -> ProvisionRun:
     return run_provision(eks_config({"tags": {"owner": "qa"}}))
 
 
 @pytest.fixture(scope="package")
-def calico() -> EksRun:
+def calico() -> ProvisionRun:
     return run_provision(
         eks_config(
             {

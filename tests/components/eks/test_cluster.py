@@ -13,14 +13,14 @@ from tests.support.eks import (
     CLUSTER,
     KUBECONFIG,
     NODE_GROUP,
-    EksRun,
+    ProvisionRun,
     eks_config,
     eks_of,
     run_provision,
 )
 
 
-def test_vpc_cni_cluster_inputs(vpc_cni: EksRun) -> None:
+def test_vpc_cni_cluster_inputs(vpc_cni: ProvisionRun) -> None:
     cluster = vpc_cni.one(CLUSTER)
     assert cluster.name == "eks-aws-vpc-cni"
     inputs = cluster.inputs
@@ -47,7 +47,7 @@ def test_vpc_cni_cluster_inputs(vpc_cni: EksRun) -> None:
     assert inputs["privateSubnetIds"] == ["eks-network-private-0-id", "eks-network-private-1-id"]
 
 
-def test_calico_cluster_inputs(calico: EksRun) -> None:
+def test_calico_cluster_inputs(calico: ProvisionRun) -> None:
     cluster = calico.one(CLUSTER)
     assert cluster.name == "eks-calico-vxlan"
     assert cluster.inputs["bootstrapSelfManagedAddons"] is False
@@ -55,13 +55,13 @@ def test_calico_cluster_inputs(calico: EksRun) -> None:
     assert "vpcCniOptions" not in cluster.inputs
 
 
-def test_kubernetes_provider_from_the_secret_kubeconfig(vpc_cni: EksRun) -> None:
+def test_kubernetes_provider_from_the_secret_kubeconfig(vpc_cni: ProvisionRun) -> None:
     provider = vpc_cni.one("pulumi:providers:kubernetes")
     assert json.loads(provider.inputs["kubeconfig"]) == KUBECONFIG
     assert "kubeconfig" in provider.secret_inputs
-    assert provider.inputs["clusterIdentifier"] == vpc_cni.outputs["clusterName"]
+    assert provider.inputs["clusterIdentifier"] == vpc_cni.exports["clusterName"]
     assert vpc_cni.access.provider is not None
-    assert json.loads(vpc_cni.outputs["kubeconfig"]) == KUBECONFIG
+    assert json.loads(vpc_cni.exports["kubeconfig"]) == KUBECONFIG
 
 
 def test_switching_cni_registers_a_different_cluster() -> None:

@@ -7,21 +7,21 @@ Every test reads from what the mock monitor recorded under `components.eks.provi
 from __future__ import annotations
 
 from components.eks import plan
-from tests.support.eks import ADDON, CLUSTER, NODE_GROUP, RELEASE, EksRun
+from tests.support.eks import ADDON, CLUSTER, NODE_GROUP, RELEASE, ProvisionRun
 
 
-def names(run: EksRun, urns: list[str]) -> set[str]:
+def names(run: ProvisionRun, urns: list[str]) -> set[str]:
     by_urn = {r.urn: r.name for r in run.resources}
     return {by_urn[u] for u in urns if u in by_urn}
 
 
-def test_vpc_cni_has_no_helm_release_and_no_coredns_addon(vpc_cni: EksRun) -> None:
+def test_vpc_cni_has_no_helm_release_and_no_coredns_addon(vpc_cni: ProvisionRun) -> None:
     assert vpc_cni.of_type(RELEASE) == []
     assert vpc_cni.of_type(ADDON) == []
-    assert vpc_cni.outputs["cni"] == "aws-vpc-cni" and vpc_cni.outputs["podCidr"] is None
+    assert vpc_cni.exports["cni"] == "aws-vpc-cni" and vpc_cni.exports["podCidr"] is None
 
 
-def test_calico_release_inputs(calico: EksRun) -> None:
+def test_calico_release_inputs(calico: ProvisionRun) -> None:
     release = calico.one(RELEASE).inputs
     assert release["chart"] == "tigera-operator"
     assert release["version"] == "v3.32.1"
@@ -34,7 +34,7 @@ def test_calico_release_inputs(calico: EksRun) -> None:
     assert calico.one(RELEASE).provider.split("::")[-1].startswith("eks-cluster-kubernetes")
 
 
-def test_calico_order_cluster_release_nodes_coredns(calico: EksRun) -> None:
+def test_calico_order_cluster_release_nodes_coredns(calico: ProvisionRun) -> None:
     """Create order: cluster, release, nodes, CoreDNS. On destroy the nodes go before the
     release, so the release must be deleted with the cluster (next test), never uninstalled."""
     cluster = calico.one(CLUSTER)
@@ -49,12 +49,12 @@ def test_calico_order_cluster_release_nodes_coredns(calico: EksRun) -> None:
         assert {"eks-network-nat-0", "eks-network-private-0"} <= names(calico, group.dependencies)
     coredns = calico.one(ADDON)
     assert coredns.inputs["addonName"] == "coredns"
-    assert coredns.inputs["clusterName"] == calico.outputs["clusterName"]
+    assert coredns.inputs["clusterName"] == calico.exports["clusterName"]
     assert coredns.inputs["resolveConflictsOnCreate"] == "OVERWRITE"
     assert {g.urn for g in groups} <= set(coredns.dependencies)
 
 
-def test_calico_release_is_deleted_with_the_cluster(calico: EksRun) -> None:
+def test_calico_release_is_deleted_with_the_cluster(calico: ProvisionRun) -> None:
     """Destroy (and a CNI switch, which deletes the old cluster in the same `up`) skips the
     release's Helm uninstall, whose pre-delete hook Job would wait forever for a node."""
     cluster = calico.one(CLUSTER)

@@ -5,10 +5,10 @@ Every test reads from what the mock monitor recorded under `components.eks.provi
 
 from __future__ import annotations
 
-from tests.support.eks import EXISTING_NETWORK, INGRESS, EksRun, eks_config, run_provision
+from tests.support.eks import EXISTING_NETWORK, INGRESS, ProvisionRun, eks_config, run_provision
 
 
-def test_controller_rules_from_nat_addresses_before_cyperf_3(calico: EksRun) -> None:
+def test_controller_rules_from_nat_addresses_before_cyperf_3(calico: ProvisionRun) -> None:
     rules = calico.of_type(INGRESS)
     assert len(rules) == 2
     assert sorted(r.inputs["fromPort"] for r in rules) == [443.0, 30422.0]
@@ -20,7 +20,7 @@ def test_controller_rules_from_nat_addresses_before_cyperf_3(calico: EksRun) -> 
         assert rule.inputs["tags"] == {"owner": "qa"}
 
 
-def test_no_controller_rules_without_its_security_group(vpc_cni: EksRun) -> None:
+def test_no_controller_rules_without_its_security_group(vpc_cni: ProvisionRun) -> None:
     assert vpc_cni.of_type(INGRESS) == []
 
 
@@ -47,10 +47,10 @@ def test_existing_vpc_public_controller_is_allowed_from_the_node_subnets_nats() 
     for rule in rules:
         assert rule.inputs["securityGroupId"] == "sg-0a1b2c3d"
         assert "referencedSecurityGroupId" not in rule.inputs
-    assert run.outputs["egressAddresses"] == [
+    assert run.exports["egressAddresses"] == [
         "198.51.100.11/32",
         "198.51.100.12/32",
         "198.51.100.13/32",
     ]
-    assert any("the controller address is public" in n for n in run.outputs["notes"])
-    assert not any("reference the node security group" in n for n in run.outputs["notes"])
+    assert any("the controller address is public" in n for n in run.exports["notes"])
+    assert not any("reference the node security group" in n for n in run.exports["notes"])

@@ -31,7 +31,7 @@ def test_pinned_ami_on_the_calico_path(logged_warnings: list[str]) -> None:
     assert groups["eks-nodes-client-own-ami"]["operatingSystem"] == "AL2023"
     assert groups["eks-nodes-server-own-ami"]["operatingSystem"] == "Bottlerocket"
     assert all("amiType" not in g and "releaseVersion" not in g for g in groups.values())
-    assert run.outputs["nodeImages"] == {
+    assert run.exports["nodeImages"] == {
         role: {"amiId": ami, "pinnedBy": f"eks.nodeGroups.{role}.amiId"}
         for role, ami in pins.items()
     }
@@ -51,7 +51,7 @@ def test_pinned_release_version_on_the_eks_managed_path(logged_warnings: list[st
     # Unset, the AWS provider keeps the release EKS chose at creation (an optional, computed
     # input): nothing rolls on an AWS release, so nothing to warn about.
     assert [w for w in logged_warnings if "nodeGroups" in w] == []
-    assert run.outputs["nodeImages"] == {
+    assert run.exports["nodeImages"] == {
         "client": {
             "releaseVersion": "1.35.0-20260120",
             "pinnedBy": "eks.nodeGroups.client.amiReleaseVersion",

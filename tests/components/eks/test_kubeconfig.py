@@ -13,7 +13,8 @@ from components.eks.kubeconfig import (
     kubeconfig_with_credentials,
 )
 from components.settings.problems import Problems
-from tests.support.eks import KUBECONFIG, eks_config, refusal, run_provision
+from tests.support.eks import KUBECONFIG, EksMocks, eks_config, eks_settings, run_provision
+from tests.support.program import refused
 
 ROLE = "arn:aws:iam::123456789012:role/Deployer"
 
@@ -81,5 +82,5 @@ def test_provider_kubeconfig_carries_the_stack_profile() -> None:
 
 
 def test_a_role_chain_stops_before_any_resource() -> None:
-    config = {**eks_config(), "aws:assumeRoles": json.dumps([{"roleArn": ROLE}, {"roleArn": ROLE}])}
-    assert "aws:assumeRoles: the EKS kubeconfig" in refusal(config)
+    settings = {**eks_settings(), "aws:assumeRoles": [{"roleArn": ROLE}, {"roleArn": ROLE}]}
+    refused(settings, "aws:assumeRoles", "the EKS kubeconfig", EksMocks())

@@ -18,7 +18,7 @@ import pytest
 from components.eks import launch_template
 from components.eks.images import UNPINNED_IMAGE
 from mocks.aws import pulumi_eks_launch_template, recommended_ami
-from tests.support.eks import EksMocks, EksRun, eks_config, run_provision
+from tests.support.eks import EksMocks, ProvisionRun, eks_config, run_provision
 
 TAGS = {"owner": "qa", "project": "cyperf-k8s"}
 PINNED = "ami-0123456789abcdef0"
@@ -28,14 +28,14 @@ CLIENT_OWN_AMI = "eks-nodes-client-own-ami-launchTemplate"
 SERVER_OWN_AMI = "eks-nodes-server-own-ami-launchTemplate"
 
 
-def templates(run: EksRun) -> dict[str, dict[str, Any]]:
+def templates(run: ProvisionRun) -> dict[str, dict[str, Any]]:
     found = {child["name"]: child for child in run.mocks.remote_children}
     assert all(c["type"] == launch_template.LAUNCH_TEMPLATE_TYPE for c in found.values())
     return found
 
 
 @pytest.fixture(scope="module")
-def calico_server_pinned() -> EksRun:
+def calico_server_pinned() -> ProvisionRun:
     return run_provision(
         eks_config(
             {
@@ -129,7 +129,7 @@ def test_the_mock_builds_pulumi_eks_template_without_transforms() -> None:
 
 
 def test_every_node_group_template_has_hop_limit_one(
-    calico_server_pinned: EksRun, vpc_cni: EksRun
+    calico_server_pinned: ProvisionRun, vpc_cni: ProvisionRun
 ) -> None:
     found = [*templates(calico_server_pinned).values(), *templates(vpc_cni).values()]
     assert len(found) == 4
@@ -141,7 +141,9 @@ def test_every_node_group_template_has_hop_limit_one(
         }
 
 
-def test_instances_volumes_and_network_interfaces_carry_the_stack_tags(vpc_cni: EksRun) -> None:
+def test_instances_volumes_and_network_interfaces_carry_the_stack_tags(
+    vpc_cni: ProvisionRun,
+) -> None:
     found = templates(vpc_cni)
     assert sorted(found) == ["eks-nodes-client-launchTemplate", "eks-nodes-server-launchTemplate"]
     for role in ("client", "server"):
@@ -150,7 +152,7 @@ def test_instances_volumes_and_network_interfaces_carry_the_stack_tags(vpc_cni: 
         # EKS picks the AMI here: the template records its owner, no recommended image.
         assert inputs["tags"] == {
             **expected,
-            "cyperf-k8s/launch-template": f"{vpc_cni.outputs['clusterName']}/eks-nodes-{role}",
+            "cyperf-k8s/launch-template": f"{vpc_cni.exports['clusterName']}/eks-nodes-{role}",
         }
         assert {s["resourceType"]: s["tags"] for s in inputs["tagSpecifications"]} == {
             "instance": expected,
@@ -159,7 +161,7 @@ def test_instances_volumes_and_network_interfaces_carry_the_stack_tags(vpc_cni: 
         }
 
 
-def test_vpc_cni_templates_leave_the_image_to_eks(vpc_cni: EksRun) -> None:
+def test_vpc_cni_templates_leave_the_image_to_eks(vpc_cni: ProvisionRun) -> None:
     assert len(templates(vpc_cni)) == 2
     for template in templates(vpc_cni).values():
         assert "imageId" not in template["inputs"] and "userData" not in template["inputs"]
@@ -167,7 +169,7 @@ def test_vpc_cni_templates_leave_the_image_to_eks(vpc_cni: EksRun) -> None:
 
 
 def test_calico_first_up_takes_the_recommended_image_and_records_what_for(
-    calico_server_pinned: EksRun,
+    calico_server_pinned: ProvisionRun,
 ) -> None:
     found = templates(calico_server_pinned)
     client, server = found[CLIENT_OWN_AMI], found[SERVER_OWN_AMI]
@@ -187,8 +189,8 @@ def test_calico_first_up_takes_the_recommended_image_and_records_what_for(
     ]
 
 
-def test_node_images_output_reports_what_aws_runs(calico_server_pinned: EksRun) -> None:
-    assert calico_server_pinned.outputs["nodeImages"] == {
+def test_node_images_output_reports_what_aws_runs(calico_server_pinned: ProvisionRun) -> None:
+    assert calico_server_pinned.exports["nodeImages"] == {
         "client": {"amiId": recommended_ami("1.35", AL2023), "pinnedBy": UNPINNED_IMAGE},
         "server": {"amiId": PINNED, "pinnedBy": "eks.nodeGroups.server.amiId"},
     }
@@ -204,14 +206,14 @@ def test_node_images_output_reports_what_aws_runs(calico_server_pinned: EksRun) 
             {
                 "key": "cyperf-k8s/launch-template",
                 "values": [
-                    f"{calico_server_pinned.outputs['clusterName']}/eks-nodes-client-own-ami"
+                    f"{calico_server_pinned.exports['clusterName']}/eks-nodes-client-own-ami"
                 ],
             }
         ]
     ]
 
 
-def test_vpc_cni_groups_never_look_up_their_template(vpc_cni: EksRun) -> None:
+def test_vpc_cni_groups_never_look_up_their_template(vpc_cni: ProvisionRun) -> None:
     assert [i for i in vpc_cni.mocks.invokes if i.token.endswith("getResources")] == []
 
 
@@ -224,7 +226,7 @@ def calico_config(client: dict[str, Any] | None = None, **eks: Any) -> dict[str,
     return eks_config({"cni": {"type": "calico-vxlan"}, "nodeGroups": groups, **eks})
 
 
-def second_run(first: dict[str, str], second: dict[str, str]) -> tuple[EksRun, EksRun]:
+def second_run(first: dict[str, str], second: dict[str, str]) -> tuple[ProvisionRun, ProvisionRun]:
     """`up` with `first`, then with `second` after AWS published a new AMI release (r2)."""
     before = run_provision(first)
     after = run_provision(
@@ -233,7 +235,7 @@ def second_run(first: dict[str, str], second: dict[str, str]) -> tuple[EksRun, E
     return before, after
 
 
-def client_image(run: EksRun, name: str = CLIENT_OWN_AMI) -> Any:
+def client_image(run: ProvisionRun, name: str = CLIENT_OWN_AMI) -> Any:
     return templates(run)[name]["inputs"].get("imageId")
 
 
@@ -242,7 +244,7 @@ def test_an_aws_ami_release_rolls_no_node() -> None:
     assert client_image(before) == recommended_ami("1.35", AL2023, "r1")
     assert templates(after)[CLIENT_OWN_AMI]["ignoreChanges"] == ["imageId"]
     assert client_image(after) == client_image(before)
-    assert after.outputs["nodeImages"]["client"]["amiId"] == recommended_ami("1.35", AL2023, "r1")
+    assert after.exports["nodeImages"]["client"]["amiId"] == recommended_ami("1.35", AL2023, "r1")
 
 
 def test_a_new_kubernetes_version_takes_its_recommended_image() -> None:

@@ -2,7 +2,8 @@
 routes and CIDRs are looked up and checked before any resource.
 
 Every test reads from what the mock monitor recorded under `components.eks.provision`
-(preview=False); counts are asserted so an assertion inside an empty loop cannot pass silently."""
+(preview=False), a refusal from a run of the whole program; counts are asserted so an assertion
+inside an empty loop cannot pass silently."""
 
 from __future__ import annotations
 
@@ -20,16 +21,17 @@ from tests.support.eks import (
     NODE_SECURITY_GROUP,
     ZONES,
     EksMocks,
-    EksRun,
+    ProvisionRun,
     eks_config,
-    refusal,
+    eks_settings,
     run_provision,
 )
+from tests.support.program import refused, run_stack_expecting_error
 
 ZONE_LOOKUP = "aws:index/getAvailabilityZones:getAvailabilityZones"
 
 
-def test_created_vpc(vpc_cni: EksRun) -> None:
+def test_created_vpc(vpc_cni: ProvisionRun) -> None:
     vpc = vpc_cni.one("aws:ec2/vpc:Vpc")
     assert vpc.inputs["cidrBlock"] == "10.0.0.0/16"
     assert vpc.inputs["enableDnsHostnames"] is True
@@ -54,7 +56,7 @@ def test_created_vpc(vpc_cni: EksRun) -> None:
             {"cidrBlock": "0.0.0.0/0", "natGatewayId": "eks-network-nat-0-id"}
         ]
     assert len(vpc_cni.of_type("aws:ec2/routeTableAssociation:RouteTableAssociation")) == 4
-    assert vpc_cni.outputs["egressAddresses"] == ["203.0.113.1/32"]
+    assert vpc_cni.exports["egressAddresses"] == ["203.0.113.1/32"]
 
 
 def test_nat_per_zone_and_explicit_zones() -> None:
@@ -83,7 +85,7 @@ def test_nat_per_zone_and_explicit_zones() -> None:
     assert routes["eks-network-private-2"] == [
         {"cidrBlock": "0.0.0.0/0", "natGatewayId": "eks-network-nat-2-id"}
     ]
-    assert sorted(run.outputs["egressAddresses"]) == [
+    assert sorted(run.exports["egressAddresses"]) == [
         "203.0.113.1/32",
         "203.0.113.2/32",
         "203.0.113.3/32",
@@ -93,7 +95,7 @@ def test_nat_per_zone_and_explicit_zones() -> None:
 ZONES_WITH_USE1_AZ3 = {"us-east-1a": "use1-az3", "us-east-1b": "use1-az1", "us-east-1c": "use1-az2"}
 
 
-def _subnet_zones(run: EksRun) -> dict[str, str]:
+def _subnet_zones(run: ProvisionRun) -> dict[str, str]:
     subnets = run.of_type("aws:ec2/subnet:Subnet")
     assert len(subnets) == 4
     return {s.name: s.inputs["availabilityZone"] for s in subnets}
@@ -121,30 +123,33 @@ def test_zones_pinned_by_zone_id() -> None:
 
 
 @pytest.mark.parametrize(
-    ("network", "message"),
+    ("network", "key", "allowed"),
     [
         (
             {"availabilityZones": ["us-east-1a", "us-east-1b"]},
-            "cyperf-k8s:eks.network.availabilityZones[0]: is zone ID use1-az3 in this account, "
-            "where EKS cannot place cluster subnets (EKS subnet requirements); choose another "
-            "zone (got 'us-east-1a')",
+            "eks.network.availabilityZones[0]",
+            "is zone ID use1-az3 in this account, where EKS cannot place cluster subnets (EKS "
+            "subnet requirements); choose another zone (got 'us-east-1a')",
         ),
         (
             {"availabilityZoneIds": ["use1-az1", "use1-az9"]},
-            "cyperf-k8s:eks.network.availabilityZoneIds[1]: is not an available zone of the "
-            "region (zone IDs: ['use1-az1', 'use1-az2', 'use1-az3']) (got 'use1-az9')",
+            "eks.network.availabilityZoneIds[1]",
+            "is not an available zone of the region (zone IDs: ['use1-az1', 'use1-az2', "
+            "'use1-az3']) (got 'use1-az9')",
         ),
         (
             {"availabilityZoneCount": 3},
-            "cyperf-k8s:eks.network.availabilityZoneCount: the region has only 2 available zones "
-            "where EKS can place cluster subnets ['us-east-1b', 'us-east-1c']; ask for at most 2 "
-            "(got 3)",
+            "eks.network.availabilityZoneCount",
+            "the region has only 2 available zones where EKS can place cluster subnets "
+            "['us-east-1b', 'us-east-1c']; ask for at most 2 (got 3)",
         ),
     ],
 )
-def test_refused_zones_stop_before_any_resource(network: dict[str, Any], message: str) -> None:
+def test_refused_zones_stop_before_any_resource(
+    network: dict[str, Any], key: str, allowed: str
+) -> None:
     mocks = EksMocks(zone_ids=ZONES_WITH_USE1_AZ3)
-    assert message in refusal(eks_config({"network": network}), mocks)
+    refused(eks_settings({"network": network}), key, allowed, mocks)
 
 
 def test_public_nodes_have_no_nat() -> None:
@@ -156,8 +161,8 @@ def test_public_nodes_have_no_nat() -> None:
     for group in groups:
         assert group.inputs["subnetIds"] == ["eks-network-public-0-id", "eks-network-public-1-id"]
     # The controller sees the nodes' public IPs, not their subnets: nothing can be listed.
-    assert run.outputs["egressAddresses"] == []
-    assert any("egressAddresses is empty" in n for n in run.outputs["notes"])
+    assert run.exports["egressAddresses"] == []
+    assert any("egressAddresses is empty" in n for n in run.exports["notes"])
 
 
 def test_existing_vpc() -> None:
@@ -172,7 +177,7 @@ def test_existing_vpc() -> None:
     groups = run.of_type(NODE_GROUP)
     assert len(groups) == 2
     assert all(g.inputs["subnetIds"] == EXISTING_NETWORK["privateSubnetIds"] for g in groups)
-    assert run.outputs["egressAddresses"] == [
+    assert run.exports["egressAddresses"] == [
         EXISTING_SUBNETS[s] for s in EXISTING_NETWORK["privateSubnetIds"]
     ]
     [rule] = run.of_type(INGRESS)
@@ -183,77 +188,77 @@ def test_existing_vpc() -> None:
 
 
 @pytest.mark.parametrize(
-    ("network", "changes", "message"),
+    ("network", "changes", "key", "allowed"),
     [
         (
             {"vpcId": EXISTING_NETWORK["vpcId"], "privateSubnetIds": EXISTING_PRIVATE},
             {"subnet-0aaaaaaaaaaaaaaa2": {"availabilityZoneId": "use1-az1"}},
-            "cyperf-k8s:eks.network.privateSubnetIds: the subnets given are all in zone "
-            "['use1-az1']; EKS needs subnets in at least two availability zones",
+            "eks.network.privateSubnetIds",
+            "the subnets given are all in zone ['use1-az1']; EKS needs subnets in at least two "
+            "availability zones",
         ),
         (
             {**EXISTING_NETWORK, "nodePlacement": "public"},
             {"subnet-0bbbbbbbbbbbbbbb2": {"mapPublicIpOnLaunch": False}},
-            "cyperf-k8s:eks.network.publicSubnetIds[1]: does not assign public IPv4 addresses on "
-            "launch, which nodes in public subnets need",
+            "eks.network.publicSubnetIds[1]",
+            "does not assign public IPv4 addresses on launch, which nodes in public subnets need",
         ),
         (
             EXISTING_NETWORK,
             {"subnet-0aaaaaaaaaaaaaaa1": {"vpcId": "vpc-0fffffffffffffff0"}},
-            "cyperf-k8s:eks.network.privateSubnetIds[0]: belongs to vpc-0fffffffffffffff0, not to "
-            "vpcId vpc-0123456789abcdef0",
+            "eks.network.privateSubnetIds[0]",
+            "belongs to vpc-0fffffffffffffff0, not to vpcId vpc-0123456789abcdef0",
         ),
         (
             EXISTING_NETWORK,
             {"subnet-0bbbbbbbbbbbbbbb1": {"availabilityZoneId": "use1-az3"}},
-            "cyperf-k8s:eks.network.publicSubnetIds[0]: is in zone ID use1-az3, where EKS cannot "
-            "place cluster subnets",
+            "eks.network.publicSubnetIds[0]",
+            "is in zone ID use1-az3, where EKS cannot place cluster subnets",
         ),
     ],
 )
 def test_existing_subnets_eks_cannot_use_stop_before_any_resource(
-    network: dict[str, Any], changes: dict[str, dict[str, Any]], message: str
+    network: dict[str, Any], changes: dict[str, dict[str, Any]], key: str, allowed: str
 ) -> None:
     mocks = EksMocks(subnet_changes=changes)
-    assert message in refusal(eks_config({"network": network}), mocks)
+    refused(eks_settings({"network": network}), key, allowed, mocks)
     # The same network with the subnets as they should be goes through.
     assert len(run_provision(eks_config({"network": network})).of_type(CLUSTER)) == 1
 
 
 def test_existing_vpc_public_controller_without_nat_stops_before_any_resource() -> None:
     # Public nodes leave through the internet gateway with their own addresses.
-    error = refusal(
-        eks_config(
-            {
-                "network": {**EXISTING_NETWORK, "nodePlacement": "public"},
-                "controllerSecurityGroupId": "sg-0a1b2c3d",
-            },
-            controllerAddress="203.0.113.10",
-        )
+    config = eks_config(
+        {
+            "network": {**EXISTING_NETWORK, "nodePlacement": "public"},
+            "controllerSecurityGroupId": "sg-0a1b2c3d",
+        },
+        controllerAddress="203.0.113.10",
     )
+    # Every node subnet is named: two problems, so not `refused` (which expects one).
+    error, run = run_stack_expecting_error(config, mocks=EksMocks())
     for index in (0, 1):
         assert (
             f"cyperf-k8s:eks.network.publicSubnetIds[{index}]: has no default route (0.0.0.0/0) "
             "through a NAT gateway, so the address the public controllerAddress sees the agents "
             "come from cannot be known"
-        ) in error
+        ) in str(error)
+    assert run.resources == []
 
 
 def test_existing_vpc_private_nat_stops_before_any_resource() -> None:
     # A private NAT gateway keeps a private source address: no rule can name what the public
-    # controller would see.
-    error = refusal(
-        eks_config(
+    # controller would see. The other node subnet leaves through a public one: the only problem.
+    refused(
+        eks_settings(
             {"network": EXISTING_NETWORK, "controllerSecurityGroupId": "sg-0a1b2c3d"},
             controllerAddress="203.0.113.10",
         ),
+        "eks.network.privateSubnetIds[1]",
+        "routes 0.0.0.0/0 through the private NAT gateway nat-0aaaaaaaaaaaaaaa2, which keeps a "
+        "private source address",
         EksMocks(private_nats=frozenset({"nat-0aaaaaaaaaaaaaaa2"})),
     )
-    assert (
-        "cyperf-k8s:eks.network.privateSubnetIds[1]: routes 0.0.0.0/0 through the private NAT "
-        "gateway nat-0aaaaaaaaaaaaaaa2, which keeps a private source address"
-    ) in error
-    assert "privateSubnetIds[0]" not in error
 
 
 def test_existing_vpc_overlapping_the_service_cidr_stops_the_cluster() -> None:

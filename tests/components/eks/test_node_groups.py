@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import json
 
-from tests.support.eks import CLUSTER, NODE_GROUP, EksRun, eks_config, run_provision
+from tests.support.eks import CLUSTER, NODE_GROUP, ProvisionRun, eks_config, run_provision
 
 
-def test_node_group_inputs(calico: EksRun) -> None:
+def test_node_group_inputs(calico: ProvisionRun) -> None:
     groups = {g.name: g.inputs for g in calico.of_type(NODE_GROUP)}
     # The launch template carries the AMI on this path: it is part of the names (plan.py).
     assert sorted(groups) == ["eks-nodes-client-own-ami", "eks-nodes-server-own-ami"]
@@ -32,13 +32,13 @@ def test_node_group_inputs(calico: EksRun) -> None:
             {"key": "agenttype", "operator": "Equal", "value": "client", "effect": "NoSchedule"}
         ]
     }
-    assert calico.outputs["nodeGroupNames"] == {
+    assert calico.exports["nodeGroupNames"] == {
         "client": "eks-nodes-client-own-ami-20260101000000000000000001",
         "server": "eks-nodes-server-own-ami-20260101000000000000000001",
     }
 
 
-def test_node_role_and_policies(vpc_cni: EksRun, calico: EksRun) -> None:
+def test_node_role_and_policies(vpc_cni: ProvisionRun, calico: ProvisionRun) -> None:
     role = vpc_cni.one("aws:iam/role:Role").inputs
     policy = json.loads(role["assumeRolePolicy"])
     assert policy["Statement"][0]["Principal"] == {"Service": "ec2.amazonaws.com"}
@@ -68,4 +68,4 @@ def test_null_node_group_is_not_created() -> None:
     )
     [group] = run.of_type(NODE_GROUP)
     assert group.name == "eks-nodes-server"
-    assert list(run.outputs["nodeGroupNames"]) == ["server"]
+    assert list(run.exports["nodeGroupNames"]) == ["server"]

@@ -2,7 +2,8 @@
 in, the outputs, tags on every AWS resource.
 
 Every test reads from what the mock monitor recorded under `components.eks.provision`
-(preview=False); counts are asserted so an assertion inside an empty loop cannot pass silently."""
+(preview=False), a refusal from a run of the whole program; counts are asserted so an assertion
+inside an empty loop cannot pass silently."""
 
 from __future__ import annotations
 
@@ -15,11 +16,12 @@ from tests.support.eks import (
     NODE_GROUP,
     RELEASE,
     EksMocks,
-    EksRun,
+    ProvisionRun,
     eks_config,
-    refusal,
+    eks_settings,
     run_provision,
 )
+from tests.support.program import refused
 
 
 def test_extended_support_version_warns_at_preview(logged_warnings: list[str]) -> None:
@@ -37,7 +39,7 @@ def test_extended_support_version_warns_at_preview(logged_warnings: list[str]) -
 
 def test_deploying_identity_in_admin_principal_arns_stops_before_any_resource() -> None:
     """The SSO session ARN names the role without its path; the list names it with one."""
-    config = eks_config(
+    settings = eks_settings(
         {
             "cluster": {
                 "adminPrincipalArns": [
@@ -48,10 +50,13 @@ def test_deploying_identity_in_admin_principal_arns_stops_before_any_resource() 
         }
     )
     mocks = EksMocks()
-    assert (
-        "cyperf-k8s:eks.cluster.adminPrincipalArns[0]: names the identity running Pulumi "
-        "(arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0123abcd/alice)"
-    ) in refusal(config, mocks)
+    refused(
+        settings,
+        "eks.cluster.adminPrincipalArns[0]",
+        "names the identity running Pulumi "
+        "(arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0123abcd/alice)",
+        mocks,
+    )
     assert "aws:index/getCallerIdentity:getCallerIdentity" in [i.token for i in mocks.invokes]
     # Another principal is fine.
     other = run_provision(
@@ -60,7 +65,7 @@ def test_deploying_identity_in_admin_principal_arns_stops_before_any_resource() 
     assert len(other.of_type(CLUSTER)) == 1
 
 
-def test_remote_components_have_no_children(calico: EksRun) -> None:
+def test_remote_components_have_no_children(calico: ProvisionRun) -> None:
     """The program registers none; their children (the node groups' launch templates, changed
     by the program's transforms) are tests/components/eks/test_launch_template.py's."""
     remote = {r.urn for r in calico.resources if r.typ in (CLUSTER, NODE_GROUP)}
@@ -68,7 +73,7 @@ def test_remote_components_have_no_children(calico: EksRun) -> None:
     assert not [r for r in calico.resources if r.parent in remote]
 
 
-def test_calico_agents_wait_for_nodes_coredns_and_controller_rules(calico: EksRun) -> None:
+def test_calico_agents_wait_for_nodes_coredns_and_controller_rules(calico: ProvisionRun) -> None:
     waited = {calico.urn_of(r) for r in calico.access.agents_depend_on}
     by_type = {r.urn: r.typ for r in calico.resources}
     kinds = sorted(by_type[u] for u in waited)
@@ -77,15 +82,15 @@ def test_calico_agents_wait_for_nodes_coredns_and_controller_rules(calico: EksRu
     assert kinds.count(INGRESS) == 2  # 443 and 30422 from one NAT address
 
 
-def test_vpc_cni_agents_wait_for_node_groups(vpc_cni: EksRun) -> None:
+def test_vpc_cni_agents_wait_for_node_groups(vpc_cni: ProvisionRun) -> None:
     kinds = {r.urn: r.typ for r in vpc_cni.resources}
     waited = [kinds[vpc_cni.urn_of(r)] for r in vpc_cni.access.agents_depend_on]
     assert waited == [NODE_GROUP, NODE_GROUP]
 
 
-def test_outputs(calico: EksRun) -> None:
-    outputs = calico.outputs
-    assert set(outputs) == {
+def test_outputs(calico: ProvisionRun) -> None:
+    exports = calico.exports
+    assert set(exports) == {
         "clusterName",
         "kubeconfig",
         "cni",
@@ -96,14 +101,14 @@ def test_outputs(calico: EksRun) -> None:
         "egressAddresses",
         "notes",
     }
-    assert outputs["clusterName"].startswith("cyperf-test-calico-")
-    assert outputs["cni"] == "calico-vxlan" and outputs["podCidr"] == "192.168.0.0/16"
-    assert outputs["serviceCidr"] == "10.100.0.0/16"
+    assert exports["clusterName"].startswith("cyperf-test-calico-")
+    assert exports["cni"] == "calico-vxlan" and exports["podCidr"] == "192.168.0.0/16"
+    assert exports["serviceCidr"] == "10.100.0.0/16"
     # The stack exports clusterDnsIp from this (through DutOutputs), for both cluster paths.
     assert calico.access.dns_server_ip == "10.100.0.10"
-    assert any("reachable only inside the cluster" in n for n in outputs["notes"])
+    assert any("reachable only inside the cluster" in n for n in exports["notes"])
     # What AWS reports (the launch template's image, read back), and that config pins nothing.
-    assert outputs["nodeImages"] == {
+    assert exports["nodeImages"] == {
         role: {
             "amiId": recommended_ami("1.35", "AL2023_x86_64_STANDARD"),
             "pinnedBy": UNPINNED_IMAGE,
@@ -112,7 +117,7 @@ def test_outputs(calico: EksRun) -> None:
     }
 
 
-def test_tags_reach_every_taggable_aws_resource(calico: EksRun) -> None:
+def test_tags_reach_every_taggable_aws_resource(calico: ProvisionRun) -> None:
     untaggable = {
         "aws:ec2/routeTableAssociation:RouteTableAssociation",
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment",

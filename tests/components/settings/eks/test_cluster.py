@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from components.settings.eks.cluster import cluster_dns_ip
-from tests.support.eks import refused_naming
+from tests.support.eks import NO_AGENTS, eks_settings
+from tests.support.program import refused
 
 
 @pytest.mark.parametrize(
@@ -29,7 +30,7 @@ from tests.support.eks import refused_naming
 def test_bad_cluster_settings_are_rejected_naming_the_key(
     eks: dict[str, Any], key: str, fragment: str
 ) -> None:
-    refused_naming(eks, key, fragment)
+    refused(eks_settings(eks, agentGroups=NO_AGENTS), key, fragment)
 
 
 @pytest.mark.parametrize(

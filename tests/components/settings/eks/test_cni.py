@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from components.settings.eks.versions import DEFAULT_CALICO_VERSION
-from tests.support.eks import eks_config, parse_eks, refused_naming
+from tests.support.eks import NO_AGENTS, eks_config, eks_settings, parse_eks
+from tests.support.program import refused
 
 
 def test_calico_defaults() -> None:
@@ -44,4 +45,4 @@ def test_calico_defaults() -> None:
 def test_bad_cni_settings_are_rejected_naming_the_key(
     eks: dict[str, Any], key: str, fragment: str
 ) -> None:
-    refused_naming(eks, key, fragment)
+    refused(eks_settings(eks, agentGroups=NO_AGENTS), key, fragment)

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from components.settings.eks.fields import instance_architecture
-from tests.support.eks import eks_config, one_problem, parse_eks, refused_naming
+from tests.support.eks import NO_AGENTS, eks_config, eks_settings, parse_eks
+from tests.support.program import one_problem, refused
 
 
 @pytest.mark.parametrize(
@@ -123,7 +124,7 @@ def test_tags_may_use_letters_of_any_script() -> None:
 def test_bad_field_settings_are_rejected_naming_the_key(
     eks: dict[str, Any], key: str, fragment: str
 ) -> None:
-    refused_naming(eks, key, fragment)
+    refused(eks_settings(eks, agentGroups=NO_AGENTS), key, fragment)
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.eks import eks_config, refused_naming, rejected
+from tests.support.eks import NO_AGENTS, eks_config, eks_settings
+from tests.support.program import refused, rejected
 
 
 @pytest.mark.parametrize(
@@ -113,7 +114,7 @@ from tests.support.eks import eks_config, refused_naming, rejected
 def test_bad_network_settings_are_rejected_naming_the_key(
     eks: dict[str, Any], key: str, fragment: str
 ) -> None:
-    refused_naming(eks, key, fragment)
+    refused(eks_settings(eks, agentGroups=NO_AGENTS), key, fragment)
 
 
 def test_existing_vpc_subnet_lists_must_be_distinct() -> None:

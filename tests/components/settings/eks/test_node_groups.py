@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.eks import refused_naming
+from tests.support.eks import NO_AGENTS, eks_settings
+from tests.support.program import refused
 
 
 @pytest.mark.parametrize(
@@ -64,4 +65,4 @@ from tests.support.eks import refused_naming
 def test_bad_node_group_settings_are_rejected_naming_the_key(
     eks: dict[str, Any], key: str, fragment: str
 ) -> None:
-    refused_naming(eks, key, fragment)
+    refused(eks_settings(eks, agentGroups=NO_AGENTS), key, fragment)

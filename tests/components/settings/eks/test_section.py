@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from components.settings.eks.cluster import cluster_dns_ip
-from tests.support.eks import eks_config, eks_of, one_problem, parse_eks, refused_naming
+from tests.support.eks import NO_AGENTS, eks_config, eks_of, eks_settings, parse_eks
+from tests.support.program import one_problem, refused
 
 
 def test_camel_case_keys_reach_the_model() -> None:
@@ -127,7 +128,7 @@ def test_camel_case_keys_reach_the_model() -> None:
 def test_bad_cross_section_settings_are_rejected_naming_the_key(
     eks: dict[str, Any], key: str, fragment: str
 ) -> None:
-    refused_naming(eks, key, fragment)
+    refused(eks_settings(eks, agentGroups=NO_AGENTS), key, fragment)
 
 
 def test_calico_mtu_limit_and_nodes_at_zero_are_fine_otherwise() -> None:

@@ -12,8 +12,8 @@ from components.settings.eks.stack import EksStackSettings, controller_reached_t
 from components.settings.eks.versions import DEFAULT_KUBERNETES_VERSION
 from components.settings.loading import parse_settings
 from components.settings.stack import StackSettings
-from tests.support.eks import eks_config, one_problem, parse_eks, rejected
-from tests.support.program import config_of
+from tests.support.eks import eks_config, parse_eks
+from tests.support.program import config_of, one_problem, rejected
 
 
 def test_cluster_eks_without_an_eks_object_gets_the_defaults() -> None:

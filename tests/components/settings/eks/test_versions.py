@@ -9,7 +9,8 @@ import pytest
 
 from components.settings.eks import versions
 from components.settings.eks.versions import DEFAULT_CALICO_VERSION, DEFAULT_KUBERNETES_VERSION
-from tests.support.eks import refused_naming
+from tests.support.eks import NO_AGENTS, eks_settings
+from tests.support.program import refused
 
 
 @pytest.mark.parametrize(
@@ -31,7 +32,7 @@ from tests.support.eks import refused_naming
 def test_bad_version_settings_are_rejected_naming_the_key(
     eks: dict[str, Any], key: str, fragment: str
 ) -> None:
-    refused_naming(eks, key, fragment)
+    refused(eks_settings(eks, agentGroups=NO_AGENTS), key, fragment)
 
 
 def test_support_table_is_consistent() -> None:
