@@ -11,15 +11,7 @@ from typing import Any
 import pytest
 
 from components.settings.loading import parse_settings
-from tests.support.program import config_of, refused
-
-
-def client(**extra: Any) -> dict[str, Any]:
-    return {"name": "client", "role": "client", **extra}
-
-
-def server(**extra: Any) -> dict[str, Any]:
-    return {"name": "server", "role": "server", "service": None, **extra}
+from tests.support.program import client, config_of, refused, server
 
 
 def test_defaults_plan_nothing_and_tune_nothing() -> None:
@@ -136,7 +128,7 @@ BAD: list[tuple[str, dict[str, Any], str, str]] = [
     ),
     (
         "port range on a server",
-        {"agentGroups": [server(localPortRange="1024-65535")]},
+        {"agentGroups": [server(service=None, localPortRange="1024-65535")]},
         "agentGroups[0].localPortRange",
         "applies only with role 'client' (role is 'server'); remove it",
     ),

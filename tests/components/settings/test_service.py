@@ -7,9 +7,7 @@ from typing import Any
 
 import pytest
 
-from components.settings.loading import parse_settings
-from components.settings.problems import Problems
-from tests.support.program import config_of, refused, server
+from tests.support.program import config_of, refused, rejected, server
 
 
 def group_service(**service: Any) -> dict[str, Any]:
@@ -113,10 +111,9 @@ def test_each_repeated_port_is_named_once() -> None:
         {"name": "b", "port": 80, "protocol": "UDP", "nodePort": 30081},
         {"name": "b", "port": 81, "nodePort": 30081},
     ]
-    with pytest.raises(Problems) as err:
-        parse_settings(config_of(**group_service(type="NodePort", ports=ports)))
+    problems = rejected(config_of(**group_service(type="NodePort", ports=ports)))
     key = "cyperf-k8s:agentGroups[0].service.ports"
-    assert err.value.lines == [
+    assert problems == [
         f"{key}: port names must be unique; this one is used more than once (got 'a')",
         f"{key}: port names must be unique; this one is used more than once (got 'b')",
         f"{key}: port numbers per protocol must be unique; this one is used more than once (got "
