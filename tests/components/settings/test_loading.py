@@ -43,6 +43,39 @@ def test_secret_kubeconfig_is_never_echoed_in_errors() -> None:
     assert "token-abc123" not in str(err.value)
 
 
+def test_secret_values_are_never_shown_in_problems() -> None:
+    with pytest.raises(Problems) as err:
+        parse_settings(
+            config_of(
+                controllerAddress="https://tok-91ac.lab",
+                agentGroups=[{"name": "s", "role": "server", "env": {"AGENT_TAGS": "tok-77aa"}}],
+                cyperfRelease="release7.0",
+            )
+            | config_of(
+                agentGroups=[{"name": "tok-77aa", "role": "server", "architecture": "arm64"}]
+            ),
+            frozenset({"cyperf-k8s:controllerAddress", "cyperf-k8s:agentGroups"}),
+        )
+    text = str(err.value)
+    assert "cyperf-k8s:controllerAddress:" in text
+    assert "tok-91ac" not in text and "tok-77aa" not in text
+    assert text.count("value hidden: it is a secret") == len(err.value.problems)
+
+
+def test_a_cross_key_message_does_not_quote_another_keys_secret() -> None:
+    with pytest.raises(Problems) as err:
+        parse_settings(
+            config_of(
+                cyperfRelease="release7.0",
+                agentGroups=[{"name": "s", "role": "server", "architecture": "arm64"}],
+            ),
+            frozenset({"cyperf-k8s:cyperfRelease"}),
+        )
+    (line,) = err.value.lines
+    assert line.startswith("cyperf-k8s:agentGroups[0].architecture:")
+    assert "release7.0" not in line and "<secret>" in line
+
+
 def test_string_keys_follow_the_field_types() -> None:
     assert {
         "cluster",
