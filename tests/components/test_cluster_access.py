@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from tests.program.test_schema import ROOT, engine_config
 from tests.support.eks import run_eks_stack
 from tests.support.program import config_of, default_cluster_state, run_stack
-from tests.test_schema import ROOT, engine_config
 
 PROVIDER = "pulumi:providers:kubernetes"
 AMBIENT = {

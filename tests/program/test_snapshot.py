@@ -27,9 +27,9 @@ from google.protobuf.json_format import MessageToDict  # type: ignore[import-unt
 
 from components.settings.problems import PROJECT
 from mocks.monitor import RecordingMonitor
+from tests.program.test_schema import ROOT, _state_for, engine_config, stack_config
 from tests.support.eks import EksMocks
 from tests.support.program import STACK, ClusterMocks, StackRun, run_stack
-from tests.test_schema import ROOT, _state_for, engine_config, stack_config
 
 SNAPSHOTS = ROOT / "tests" / "snapshots"
 UPDATE = os.environ.get("CYPERF_K8S_UPDATE_SNAPSHOTS") == "1"

@@ -15,7 +15,7 @@ import pytest
 from components import specs
 from components.conntrack.daemonset import TUNING_SCRIPT, daemonset_name, node_tuning_daemonset
 from policy.values import selector_matches
-from tests.test_schema import KUBERNETES_VERSION
+from tests.program.test_schema import KUBERNETES_VERSION
 
 TOLERATIONS = [{"key": "agenttype", "operator": "Equal", "value": "client", "effect": "NoSchedule"}]
 

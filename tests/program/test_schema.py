@@ -16,7 +16,7 @@ from tests.program.test_settings_reach_inputs import full_config
 from tests.support.program import StackRun, config_of, default_cluster_state, run_stack
 
 KUBERNETES_VERSION = "1.37.0"
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def example_stacks() -> list[Path]:
