@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.program.test_schema import ROOT, engine_config
 from tests.support.eks import run_eks_stack
-from tests.support.program import config_of, default_cluster_state, run_stack
+from tests.support.program import STACKS, config_of, default_cluster_state, engine_config, run_stack
 
 PROVIDER = "pulumi:providers:kubernetes"
 AMBIENT = {
@@ -32,7 +31,7 @@ def existing_provider_inputs() -> dict[str, Any]:
 
 
 def eks_provider_inputs() -> dict[str, Any]:
-    config = engine_config(ROOT / "stacks" / "Pulumi.eks-east-west-vpc-cni.yaml")
+    config = engine_config(STACKS / "Pulumi.eks-east-west-vpc-cni.yaml")
     [provider] = run_eks_stack(config).of_type(PROVIDER)
     inputs = dict(provider.inputs)
     inputs.pop("kubeconfig")  # the cluster's own, checked by the EKS tests

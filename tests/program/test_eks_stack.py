@@ -7,26 +7,20 @@ can hide a leak."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
-import yaml  # type: ignore[import-untyped,unused-ignore]
 
 from components.settings.eks.stack import EksStackSettings
 from components.settings.loading import parse_settings
 from tests.support.eks import ADDON, NODE_GROUP, run_eks_stack
+from tests.support.program import STACKS, engine_config
 
 ROOT = Path(__file__).resolve().parents[2]
 AWS_SDKS = ("pulumi_aws", "pulumi_eks")
-
-
-def stack_file_config(name: str) -> dict[str, str]:
-    config = yaml.safe_load((ROOT / "stacks" / name).read_text())["config"]
-    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
 
 
 @pytest.mark.parametrize(
@@ -38,7 +32,7 @@ def stack_file_config(name: str) -> dict[str, str]:
     ],
 )
 def test_example_stacks_run(stack_file: str) -> None:
-    config = stack_file_config(stack_file)
+    config = engine_config(STACKS / stack_file)
     settings = parse_settings(config)
     run = run_eks_stack(config)
     by_urn = {r.urn: r for r in run.resources}
@@ -57,7 +51,7 @@ def test_example_stacks_run(stack_file: str) -> None:
 
 
 def test_dedicated_taint_reaches_the_agents_tolerations() -> None:
-    run = run_eks_stack(stack_file_config("Pulumi.eks-east-west-calico.yaml"))
+    run = run_eks_stack(engine_config(STACKS / "Pulumi.eks-east-west-calico.yaml"))
     deployments = {
         r.name: r.inputs for r in run.resources if r.typ == "kubernetes:apps/v1:Deployment"
     }
@@ -76,7 +70,7 @@ def test_dedicated_taint_reaches_the_agents_tolerations() -> None:
 def test_load_balancer_services_are_deleted_on_their_own() -> None:
     """Deleting a LoadBalancer Service is what removes its NLB; skipped, the NLB's ENIs would
     block the subnet and VPC deletes."""
-    run = run_eks_stack(stack_file_config("Pulumi.eks-north-south.yaml"))
+    run = run_eks_stack(engine_config(STACKS / "Pulumi.eks-north-south.yaml"))
     services = [
         r
         for r in run.of_type("kubernetes:core/v1:Service")

@@ -4,36 +4,29 @@ and each existing-cluster example stack."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import kubernetes_validate
 import pytest
-import yaml
 
 from tests.program.test_settings_reach_inputs import full_config
-from tests.support.program import StackRun, config_of, default_cluster_state, run_stack
+from tests.support.program import (
+    STACKS,
+    StackRun,
+    cluster_state_for,
+    config_of,
+    engine_config,
+    run_stack,
+    stack_config,
+)
 
 KUBERNETES_VERSION = "1.37.0"
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def example_stacks() -> list[Path]:
-    stacks = sorted((ROOT / "stacks").glob("Pulumi.*.yaml"))
+    stacks = sorted(STACKS.glob("Pulumi.*.yaml"))
     return [p for p in stacks if stack_config(p).get("cyperf-k8s:cluster", "existing") != "eks"]
-
-
-def stack_config(path: Path) -> dict[str, Any]:
-    return dict(yaml.safe_load(path.read_text())["config"])
-
-
-def engine_config(path: Path) -> dict[str, str]:
-    """Stack file values as the engine hands them to the program (objects as JSON text)."""
-    return {
-        key: value if isinstance(value, str) else json.dumps(value)
-        for key, value in stack_config(path).items()
-    }
 
 
 def kubernetes_objects(run: StackRun) -> list[dict[str, Any]]:
@@ -63,25 +56,6 @@ def _integral_numbers(value: Any) -> Any:
     return value
 
 
-def _state_for(config: dict[str, str]) -> dict[tuple[str, str], dict[str, Any]]:
-    groups = json.loads(config.get("cyperf-k8s:agentGroups", "null")) or [
-        {"role": "server", "service": {}}
-    ]
-    namespace = config.get("cyperf-k8s:namespace", "cyperf")
-    names = [
-        (g.get("service") or {}).get("name", "cyperf-agent-service")
-        for g in groups
-        if g["role"] == "server" and g.get("service", {}) is not None
-    ]
-    state = default_cluster_state(
-        namespace=namespace, endpoints={name: {"subsets": []} for name in names}
-    )
-    dns = config.get("cyperf-k8s:clusterDnsService")
-    if dns:
-        state[("kubernetes:core/v1:Service", dns)] = {"spec": {"clusterIP": "10.43.0.10"}}
-    return state
-
-
 CASES = {
     "defaults": {},
     "every-setting": full_config(),
@@ -109,7 +83,7 @@ def test_the_existing_cluster_examples_are_covered() -> None:
 
 @pytest.mark.parametrize("config", list(CASES.values()), ids=list(CASES))
 def test_registered_objects_validate_strictly(config: dict[str, str]) -> None:
-    objects = kubernetes_objects(run_stack(config, _state_for(config)))
+    objects = kubernetes_objects(run_stack(config, cluster_state_for(config)))
     assert objects, "no Kubernetes object registered"
     assert any(o["kind"] == "Deployment" for o in objects)
     for obj in objects:

@@ -27,15 +27,23 @@ from google.protobuf.json_format import MessageToDict  # type: ignore[import-unt
 
 from components.settings.problems import PROJECT
 from mocks.monitor import RecordingMonitor
-from tests.program.test_schema import ROOT, _state_for, engine_config, stack_config
 from tests.support.eks import EksMocks
-from tests.support.program import STACK, ClusterMocks, StackRun, run_stack
+from tests.support.program import (
+    STACK,
+    STACKS,
+    ClusterMocks,
+    StackRun,
+    cluster_state_for,
+    engine_config,
+    run_stack,
+    stack_config,
+)
 
-SNAPSHOTS = ROOT / "tests" / "snapshots"
+SNAPSHOTS = Path(__file__).resolve().parents[1] / "snapshots"
 UPDATE = os.environ.get("CYPERF_K8S_UPDATE_SNAPSHOTS") == "1"
 if UPDATE and os.environ.get("CI"):
     raise RuntimeError("CYPERF_K8S_UPDATE_SNAPSHOTS must not be set in CI")
-EXAMPLE_STACKS = sorted((ROOT / "stacks").glob("Pulumi.*.yaml"))
+EXAMPLE_STACKS = sorted(STACKS.glob("Pulumi.*.yaml"))
 # Request fields that are not options: the resource itself, or where in the program it came from.
 NOT_OPTIONS = {
     "type",
@@ -130,7 +138,7 @@ def record(path: Path) -> dict[str, Any]:
         mocks = EksMocks()
         run = run_stack(config, mocks=mocks, monitor_class=OptionsMonitor)
     else:
-        mocks = ClusterMocks(_state_for(config))
+        mocks = ClusterMocks(cluster_state_for(config))
         run = run_stack(config, mocks=mocks, monitor_class=OptionsMonitor)
     assert isinstance(mocks.monitor, OptionsRecorder)
     return snapshot(run, mocks.monitor.options, mocks)
@@ -180,7 +188,7 @@ def test_example_stack_registers_its_snapshot(stack: Path) -> None:
 
 
 def test_a_changed_registration_shows_as_a_diff() -> None:
-    stack = ROOT / "stacks" / "Pulumi.east-west.yaml"
+    stack = STACKS / "Pulumi.east-west.yaml"
     recorded = json.loads(snapshot_file(stack).read_text())
     changed = json.loads(json.dumps(recorded))
     deployment = next(r for r in changed["resources"] if r["type"].endswith(":Deployment"))

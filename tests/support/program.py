@@ -3,7 +3,8 @@
 `run_stack` runs `components.stack.main()` with `preview=False`, waits for every output, and
 returns the registered resources (type, name, inputs, parent, provider, dependencies), the
 component outputs and the resolved stack exports, so tests assert on what the program registered,
-not on what a mock echoed.
+not on what a mock echoed. The stack config comes from keyword settings (`config_of`) or from an
+example stack file (`engine_config`).
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pulumi
 import pytest
+import yaml
 
 from components.settings.loading import parse_settings
 from components.settings.problems import PROJECT, Problems
@@ -25,6 +28,8 @@ from mocks.monitor import RecordingMonitor, Registered, plain
 __all__ = ["ClusterMocks", "Registered", "default_cluster_state"]
 
 STACK = "test"
+# The example stack files.
+STACKS = Path(__file__).resolve().parents[2] / "stacks"
 
 
 @dataclass
@@ -64,6 +69,37 @@ def config_of(**settings: Any) -> dict[str, str]:
 def qualified(key: str) -> str:
     """`cyperf-k8s:<key>`, or the key itself when it names its namespace (`aws:assumeRoles`)."""
     return key if ":" in key else f"{PROJECT}:{key}"
+
+
+def stack_config(path: Path) -> dict[str, Any]:
+    """A stack file's `config`, as written (keys with their namespace)."""
+    return dict(yaml.safe_load(path.read_text())["config"])
+
+
+def engine_config(path: Path) -> dict[str, str]:
+    """A stack file's values as the engine hands them to the program (objects as JSON text)."""
+    return config_of(**stack_config(path))
+
+
+def cluster_state_for(config: dict[str, str]) -> ClusterState:
+    """A cluster with what a stack's config needs: its server groups' Services (with no ready
+    endpoints) and the DNS Service it names."""
+    groups = json.loads(config.get("cyperf-k8s:agentGroups", "null")) or [
+        {"role": "server", "service": {}}
+    ]
+    namespace = config.get("cyperf-k8s:namespace", "cyperf")
+    names = [
+        (g.get("service") or {}).get("name", "cyperf-agent-service")
+        for g in groups
+        if g["role"] == "server" and g.get("service", {}) is not None
+    ]
+    state = default_cluster_state(
+        namespace=namespace, endpoints={name: {"subsets": []} for name in names}
+    )
+    dns = config.get("cyperf-k8s:clusterDnsService")
+    if dns:
+        state[("kubernetes:core/v1:Service", dns)] = {"spec": {"clusterIP": "10.43.0.10"}}
+    return state
 
 
 def run_stack(
