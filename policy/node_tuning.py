@@ -1,7 +1,7 @@
 """The host-access policy, right after its validate function.
 
 The one workload it lets through is the node-tuning DaemonSet, which the stack renders with
-`conntrack.nodeTuning: true` (components/node_tuning.py). Values unknown during preview are
+`conntrack.nodeTuning: true` (components/conntrack/daemonset.py). Values unknown during preview are
 skipped, like in the other rules.
 """
 
