@@ -9,12 +9,18 @@ import pulumi
 from components import conntrack_plans, secrecy, specs
 from components.agents import CyperfAgents
 from components.cluster_access import ClusterAccess
+from components.deployed import read_deployed
 from components.dut_outputs import DutOutputs
 from components.node_tuning_daemonsets import NodeTuning
+from components.settings import renames
 from components.settings.controller_address import controller_address_warning
 from components.settings.loading import parse_settings, read_secret_keys, read_stack_config
-from components.settings.problems import Problems
+from components.settings.problems import Problems, raise_any
 from components.settings.stack import StackSettings
+from components.warn import warn
+
+# The agents component's name: its objects are named after it and their group.
+AGENTS = "agents"
 
 
 def cluster_access(settings: StackSettings) -> ClusterAccess:
@@ -28,10 +34,14 @@ def cluster_access(settings: StackSettings) -> ClusterAccess:
 
 def build(settings: StackSettings) -> None:
     try:
-        # Before any resource: a plan the kernel cannot hold is a settings error.
+        # Before any resource: a plan the kernel cannot hold is a settings error, and so is a
+        # change to what the stack holds that one `up` cannot apply.
         plans = conntrack_plans.plans(settings)
+        deployed = read_deployed(AGENTS)
+        raise_any(renames.claim_problems(settings.agent_groups, settings.namespace, deployed))
     except Problems as err:
         raise pulumi.RunError(str(err)) from None
+    warn(renames.rename_warnings(settings.agent_groups, deployed))
     for warning in conntrack_plans.warnings(settings, plans):
         pulumi.log.warn(warning)
     if settings.controller_address is None:
@@ -44,7 +54,7 @@ def build(settings: StackSettings) -> None:
         pulumi.log.warn(f"cyperf-k8s:controllerAddress: {address_warning}")
     access = cluster_access(settings)
     agents = CyperfAgents(
-        "agents",
+        AGENTS,
         settings.agents,
         access.tolerations_by_role,
         access.agents_depend_on,

@@ -172,6 +172,12 @@ class Toleration(Model):
 
 class AgentGroup(Model):
     name: DnsLabel
+    previous_names: list[DnsLabel] = Field(default_factory=list)
+    """Names the group had before. A renamed group that lists its old name keeps
+    its objects in Pulumi: one `up` replaces its Deployment (old agents first, so no spare node is
+    needed) and updates or replaces its Service in place of the old one (docs/renaming-groups.md).
+    Without it a rename is a new group plus a removed one, which `up` refuses while the new group
+    would take the old one's Service name or node ports."""
     role: Role
     replicas: int = Field(default=1, ge=0, le=1000)
     # Rendered as AGENT_TAGS `k=v,k=v` in key order; the controller's Agent Assignment shows them.

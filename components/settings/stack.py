@@ -28,6 +28,7 @@ from components.settings.fields import (
     check_dns_subdomain,
 )
 from components.settings.problems import Problem, raise_any
+from components.settings.renames import previous_name_problems
 
 
 def _default_groups() -> list[AgentGroup]:
@@ -189,6 +190,7 @@ class StackSettings(Model):
                     duplicate,
                 )
             )
+        problems.extend(previous_name_problems(self.agent_groups))
         node_ports = [
             p.node_port
             for g in self.agent_groups
