@@ -86,13 +86,8 @@ def claim_problems(
     """Every Service name and fixed node port of the configuration that a Service of another
     group holds now: during the update both Services would claim it."""
     holders = {s.group: s for s in deployed.services}
-    # Deployed group -> the group of the configuration whose Service continues its Service.
-    successors = {}
-    for group in groups:
-        source = continued(group, holders) if group.service is not None else None
-        if source is not None:
-            successors[source] = group.name
-    current = {g.name for g in groups}
+    # Every group of the configuration under its own name and the names it had.
+    groups_by_name = {n: g.name for g in groups for n in (*g.previous_names, g.name)}
     name_holders = {(s.namespace, s.name): s.group for s in deployed.services}
     port_holders = {port: s.group for s in deployed.services for port in s.node_ports}
     problems = []
@@ -103,21 +98,21 @@ def claim_problems(
         path = ("agentGroups", index, "service")
         holder = name_holders.get((namespace, group.service.name))
         if holder is not None and holder != own:
-            message = _held("this Service name", holder, successors, current)
+            message = _held("this Service name", holder, groups_by_name)
             problems.append(Problem((*path, "name"), message, group.service.name))
         for port_index, port in enumerate(group.service.ports):
             holder = port_holders.get(port.node_port) if port.node_port is not None else None
             if holder is not None and holder != own:
-                message = _held(f"node port {port.node_port}", holder, successors, current)
+                message = _held(f"node port {port.node_port}", holder, groups_by_name)
                 problems.append(
                     Problem((*path, "ports", port_index, "nodePort"), message, port.node_port)
                 )
     return problems
 
 
-def _held(what: str, holder: str, successors: dict[str, str], current: set[str]) -> str:
-    if holder in current or holder in successors:
-        renamed = successors.get(holder, holder)
+def _held(what: str, holder: str, groups_by_name: dict[str, str]) -> str:
+    if holder in groups_by_name:
+        renamed = groups_by_name[holder]
         who = f"group {holder!r}" + (f" (renamed {renamed!r})" if renamed != holder else "")
         return (
             f"{what} is held by the Service of {who}, which keeps it until this update changes "
