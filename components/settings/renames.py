@@ -54,8 +54,8 @@ def continued(group: AgentGroup, names: Collection[str]) -> str | None:
 
 
 def previous_name_problems(groups: Sequence[AgentGroup]) -> list[Problem]:
-    """A previous name can be continued by one group only, and never by a group that is still
-    in the configuration (two groups would claim the same objects)."""
+    """A previous name can be continued by one group only, and is never the name of a group of
+    the configuration (two groups would claim the same objects)."""
     problems = []
     current = {g.name for g in groups}
     for index, group in enumerate(groups):

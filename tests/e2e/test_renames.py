@@ -165,6 +165,7 @@ def test_a_failed_rename_does_not_stick(rig: Rig) -> None:
         configure(rig, stack, groups)
         failed = rig.up(stack, check=False)
         assert failed.returncode != 0, failed.text[-3000:]
+        assert "agents-server-a **creating failed**" in failed.text, failed.text[-3000:]
         # The corrected configuration goes through in the next `up`.
         del groups[1]["nodeSelector"]
         configure(rig, stack, groups)
