@@ -91,7 +91,7 @@ def test_a_rename_takes_one_up_with_previous_names_and_two_without(rig: Rig) -> 
         servers_follow(rig, stack, "server")
         groups = config["cyperf-k8s:agentGroups"]
 
-        # The change: the server group renamed, its Service keeps its name.
+        # The server group renamed, its Service keeps its name: refused, nothing changes.
         groups[1]["name"] = "server-a"
         configure(rig, stack, groups)
         refused(
@@ -104,20 +104,9 @@ def test_a_rename_takes_one_up_with_previous_names_and_two_without(rig: Rig) -> 
             "(got 'cyperf-agent-service')",
         )
 
-        # Two `up`s: the servers go, then come back under the new name.
-        configure(rig, stack, groups[:1])
-        rig.up(stack)
-        assert live_pods(rig, "run=cyperf-agent-server") == []
-        configure(rig, stack, groups)
-        rig.up(stack)
-        outputs = servers_follow(rig, stack, "server-a")
-        assert set(outputs["agentTags"]) == {"client", "server-a"}
-        rig.pulumi("preview", "--expect-no-changes", stack=stack)
-
-        # One `up` with the previous name: the Deployment is replaced old-first, the Service
-        # updated in place; no spare node, the same number of agents.
-        groups[1]["name"] = "server-b"
-        groups[1]["previousNames"] = ["server-a"]
+        # With the previous name: one `up`; the Deployment is replaced old-first, the Service
+        # updated in place; no spare node, the same number of agents, the clients untouched.
+        groups[1]["previousNames"] = ["server"]
         configure(rig, stack, groups)
         planned = {
             (s["op"], s["urn"].rsplit("::", 1)[-1])
@@ -125,26 +114,38 @@ def test_a_rename_takes_one_up_with_previous_names_and_two_without(rig: Rig) -> 
             if ":Deployment::" in s["urn"] or ":Service::" in s["urn"]
         }
         print(f"renames: planned {sorted(planned)}")
-        assert ("update", "agents-server-b-service") in planned, planned
-        assert ("replace", "agents-server-b") in planned, planned
+        assert ("update", "agents-server-a-service") in planned, planned
+        assert ("replace", "agents-server-a") in planned, planned
         assert not {step for step in planned if step[0] in ("create", "delete")}, planned
         service_uid = objects(rig)[("Service", SERVICE)]
         clients = {p["metadata"]["uid"] for p in live_pods(rig, "run=cyperf-agent-client")}
         up = rig.up(stack)
         print(f"renames: the one-up rename took {up.seconds:.1f}s")
-        outputs = servers_follow(rig, stack, "server-b")
-        assert set(outputs["agentTags"]) == {"client", "server-b"}
-        assert set(outputs["serverServices"]) == {"server-b"}
+        outputs = servers_follow(rig, stack, "server-a")
+        assert set(outputs["agentTags"]) == {"client", "server-a"}
+        assert set(outputs["serverServices"]) == {"server-a"}
         now = objects(rig)
         assert now[("Service", SERVICE)] == service_uid
         assert sorted(name for kind, name in now if kind == "Deployment") == [
             "cyperf-agent-client-deployment",
-            "cyperf-agent-server-b-deployment",
+            "cyperf-agent-server-a-deployment",
         ]
         assert {p["metadata"]["uid"] for p in live_pods(rig, "run=cyperf-agent-client")} == clients
         names = [urn.rsplit("::", 1)[-1] for urn in urns(rig, stack)]
-        assert "agents-server-b" in names and "agents-server-b-service" in names
-        assert not [n for n in names if "server-a" in n], names
+        assert "agents-server-a" in names and "agents-server-a-service" in names
+        assert "agents-server" not in names and "agents-server-service" not in names
+        rig.pulumi("preview", "--expect-no-changes", stack=stack)
+
+        # The next rename in two `up`s: the servers go, then come back under the new name.
+        del groups[1]["previousNames"]
+        groups[1]["name"] = "server-b"
+        configure(rig, stack, groups[:1])
+        rig.up(stack)
+        assert live_pods(rig, "run=cyperf-agent-server") == []
+        configure(rig, stack, groups)
+        rig.up(stack)
+        outputs = servers_follow(rig, stack, "server-b")
+        assert set(outputs["agentTags"]) == {"client", "server-b"}
         rig.pulumi("preview", "--expect-no-changes", stack=stack)
 
         rig.remove_stack(stack)
