@@ -61,6 +61,8 @@ class CyperfAgents(pulumi.ComponentResource):
         # Replacing an agent object (a new namespace, a renamed Service, a changed selector)
         # deletes the old one first: under one agent per node a new Deployment's pods have no
         # node while the old ones run, and a Service with fixed node ports cannot exist twice.
+        # A renamed group's objects continue those of its previous names (aliases), so a rename
+        # is such a replacement too, not a create before a delete.
         self.namespace = namespace
         self.in_namespace_depends_on = [*depends_on, *namespace_deps]
         in_namespace = pulumi.ResourceOptions(
@@ -83,7 +85,13 @@ class CyperfAgents(pulumi.ComponentResource):
                 # ready, so the pod-IP outputs read an empty or partial Endpoints. Its create
                 # await waits for every new pod, and the agents restart all at once either way.
                 opts=pulumi.ResourceOptions.merge(
-                    in_namespace, pulumi.ResourceOptions(replace_on_changes=["spec.template"])
+                    in_namespace,
+                    pulumi.ResourceOptions(
+                        replace_on_changes=["spec.template"],
+                        aliases=[
+                            pulumi.Alias(name=f"{name}-{old}") for old in group.previous_names
+                        ],
+                    ),
                 ),
             )
             if group.service is not None:
@@ -92,7 +100,15 @@ class CyperfAgents(pulumi.ComponentResource):
                     f"{name}-{group.name}-service",
                     metadata=_in_namespace(service_spec["metadata"], namespace),
                     spec=service_spec["spec"],
-                    opts=in_namespace,
+                    opts=pulumi.ResourceOptions.merge(
+                        in_namespace,
+                        pulumi.ResourceOptions(
+                            aliases=[
+                                pulumi.Alias(name=f"{name}-{old}-service")
+                                for old in group.previous_names
+                            ]
+                        ),
+                    ),
                 )
         self.register_outputs(
             {

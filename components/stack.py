@@ -11,12 +11,17 @@ from components.agents import CyperfAgents
 from components.cluster_access import ClusterAccess
 from components.conntrack import plans as conntrack
 from components.conntrack.component import NodeTuning
+from components.deployed import read_deployed
 from components.dut_outputs import DutOutputs
+from components.settings import renames
 from components.settings.controller_address import controller_address_warning
 from components.settings.loading import parse_settings, read_secret_keys, read_stack_config
-from components.settings.problems import Problems
+from components.settings.problems import Problems, raise_any
 from components.settings.stack import StackSettings
 from components.warn import warn
+
+# The agents component's name: its objects are named after it and their group.
+AGENTS = "agents"
 
 
 def cluster_access(settings: StackSettings) -> ClusterAccess:
@@ -30,15 +35,24 @@ def cluster_access(settings: StackSettings) -> ClusterAccess:
 
 def build(settings: StackSettings) -> None:
     try:
-        # Before any resource: a plan the kernel cannot hold is a settings error.
+        # Before any resource: a plan the kernel cannot hold is a settings error, and so is a
+        # change to what the stack holds that one `up` cannot apply.
         plans = conntrack.plans(settings)
+        deployed = read_deployed(AGENTS)
+        raise_any(renames.claim_problems(settings.agent_groups, settings.namespace, deployed))
     except Problems as err:
         raise pulumi.RunError(str(err)) from None
     address_warning = controller_address_warning(settings.controller_address)
-    warn([*conntrack.warnings(settings, plans), *([address_warning] if address_warning else [])])
+    warn(
+        [
+            *renames.rename_warnings(settings.agent_groups, deployed),
+            *conntrack.warnings(settings, plans),
+            *([address_warning] if address_warning else []),
+        ]
+    )
     access = cluster_access(settings)
     agents = CyperfAgents(
-        "agents",
+        AGENTS,
         settings.agents,
         access.tolerations_by_role,
         access.agents_depend_on,

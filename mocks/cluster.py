@@ -11,6 +11,8 @@ import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
 
 from mocks.monitor import plain
+from mocks.stack_state import READS as STACK_READS
+from mocks.stack_state import StackState
 
 CLUSTER_DNS_IP = "10.96.0.10"
 # (type token, "namespace/name") -> the object a read returns.
@@ -28,7 +30,8 @@ class ClusterMocks(pulumi.runtime.Mocks):
     return the objects in `cluster_state`, and a read of anything else fails, unless
     `answer_every_read` (the benchmarks, whose growth runs read one Endpoints per group): then
     a Service read returns one with the cluster DNS address, an Endpoints read one ready pod.
-    Invokes are recorded; a cluster answers none."""
+    Invokes are recorded; a cluster answers none, the engine its reads of the stack's own
+    state (`stack_state`)."""
 
     def __init__(
         self, cluster_state: ClusterState | None = None, answer_every_read: bool = False
@@ -39,6 +42,8 @@ class ClusterMocks(pulumi.runtime.Mocks):
         # that stand for resources a remote component creates.
         self.monitor: pulumi_mocks.MockMonitor | None = None
         self.invokes: list[Invoked] = []
+        # What the program reads back of its own stack: none by default (a first `up`).
+        self.stack_state = StackState()
         self.services = 0
         self.next_node_port = 31000
         self.reads = 0
@@ -84,6 +89,8 @@ class ClusterMocks(pulumi.runtime.Mocks):
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[Any]]:
         self.invokes.append(Invoked(args.token, plain(args.args)))
+        if args.token in STACK_READS:
+            return self.stack_state.answer(args.token, plain(args.args)), []
         return self.answer(args)
 
     def answer(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[Any]]:

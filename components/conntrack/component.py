@@ -48,7 +48,12 @@ class NodeTuning(pulumi.ComponentResource):
                 f"{name}-{group.name}",
                 metadata=metadata,
                 spec=spec["spec"],
-                opts=in_namespace,
+                opts=pulumi.ResourceOptions.merge(
+                    in_namespace,
+                    pulumi.ResourceOptions(
+                        aliases=[pulumi.Alias(name=f"{name}-{old}") for old in group.previous_names]
+                    ),
+                ),
             )
         self.register_outputs(
             {"daemonsets": {g: d.metadata.name for g, d in self.daemonsets.items()}}

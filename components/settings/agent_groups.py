@@ -128,6 +128,12 @@ class AgentGroup(Model):
     name: DnsLabel
     """The group's name, unique among the groups: a DNS label of at most 40 characters (it is
     part of derived object names such as `cyperf-agent-<name>-deployment`)."""
+    previous_names: list[DnsLabel] = Field(default_factory=list)
+    """Names the group had before. A renamed group that lists its old name keeps
+    its objects in Pulumi: one `up` replaces its Deployment (old agents first, so no spare node is
+    needed) and updates or replaces its Service in place of the old one (docs/renaming-groups.md).
+    Without it a rename is a new group plus a removed one, which `up` refuses while the new group
+    would take the old one's Service name or node ports."""
     role: Role
     """`client` (traffic initiators) or `server` (simulated servers)."""
     replicas: int = Field(default=1, ge=0, le=1000)

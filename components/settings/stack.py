@@ -29,6 +29,7 @@ from components.settings.fields import (
     matches,
 )
 from components.settings.problems import Problem, only_with, raise_any, repeated
+from components.settings.renames import previous_name_problems
 
 
 def _default_groups() -> list[AgentGroup]:
@@ -216,6 +217,7 @@ class StackSettings(Model):
                     duplicate,
                 )
             )
+        problems.extend(previous_name_problems(self.agent_groups))
         node_ports = [
             p.node_port
             for g in self.agent_groups

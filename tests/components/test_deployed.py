@@ -1,0 +1,184 @@
+"""What the program reads back of its own stack (components/deployed.py), and what it does with
+it before any resource: a rename refused or continued, a first `up` left alone."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.deployed import READ_STACK_OUTPUTS, READ_STACK_RESOURCES, deployed_agents
+from components.settings.renames import DeployedGroup, DeployedService
+from mocks.monitor import RecordingMonitor
+from mocks.stack_state import StackState
+from tests.support.program import (
+    STACKS,
+    ClusterMocks,
+    config_of,
+    default_cluster_state,
+    engine_config,
+    run_stack,
+)
+
+EAST_WEST = engine_config(STACKS / "Pulumi.east-west.yaml")
+NORTH_SOUTH = engine_config(STACKS / "Pulumi.north-south.yaml")
+SERVICE_NAME_KEY = "cyperf-k8s:agentGroups[1].service.name"
+# The examples' Service, which the DUT outputs read the Endpoints of.
+CLUSTER = default_cluster_state(endpoints={"cyperf-agent-service": {"subsets": []}})
+
+
+class AliasMonitor(RecordingMonitor):
+    """Also keeps the names each registration declares as its previous names (aliases)."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.aliases: dict[str, list[str]] = {}
+
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)
+        self.aliases[request.name] = [a.spec.name for a in request.aliases if a.spec.name]
+        return response
+
+
+def deployed(config: dict[str, str]) -> StackState:
+    """The stack's state after a completed `up` of `config`."""
+    run = run_stack(config, CLUSTER)
+    return StackState.after(run.resources, run.exports)
+
+
+def updating(state: StackState) -> ClusterMocks:
+    """The mocks of an `up` of a stack that holds `state`."""
+    mocks = ClusterMocks(CLUSTER)
+    mocks.stack_state = state
+    return mocks
+
+
+def with_groups(config: dict[str, str], agent_groups: list[dict[str, Any]]) -> dict[str, str]:
+    return {**config, **config_of(agentGroups=agent_groups)}
+
+
+def east_west_groups() -> list[dict[str, Any]]:
+    """The example's groups, a fresh copy to change."""
+    groups: list[dict[str, Any]] = json.loads(EAST_WEST["cyperf-k8s:agentGroups"])
+    return groups
+
+
+def test_the_state_names_each_groups_objects_and_what_its_service_holds() -> None:
+    state = deployed(NORTH_SOUTH)
+    agents = deployed_agents("agents", state.resources)
+    assert agents.groups == (DeployedGroup("server", "server"),)
+    assert agents.services == (
+        DeployedService("server", "cyperf", "cyperf-agent-service", frozenset({30080, 30443})),
+    )
+    east_west = deployed_agents("agents", deployed(EAST_WEST).resources)
+    assert sorted(east_west.groups, key=lambda g: g.name) == [
+        DeployedGroup("client", "client"),
+        DeployedGroup("server", "server"),
+    ]
+
+
+def test_objects_of_other_components_and_kinds_are_not_the_agents() -> None:
+    state = deployed(NORTH_SOUTH)
+    outputs = {"metadata": {"name": "x", "namespace": "cyperf", "labels": {"run": "x"}}}
+    others = {
+        # Another component's Deployment, a DaemonSet of the agents, a name of another prefix.
+        "urn:pulumi:test::cyperf-k8s::cyperf-k8s:index:NodeTuning$kubernetes:apps/v1:Deployment"
+        "::agents-server": {"type": "kubernetes:apps/v1:Deployment", "outputs": outputs},
+        "urn:pulumi:test::cyperf-k8s::cyperf-k8s:index:CyperfAgents$kubernetes:apps/v1:DaemonSet"
+        "::agents-server": {"type": "kubernetes:apps/v1:DaemonSet", "outputs": outputs},
+        "urn:pulumi:test::cyperf-k8s::cyperf-k8s:index:CyperfAgents$kubernetes:core/v1:Service"
+        "::dut-server-service": {"type": "kubernetes:core/v1:Service", "outputs": outputs},
+    }
+    assert deployed_agents("agents", {**state.resources, **others}) == deployed_agents(
+        "agents", state.resources
+    )
+    # A group named like a Service suffix is told apart by the object's type.
+    deployment = "urn:pulumi:test::cyperf-k8s::cyperf-k8s:index:CyperfAgents$kubernetes:apps/v1"
+    labelled = {"metadata": {"labels": {"run": "cyperf-agent-client"}}}
+    odd = deployed_agents(
+        "agents", {f"{deployment}:Deployment::agents-x-service": {"outputs": labelled}}
+    )
+    assert odd.groups == (DeployedGroup("x-service", "client"),) and odd.services == ()
+
+
+def test_a_first_up_reads_the_stack_outputs_only() -> None:
+    mocks = ClusterMocks(CLUSTER)
+    run_stack(EAST_WEST, mocks=mocks)
+    reads = [i for i in mocks.invokes if i.token.startswith("pulumi:pulumi:")]
+    assert [i.token for i in reads] == [READ_STACK_OUTPUTS]
+    assert reads[0].args == {"name": "None/cyperf-k8s/test"}
+
+
+def test_a_deployed_stack_reads_its_resources() -> None:
+    mocks = updating(deployed(EAST_WEST))
+    run_stack(EAST_WEST, mocks=mocks)
+    reads = [i.token for i in mocks.invokes if i.token.startswith("pulumi:pulumi:")]
+    assert reads == [READ_STACK_OUTPUTS, READ_STACK_RESOURCES]
+
+
+def test_a_rename_without_previous_names_is_refused_before_any_resource() -> None:
+    groups = east_west_groups()
+    groups[1]["name"] = "server-a"
+    mocks = updating(deployed(EAST_WEST))
+    with pytest.raises(pulumi.RunError) as err:
+        run_stack(with_groups(EAST_WEST, groups), mocks=mocks)
+    message = str(err.value)
+    assert message.startswith("invalid stack configuration:")
+    [line] = [line for line in message.splitlines() if SERVICE_NAME_KEY in line]
+    assert "declare `previousNames: [server]` on it" in line
+    assert "use two `up`s" in line
+    assert line.endswith("(got 'cyperf-agent-service')")
+    assert isinstance(mocks.monitor, RecordingMonitor)
+    assert mocks.monitor.registered == []
+
+
+def test_a_rename_with_previous_names_continues_the_groups_objects(
+    logged_warnings: list[str],
+) -> None:
+    groups = east_west_groups()
+    groups[1]["name"] = "server-a"
+    groups[1]["previousNames"] = ["server"]
+    mocks = updating(deployed(EAST_WEST))
+    run = run_stack(with_groups(EAST_WEST, groups), mocks=mocks, monitor_class=AliasMonitor)
+    assert isinstance(mocks.monitor, AliasMonitor)
+    aliases = mocks.monitor.aliases
+    assert aliases["agents-server-a"] == ["agents-server"]
+    assert aliases["agents-server-a-service"] == ["agents-server-service"]
+    assert aliases["agents-client"] == []
+    deployment = run.one("kubernetes:apps/v1:Deployment", "agents-server-a")
+    assert deployment.inputs["metadata"]["name"] == "cyperf-agent-server-a-deployment"
+    service = run.one("kubernetes:core/v1:Service", "agents-server-a-service")
+    assert service.inputs["metadata"]["name"] == "cyperf-agent-service"
+    assert set(run.exports["serverServices"]) == {"server-a"}
+    assert set(run.exports["agentTags"]) == {"client", "server-a"}
+    assert not [w for w in logged_warnings if "previousNames" in w]
+
+
+def test_a_client_rename_without_previous_names_warns(logged_warnings: list[str]) -> None:
+    groups = east_west_groups()
+    groups[0]["name"] = "client-a"
+    mocks = updating(deployed(EAST_WEST))
+    run_stack(with_groups(EAST_WEST, groups), mocks=mocks)
+    [warning] = [w for w in logged_warnings if "previousNames" in w]
+    assert warning.startswith("cyperf-k8s:agentGroups[0].name: group 'client-a' is new")
+
+
+def test_a_renamed_groups_node_tuning_daemonset_continues_too() -> None:
+    client = {
+        "name": "client-a",
+        "previousNames": ["client"],
+        "role": "client",
+        "replicas": 3,
+        "conntrack": {"peakConnectionsPerSecond": 3000, "concurrentConnections": 60000},
+    }
+    config = config_of(
+        conntrack={"nodeTuning": True}, agentGroups=[client, {"name": "server", "role": "server"}]
+    )
+    mocks = ClusterMocks(CLUSTER)
+    run = run_stack(config, mocks=mocks, monitor_class=AliasMonitor)
+    assert isinstance(mocks.monitor, AliasMonitor)
+    daemonset = run.one("kubernetes:apps/v1:DaemonSet", "node-tuning-client-a")
+    assert daemonset.inputs["metadata"]["name"] == "cyperf-node-tuning-client-a"
+    assert mocks.monitor.aliases["node-tuning-client-a"] == ["node-tuning-client"]
