@@ -50,6 +50,7 @@ SAMPLES: dict[str, Sample] = {
     "conntrack.intervalSeconds": Sample(60),
     "conntrack.nodeVcpus": Sample(8),
     f"{GROUP}name": Sample("renamed"),
+    f"{GROUP}previousNames": Sample(["old"]),
     f"{GROUP}role": Sample(lambda role: "server" if role == "client" else "client"),
     f"{GROUP}replicas": Sample(3),
     f"{GROUP}tags": Sample({"segment": "a"}),
