@@ -181,16 +181,16 @@ class AgentGroup(Model):
     `pulumi.com/timeoutSeconds` and `pulumi.com/patchForce` are refused."""
     seccomp_profile: Literal["RuntimeDefault", "Unconfined"] = "RuntimeDefault"
     """The pods' seccomp profile: `RuntimeDefault` unless the agent is seen to need a syscall the
-    runtime's profile blocks (README "Security")."""
+    runtime's profile blocks (docs/security.md)."""
     service: ServiceSettings | None = None
     """The Service in front of a server group: server groups get the guide's Service unless this
     is given, `null` for servers that need none. Client groups have none."""
     conntrack: GroupConntrack | None = None
-    """The group's planned traffic at its peak, summed over all its agents (README
-    "Conntrack")."""
+    """The group's planned traffic at its peak, summed over all its agents
+    (docs/conntrack.md)."""
     local_port_range: LocalPortRange | None = None
-    """Client groups only: the pods' `net.ipv4.ip_local_port_range` as `"low-high"` (README
-    "Conntrack"); unset derives it from the planned rate."""
+    """Client groups only: the pods' `net.ipv4.ip_local_port_range` as `"low-high"`
+    (docs/conntrack.md); unset derives it from the planned rate."""
 
     @field_validator("name")
     @classmethod

@@ -127,7 +127,7 @@ def _problems(
                     f"set {config_key(('cluster',))} to 'eks' or remove {config_key(('eks',))}",
                 )
                 if loc == ("eks",)
-                else "is not a known setting (check the spelling; see README)"
+                else "is not a known setting (check the spelling; see docs/configuration.md)"
             )
             if loc != ("eks",):
                 # A misspelt key may hold anything (a kubeconfig under `kubeConfig`): name it only.

@@ -168,8 +168,8 @@ class StackSettings(Model):
     minutes; it is also the Deployments' `progressDeadlineSeconds`."""
     _secret_values: frozenset[str] = PrivateAttr(default=frozenset())
     conntrack: ConntrackSettings = ConntrackSettings()
-    """Conntrack sizing and node tuning for the declared test, for the whole stack (README
-    "Conntrack")."""
+    """Conntrack sizing and node tuning for the declared test, for the whole stack
+    (docs/conntrack.md)."""
 
     @field_validator("cluster_dns_service")
     @classmethod
