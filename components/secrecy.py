@@ -18,7 +18,7 @@ from typing import Any
 
 import pulumi
 
-from components.settings.loading import MIN_SECRET_SUBSTRING
+from components.settings.problems import MIN_SECRET_SUBSTRING
 
 
 def mentions(value: Any, secrets: frozenset[str]) -> bool:

@@ -18,7 +18,7 @@ from components.settings.controller_address import controller_address_warning
 from components.settings.loading import parse_settings, read_secret_keys, read_stack_config
 from components.settings.problems import Problems, raise_any
 from components.settings.stack import StackSettings
-from components.warn import warn
+from components.warn import conceal_secrets, warn
 
 # The agents component's name: its objects are named after it and their group.
 AGENTS = "agents"
@@ -34,6 +34,7 @@ def cluster_access(settings: StackSettings) -> ClusterAccess:
 
 
 def build(settings: StackSettings) -> None:
+    conceal_secrets(settings.secret_values)
     try:
         # Before any resource: a plan the kernel cannot hold is a settings error, and so is a
         # change to what the stack holds that one `up` cannot apply.

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import ipaddress
-
 from components.cyperf import ROLE_LABEL
+from components.settings.controller_address import controller_ipv4
 from components.settings.eks.cluster import cluster_dns_ip
 from components.settings.eks.section import EksSettings
 from components.settings.problems import KeyWarning
@@ -71,9 +70,7 @@ def controller_rule_warnings(eks: EksSettings, controller_address: str | None) -
     """A controller DNS name with node-security-group rules: whether they match is unknowable."""
     if eks.controller_ingress_source != "nodeSecurityGroup" or controller_address is None:
         return []
-    try:
-        ipaddress.IPv4Address(controller_address)
-    except ValueError:
+    if controller_ipv4(controller_address) is None:
         return [
             KeyWarning(
                 ("eks", "controllerSecurityGroupId"),

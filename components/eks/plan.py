@@ -293,11 +293,23 @@ def node_group_args(role: str, group: NodeGroupSettings, eks: EksSettings) -> No
     }
 
 
+# EKS spells a taint's effect NO_SCHEDULE, Kubernetes NoSchedule.
+KUBERNETES_EFFECT = {"NO_SCHEDULE": "NoSchedule"}
+
+
 def tolerations_by_role(eks: EksSettings) -> dict[str, list[dict[str, str]]]:
-    """Kubernetes tolerations the agents of each role need for the taint of their dedicated node
-    group (node_taints; EKS spells the effect NO_SCHEDULE, Kubernetes NoSchedule)."""
+    """Kubernetes tolerations the agents of each role need for the taints of their dedicated node
+    group (node_taints)."""
     return {
-        role: [{"key": ROLE_LABEL, "operator": "Equal", "value": role, "effect": "NoSchedule"}]
+        role: [
+            {
+                "key": str(taint["key"]),
+                "operator": "Equal",
+                "value": str(taint.get("value")),
+                "effect": KUBERNETES_EFFECT[str(taint["effect"])],
+            }
+            for taint in taints
+        ]
         for role, group in eks.node_groups.by_role().items()
-        if group.dedicated
+        if (taints := node_taints(role, group))
     }

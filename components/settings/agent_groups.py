@@ -252,11 +252,9 @@ class AgentGroup(Model):
             problems.append(
                 Problem(
                     ("readiness", "mode"),
-                    only_with(
-                        "role 'server'",
-                        "role is 'client'",
-                        "server agents serve the health check; use 'none' or 'agent-started'",
-                    ),
+                    # A value check, not a key that applies only with another setting.
+                    "'http-health-check' is served by server agents only (role is 'client'); "
+                    "use 'none' or 'agent-started'",
                     self.readiness.mode,
                 )
             )

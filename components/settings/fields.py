@@ -30,9 +30,7 @@ PORT_NAME = re.compile(
     r"(?=[a-z0-9-]*[a-z])(?![a-z0-9-]*--)[a-z0-9]([-a-z0-9]*[a-z0-9])?", re.ASCII
 )
 HOSTNAME_LABEL = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?", re.ASCII)
-# Printable ASCII without space: what interface names, URL paths and tags are made of.
-VISIBLE_ASCII = re.compile(r"[!-~]+", re.ASCII)
-# Printable ASCII without space, '/' or ':'.
+# Interface names: printable ASCII without space, '/' or ':'.
 INTERFACE_NAME = re.compile(r"[!-.0-9;-~]+", re.ASCII)
 # CPU: cores ("2", "3.5") or millicores ("500m"); memory: bytes with an optional SI/binary suffix.
 CPU_QUANTITY = re.compile(r"\d+(\.\d{1,3})?|\d+m", re.ASCII)

@@ -11,7 +11,15 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from components.settings.problems import PROJECT, Hidden, Problem, Problems, config_key, only_with
+from components.settings.problems import (
+    PROJECT,
+    Hidden,
+    Problem,
+    Problems,
+    config_key,
+    only_with,
+    scrub,
+)
 from components.settings.stack import StackSettings
 
 
@@ -38,8 +46,7 @@ def string_keys(model: type[BaseModel]) -> frozenset[str]:
     )
 
 
-# Only the stack keys: the EKS model adds an object (`eks`), and the choice between the two
-# models reads the decoded `cluster`.
+# Only the stack keys: the EKS model adds an object (`eks`), no text key.
 STRING_KEYS = string_keys(StackSettings)
 # Always treated as secret, even when set without `--secret`: kubeconfigs carry credentials.
 ALWAYS_SECRET_KEYS = frozenset({"kubeconfig"})
@@ -53,10 +60,6 @@ TYPE_MESSAGES = {
     "list_type": "must be a list",
     "model_type": "must be a map of settings",
 }
-# Secret strings shorter than this count only as whole values: they are not scrubbed from inside
-# messages, nor does a longer text that contains one count as secret (components.secrecy); either
-# would garble or conceal most text for a one-letter tag and hide little.
-MIN_SECRET_SUBSTRING = 4
 
 
 def _decode(key: str, raw: Any) -> Any:
@@ -97,10 +100,7 @@ def string_leaves(value: Any) -> set[str]:
 
 
 def _conceal(problem: Problem, secrets: set[str], secret_keys: frozenset[str]) -> Problem:
-    message = problem.message
-    for text in sorted(secrets, key=len, reverse=True):
-        if len(text) >= MIN_SECRET_SUBSTRING:
-            message = message.replace(repr(text), "<secret>").replace(text, "<secret>")
+    message = scrub(problem.message, secrets)
     value = problem.value
     if problem.path and problem.path[0] in secret_keys:
         value = SecretStr("")

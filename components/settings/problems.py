@@ -10,7 +10,7 @@ the lookup's callback with paths from the config root.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,6 +95,21 @@ class KeyWarning:
 
     def __str__(self) -> str:
         return f"{config_key(self.path, self.namespace)}: {self.message}"
+
+
+# Secret strings shorter than this count only as whole values: they are not scrubbed from inside
+# messages, nor does a longer text that contains one count as secret (components.secrecy); either
+# would garble or conceal most text for a one-letter tag and hide little.
+MIN_SECRET_SUBSTRING = 4
+
+
+def scrub(message: str, secrets: Iterable[str]) -> str:
+    """`message` with every secret string of at least MIN_SECRET_SUBSTRING characters (and its
+    quoted form) replaced by `<secret>`, longest first."""
+    for text in sorted(secrets, key=len, reverse=True):
+        if len(text) >= MIN_SECRET_SUBSTRING:
+            message = message.replace(repr(text), "<secret>").replace(text, "<secret>")
+    return message
 
 
 def only_with(condition: str, current: Any, fix: str = "remove it") -> str:

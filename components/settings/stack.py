@@ -28,7 +28,7 @@ from components.settings.fields import (
     check_part,
     matches,
 )
-from components.settings.problems import Problem, only_with, raise_any, repeated
+from components.settings.problems import Problem, raise_any, repeated
 from components.settings.renames import previous_name_problems
 
 
@@ -245,11 +245,9 @@ class StackSettings(Model):
                 problems.append(
                     Problem(
                         ("agentGroups", index, "architecture"),
-                        only_with(
-                            "cyperfRelease release26.0.0 or newer, where the aarch64 image starts",
-                            f"cyperfRelease is {self.cyperf_release!r}",
-                            "use 'amd64' or a newer release",
-                        ),
+                        "'arm64' needs cyperfRelease release26.0.0 or newer, where the aarch64 "
+                        f"image starts (cyperfRelease is {self.cyperf_release!r}); use 'amd64' or "
+                        "a newer release",
                         group.architecture,
                     )
                 )
@@ -274,10 +272,6 @@ class StackSettings(Model):
     def kubernetes_minor(self) -> int | None:
         """The cluster's Kubernetes minor version where the stack chooses it; None otherwise."""
         return None
-
-    @property
-    def client_groups(self) -> list[AgentGroup]:
-        return [g for g in self.agent_groups if g.role == "client"]
 
     @property
     def agents(self) -> AgentsSettings:

@@ -72,3 +72,18 @@ def test_secret_agent_groups_keep_env_and_tags_secret() -> None:
     assert {"agentTags", "controllerSetup"} <= run.secret_exports
     assert "controllerAddress" not in run.secret_exports
     assert run.exports["agentTags"]["server"] == "site=lab-7"
+
+
+def test_a_warning_never_prints_a_secret_value(logged_warnings: list[str]) -> None:
+    """A secret controller name that draws a warning (an mDNS `.local` name) is scrubbed from it;
+    without `--secret` the same warning quotes the name."""
+    state = default_cluster_state(endpoints={"cyperf-agent-service": {"subsets": []}})
+    config = config_of(controllerAddress="ctl.lab.local")
+    run_stack(config, state)
+    quoted = [w for w in logged_warnings if w.startswith("cyperf-k8s:controllerAddress: ")]
+    assert quoted == [w for w in quoted if "'ctl.lab.local' ends in '.local'" in w] != []
+    logged_warnings.clear()
+    run_stack(config, state, secret_keys=("controllerAddress",))
+    scrubbed = [w for w in logged_warnings if w.startswith("cyperf-k8s:controllerAddress: ")]
+    assert len(scrubbed) == 1 and "<secret> ends in '.local'" in scrubbed[0], scrubbed
+    assert not any("ctl.lab.local" in w for w in logged_warnings), logged_warnings

@@ -76,7 +76,7 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
         "health check on a client",
         {"agentGroups": [client(readiness={"mode": "http-health-check"})]},
         "agentGroups[0].readiness.mode",
-        "server agents serve the health check",
+        "'http-health-check' is served by server agents only (role is 'client')",
     ),
     (
         "service on a client",
@@ -154,9 +154,8 @@ def test_problems_of_one_group_are_reported_together() -> None:
     assert problems == [
         "cyperf-k8s:agentGroups[0].service: applies only with role 'server' (role is 'client'); "
         "remove it (got {})",
-        "cyperf-k8s:agentGroups[0].readiness.mode: applies only with role 'server' (role is "
-        "'client'); server agents serve the health check; use 'none' or 'agent-started' (got "
-        "'http-health-check')",
+        "cyperf-k8s:agentGroups[0].readiness.mode: 'http-health-check' is served by server agents "
+        "only (role is 'client'); use 'none' or 'agent-started' (got 'http-health-check')",
         "cyperf-k8s:agentGroups[1].resources.requests.memory: exceeds limits.memory '4Gi'; a "
         "request must not exceed its limit (got '8Gi')",
         "cyperf-k8s:agentGroups[1].resources.requests.cpu: exceeds limits.cpu '2'; a request "

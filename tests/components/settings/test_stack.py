@@ -33,7 +33,7 @@ def test_defaults_are_the_guides_east_west_pair() -> None:
     assert [(p.name, p.port, p.target_port) for p in server_group.service.ports] == [
         ("http", 80, 80)
     ]
-    assert settings.client_groups[0].service is None
+    assert settings.agent_groups[0].service is None
     assert server_group.resources.limits.memory == "4Gi"
     assert server_group.resources.requests.memory == "2Gi"
     assert server_group.effective_node_selector == {"agenttype": "server"}
@@ -96,7 +96,7 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
         "arm64 before the aarch64 image",
         {"cyperfRelease": "release7.0", "agentGroups": [server(architecture="arm64")]},
         "agentGroups[0].architecture",
-        "applies only with cyperfRelease release26.0.0 or newer",
+        "'arm64' needs cyperfRelease release26.0.0 or newer",
     ),
     (
         "node label role unknown",
