@@ -243,13 +243,6 @@ def reference() -> str:
     return "\n".join(parts)
 
 
-def first_sentence(text: str) -> str:
-    """A description's first sentence (Pulumi.yaml's one-line descriptions)."""
-    words = " ".join(text.split())
-    end = words.find(". ")
-    return words if end < 0 else words[: end + 1]
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m components.settings.reference",

@@ -16,7 +16,7 @@ from pydantic import TypeAdapter
 from components.settings import reference
 from components.settings.eks.stack import EksStackSettings
 from components.settings.loading import STRING_KEYS
-from components.settings.reference import Key, first_sentence, keys, shown_default
+from components.settings.reference import Key, keys, shown_default
 from components.settings.restarts import restarting_keys
 from components.settings.stack import StackSettings
 from tests.components.settings.test_restarts import LEAVES
@@ -117,6 +117,13 @@ def test_the_restart_list_is_the_one_restarts_finds() -> None:
     assert [line.split("`")[1] for line in text.splitlines() if line.startswith("- ")] == list(
         restarting
     )
+
+
+def first_sentence(text: str) -> str:
+    """A description's first sentence (Pulumi.yaml's one-line descriptions)."""
+    words = " ".join(text.split())
+    end = words.find(". ")
+    return words if end < 0 else words[: end + 1]
 
 
 def test_pulumi_yaml_types_defaults_and_descriptions_are_the_models() -> None:
