@@ -9,6 +9,7 @@ and a stack deployed before this program read anything back is covered on its fi
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any, get_args
 
@@ -26,16 +27,44 @@ SERVICE_TYPE = "kubernetes:core/v1:Service"
 SERVICE_SUFFIX = "-service"
 
 
+# The reads load the checkpoint the engine is writing during this very update: on the local
+# file backend (pulumi pkg/backend/diy, v3.274) a read that meets a write fails with "failed to
+# load checkpoint: EOF", seen on the rig at a new stack's first `up`. A short retry gets past one
+# write; a read that keeps failing leaves the check out rather than failing the `up`.
+READ_ATTEMPTS = 10
+READ_RETRY_SECONDS = 0.3
+
+
+def _read(token: str, args: dict[str, str]) -> dict[str, Any]:
+    attempt = 1
+    while True:
+        try:
+            return pulumi.runtime.invoke(token, args).value or {}
+        except Exception:
+            if attempt == READ_ATTEMPTS:
+                raise
+        attempt += 1
+        time.sleep(READ_RETRY_SECONDS)
+
+
 def read_deployed(component: str) -> Deployed:
     """The objects of the agents component named `component` that the stack holds now."""
     stack = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
-    # The CLI (v3.274) crashes reading the resources of a stack whose state it never wrote;
-    # the outputs read works on any stack, and every completed `up` exports `namespace`. A
-    # stack whose first `up` failed is read as empty.
-    outputs = pulumi.runtime.invoke(READ_STACK_OUTPUTS, {"name": stack}).value or {}
-    if "namespace" not in (outputs.get("outputs") or {}):
+    try:
+        # The CLI (v3.274) crashes reading the resources of a stack whose state it never wrote;
+        # the outputs read works on any stack, and every completed `up` exports `namespace`. A
+        # stack whose first `up` failed is read as empty.
+        outputs = _read(READ_STACK_OUTPUTS, {"name": stack})
+        if "namespace" not in (outputs.get("outputs") or {}):
+            return Deployed()
+        resources = _read(READ_STACK_RESOURCES, {"stackName": stack})
+    except Exception as err:
+        pulumi.log.warn(
+            f"the stack's own state could not be read ({err}); this run does not check that "
+            "a renamed or removed group's Service name and node ports are free (see "
+            "docs/renaming-groups.md)"
+        )
         return Deployed()
-    resources = pulumi.runtime.invoke(READ_STACK_RESOURCES, {"stackName": stack}).value or {}
     return deployed_agents(component, resources.get("outputs") or {})
 
 

@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from concurrent import futures
 from typing import IO, Any
 
-import grpc  # type: ignore[import-untyped]
+import grpc
 from pulumi.runtime.proto import language_pb2, language_pb2_grpc, plugin_pb2
 
 HERE = os.path.dirname(os.path.realpath(__file__))

@@ -4,11 +4,14 @@ it before any resource: a rename refused or continued, a first `up` left alone."
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
+import grpc
 import pulumi
 import pytest
 
+from components import deployed as deployed_module
 from components.deployed import READ_STACK_OUTPUTS, READ_STACK_RESOURCES, deployed_agents
 from components.settings.renames import DeployedGroup, DeployedService
 from mocks.monitor import RecordingMonitor
@@ -182,3 +185,55 @@ def test_a_renamed_groups_node_tuning_daemonset_continues_too() -> None:
     daemonset = run.one("kubernetes:apps/v1:DaemonSet", "node-tuning-client-a")
     assert daemonset.inputs["metadata"]["name"] == "cyperf-node-tuning-client-a"
     assert mocks.monitor.aliases["node-tuning-client-a"] == ["node-tuning-client"]
+
+
+class CheckpointReadError(grpc.RpcError):  # type: ignore[misc]  # grpc ships no types
+    """How the engine answers a builtin read that meets its own checkpoint write."""
+
+    def code(self) -> grpc.StatusCode:
+        return grpc.StatusCode.UNKNOWN
+
+    def details(self) -> str:
+        return "failed to load checkpoint: EOF"
+
+
+class FlakyState(StackState):
+    """A state whose reads fail `failures` times first, as a read that meets the engine's own
+    checkpoint write does on the local file backend."""
+
+    def __init__(self, state: StackState, failures: int) -> None:
+        super().__init__(state.outputs, state.resources)
+        self.failures = failures
+
+    def answer(self, token: str, args: Mapping[str, Any]) -> dict[str, Any]:
+        if self.failures > 0:
+            self.failures -= 1
+            raise CheckpointReadError()
+        return super().answer(token, args)
+
+
+def test_a_read_that_meets_a_checkpoint_write_is_retried(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(deployed_module, "READ_RETRY_SECONDS", 0)
+    groups = east_west_groups()
+    groups[1]["name"] = "server-a"
+    mocks = updating(FlakyState(deployed(EAST_WEST), failures=3))
+    with pytest.raises(pulumi.RunError, match="declare `previousNames: \\[server\\]`"):
+        run_stack(with_groups(EAST_WEST, groups), mocks=mocks)
+    reads = [i.token for i in mocks.invokes if i.token.startswith("pulumi:pulumi:")]
+    assert reads.count(READ_STACK_OUTPUTS) == 4 and reads[-1] == READ_STACK_RESOURCES
+
+
+def test_a_state_that_cannot_be_read_leaves_the_check_out_with_a_warning(
+    monkeypatch: pytest.MonkeyPatch, logged_warnings: list[str]
+) -> None:
+    monkeypatch.setattr(deployed_module, "READ_RETRY_SECONDS", 0)
+    groups = east_west_groups()
+    groups[1]["name"] = "server-a"
+    failures = deployed_module.READ_ATTEMPTS
+    run_stack(
+        with_groups(EAST_WEST, groups),
+        mocks=updating(FlakyState(deployed(EAST_WEST), failures)),
+    )
+    [warning] = [w for w in logged_warnings if "own state could not be read" in w]
+    assert "failed to load checkpoint: EOF" in warning
+    assert "docs/renaming-groups.md" in warning
