@@ -10,7 +10,7 @@ example stack file (`engine_config`).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -203,3 +203,22 @@ def _run(
         StackRun(monitor.registered, plain(exports), monitor.outputs, secret_exports),
         error,
     )
+
+
+# (case id, settings, the refused key, a fragment of what is allowed)
+RefusalCase = tuple[str, dict[str, Any], str, str]
+
+
+def refusal_table(cases: Sequence[RefusalCase], at_least: int) -> Callable[..., None]:
+    """A test that runs every case of a module's table of refused configs through `refused`;
+    `at_least` keeps a table from shrinking (or ending up empty) unnoticed."""
+    assert len(cases) >= at_least, f"the table has {len(cases)} cases, fewer than {at_least}"
+
+    def test(settings: dict[str, Any], key: str, allowed: str) -> None:
+        refused(settings, key, allowed)
+
+    parametrized: Callable[..., None] = pytest.mark.parametrize(
+        ("settings", "key", "allowed"),
+        [pytest.param(s, k, a, id=case) for case, s, k, a in cases],
+    )(test)
+    return parametrized

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.program import config_of, refused, rejected, server
+from tests.support.program import config_of, refusal_table, refused, rejected, server
 
 
 def group_service(**service: Any) -> dict[str, Any]:
@@ -49,18 +49,7 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("settings", "key", "allowed"),
-    [pytest.param(s, k, a, id=case) for case, s, k, a in BAD_CONFIGS],
-)
-def test_bad_config_is_rejected_before_any_resource(
-    settings: dict[str, Any], key: str, allowed: str
-) -> None:
-    refused(settings, key, allowed)
-
-
-def test_the_table_is_big_enough() -> None:
-    assert len(BAD_CONFIGS) >= 5
+test_bad_config_is_rejected_before_any_resource = refusal_table(BAD_CONFIGS, at_least=5)
 
 
 @pytest.mark.parametrize(
