@@ -305,7 +305,7 @@ def tolerations_by_role(eks: EksSettings) -> dict[str, list[dict[str, str]]]:
             {
                 "key": str(taint["key"]),
                 "operator": "Equal",
-                "value": str(taint.get("value")),
+                "value": str(taint.get("value", "")),
                 "effect": KUBERNETES_EFFECT[str(taint["effect"])],
             }
             for taint in taints
