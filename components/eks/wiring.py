@@ -48,7 +48,7 @@ def provision(settings: StackSettings) -> ClusterAccess:
     network = EksNetwork("eks-network", eks, find_existing_nats=through_nat)
     cluster = EksCluster("eks-cluster", eks, network, physical_name, credentials)
     # Calico is installed before any node exists: a node without a CNI stays NotReady.
-    cni = EksCni("eks-cni", eks.cni, cluster.provider, cluster.cluster, after=[cluster.cluster])
+    cni = EksCni("eks-cni", eks.cni, cluster.provider, after=[cluster.cluster])
     # Private nodes need their NAT routes to pull images; all nodes need the CNI first.
     nodes = EksNodeGroups(
         "eks-nodes",
