@@ -31,6 +31,9 @@ def provision(settings: StackSettings) -> ClusterAccess:
     warn(
         [
             *versions.extended_support_warnings(eks.cluster.kubernetes_version, versions.today()),
+            *versions.support_type_warnings(
+                eks.cluster.kubernetes_version, eks.cluster.support_type, versions.today()
+            ),
             *images.unpinned_warnings(eks),
             *capacity.unlisted_instance_warnings(eks),
             *controller_rule_warnings(eks, settings.controller_address),

@@ -13,7 +13,7 @@ from components.settings.eks.fields import (
     PrincipalArn,
     ServiceCidr,
 )
-from components.settings.eks.versions import DEFAULT_KUBERNETES_VERSION
+from components.settings.eks.versions import DEFAULT_KUBERNETES_VERSION, SupportType
 from components.settings.fields import Model
 from components.settings.problems import Problem, only_with, raise_any, repeated
 
@@ -24,6 +24,10 @@ class ClusterSettings(Model):
     kubernetes_version: KubernetesVersion = DEFAULT_KUBERNETES_VERSION
     """EKS version, one EKS still creates on the support table's date; a version in extended
     support (billed extra) is accepted with a warning."""
+    support_type: SupportType | None = None
+    """The cluster's upgrade policy at the end of standard support: `EXTENDED` stays on the
+    version, billed at the extended-support rate; `STANDARD` has EKS upgrade it. Unset: EKS's
+    default, EXTENDED, with a preview warning once the end is near. Changes in place."""
     admin_principal_arns: list[PrincipalArn] = Field(default_factory=list)
     """IAM role or user ARNs that get cluster-admin access entries. Not the identity running
     Pulumi: EKS makes it admin at creation, and a second entry for it fails `up`."""
