@@ -93,6 +93,14 @@ class EksSettings(Model):
                     0,
                 )
             )
+        if not self.cni.is_calico and self.cluster.coredns_addon_version is not None:
+            problems.append(
+                Problem(
+                    ("cluster", "corednsAddonVersion"),
+                    only_with("cni type 'calico-vxlan'", "the VPC CNI keeps EKS's own CoreDNS"),
+                    self.cluster.coredns_addon_version,
+                )
+            )
         problems += self._coredns_dead_end(groups)
         problems += self._node_image_problems()
         problems += self._pod_capacity_problems()
