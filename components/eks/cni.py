@@ -34,7 +34,8 @@ Evidence:
   to replacement"). The eks.Cluster component keeps its URN when only the physical cluster is
   replaced (a `serviceCidr` change), so it is never in the set then; the provider is: its
   `clusterIdentifier` is the physical cluster name, a change of which replaces the provider
-  (pulumi-kubernetes provider `clusterIdentifier`), and the releases with it.
+  (pulumi-kubernetes provider `clusterIdentifier`), and the releases with it. Run by the real
+  engine in tests/e2e/test_deleted_with.py.
 Never LoadBalancer Services: their delete is what removes the NLB, whose ENIs would otherwise
 block the subnet and VPC deletes."""
 
