@@ -7,7 +7,8 @@ CRDs: from v3.32.0 the tigera-operator chart has no `crds/` folder (projectcalic
 `charts/tigera-operator/README.md` at v3.32.1, "As of Calico v3.32, CRDs are no longer bundled in
 this chart and must be installed separately from the `crd.projectcalico.org.v1` chart";
 projectcalico/calico#11727), yet it still renders `Installation`, `APIServer`, `Goldmane` and
-`Whisker` (`templates/crs/custom-resources.yaml`), which Helm cannot map without their CRDs. The
+`Whisker` (`templates/crs/custom-resources.yaml`), which Helm cannot map without their CRDs. Both
+charts are packaged at the Calico version (the `chart` target of the Makefile at v3.32.1). The
 CRD release takes ownership (Helm `--take-ownership`, pulumi-kubernetes `takeOwnership`) of the
 CRDs an older tigera-operator chart left from its `crds/` folder, which carry no Helm release
 annotations, so an upgrade from v3.30/v3.31 installs it. It waits for its CRDs to be Established
