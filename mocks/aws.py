@@ -79,6 +79,8 @@ EXISTING_NAT_SECONDARY_EIPS = {
 NODE_SECURITY_GROUP = "sg-0eks0cluster0sg1"
 # The identity running Pulumi: an SSO role session (the session ARN drops the role's path).
 CALLER_ARN = "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0123abcd/alice"
+# The build number of the most recent add-on version the getAddonVersion mock answers with.
+LATEST_ADDON_BUILD = 7
 # The release EKS picks in the mocks.
 LATEST_RELEASE_VERSION = "1.35.0-20261118"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
@@ -334,6 +336,11 @@ class EksMocks(ClusterMocks):
                 return {"id": args.args["id"], "imageId": ""}, []
             [template] = found
             return {"id": template["id"], "imageId": template["inputs"].get("imageId", "")}, []
+        if args.token == "aws:eks/getAddonVersion:getAddonVersion":
+            # Like describe-addon-versions: one build per add-on and Kubernetes minor version.
+            minor = str(args.args["kubernetesVersion"]).split(".")[1]
+            version = f"v1.{minor}.0-eksbuild.{LATEST_ADDON_BUILD}"
+            return {"id": args.args["addonName"], **dict(args.args), "version": version}, []
         if args.token == "aws:ec2/getNatGateway:getNatGateway":
             nat_id = args.args["id"]
             if nat_id in self.private_nats:

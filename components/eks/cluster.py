@@ -34,9 +34,12 @@ class EksCluster(pulumi.ComponentResource):
         network: EksNetwork,
         physical_name: str,
         credentials: AwsCredentials,
+        kube_proxy_version: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        """`credentials`: the stack config's AWS profile / role, for `aws eks get-token`."""
+        """`credentials`: the stack config's AWS profile / role, for `aws eks get-token`.
+        `kube_proxy_version`: the kube-proxy add-on's (components.eks.addons); None lets
+        pulumi-eks take the most recent."""
         super().__init__("cyperf-k8s:eks:Cluster", name, None, opts)
         self.cluster_name = physical_name
         self.cluster = eks_sdk.Cluster(
@@ -47,6 +50,9 @@ class EksCluster(pulumi.ComponentResource):
             # The component's own Kubernetes provider uses them too.
             provider_credential_opts=kubeconfig_options(credentials),
             opts=pulumi.ResourceOptions(parent=self),
+            kube_proxy_addon_options=(
+                {"version": kube_proxy_version} if kube_proxy_version is not None else None
+            ),
             **plan.cluster_args(eks, physical_name),
         )
         self.kubeconfig = pulumi.Output.secret(

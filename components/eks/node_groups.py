@@ -152,13 +152,16 @@ class EksCoreDns(pulumi.ComponentResource):
         tags: Mapping[str, str],
         cluster: EksCluster,
         node_groups: Sequence[pulumi.Resource],
+        addon_version: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """`addon_version`: components.eks.addons.coredns_version (None: EKS's default)."""
         super().__init__("cyperf-k8s:eks:CoreDns", name, None, opts)
         self.addon = aws.eks.Addon(
             f"{name}-coredns",
             cluster_name=cluster.cluster_name,
             addon_name="coredns",
+            addon_version=addon_version,
             resolve_conflicts_on_create="OVERWRITE",
             resolve_conflicts_on_update="OVERWRITE",
             tags=dict(tags),

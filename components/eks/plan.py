@@ -190,6 +190,9 @@ def cluster_args(eks: EksSettings, physical_name: str) -> ClusterArgs:
         # Calico: no aws-node, kube-proxy or CoreDNS from EKS.
         "bootstrap_self_managed_addons": not eks.cni.is_calico,
     }
+    if cluster.support_type is not None:
+        # EKS API UpgradePolicyRequest; unset, EKS applies EXTENDED (versions.py).
+        args["upgrade_policy"] = {"support_type": cluster.support_type}
     if eks.cni.is_calico:
         # No vpc-cni add-on from the component either: Calico is the only CNI; the component
         # still adds the kube-proxy add-on.

@@ -44,6 +44,7 @@ class ClusterArgs(TypedDict):
     bootstrap_self_managed_addons: bool
     use_default_vpc_cni: NotRequired[bool]
     vpc_cni_options: NotRequired[eks_sdk.VpcCniOptionsArgsDict]
+    upgrade_policy: NotRequired[aws.eks.ClusterUpgradePolicyArgsDict]
 
 
 class ImageArgs(TypedDict, total=False):

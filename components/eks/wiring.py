@@ -7,7 +7,7 @@ import pulumi_aws as aws
 
 from components import cyperf
 from components.cluster_access import ClusterAccess
-from components.eks import admins, capacity, images, plan
+from components.eks import addons, admins, capacity, images, plan
 from components.eks.cluster import EksCluster
 from components.eks.cni import EksCni
 from components.eks.controller_access import ControllerAccess
@@ -31,6 +31,9 @@ def provision(settings: StackSettings) -> ClusterAccess:
     warn(
         [
             *versions.extended_support_warnings(eks.cluster.kubernetes_version, versions.today()),
+            *versions.support_type_warnings(
+                eks.cluster.kubernetes_version, eks.cluster.support_type, versions.today()
+            ),
             *images.unpinned_warnings(eks),
             *capacity.unlisted_instance_warnings(eks),
             *controller_rule_warnings(eks, settings.controller_address),
@@ -46,9 +49,12 @@ def provision(settings: StackSettings) -> ClusterAccess:
 
     through_nat = controller_reached_through_nat(settings)
     network = EksNetwork("eks-network", eks, find_existing_nats=through_nat)
-    cluster = EksCluster("eks-cluster", eks, network, physical_name, credentials)
+    addon_versions = addons.read_addon_versions(eks.cluster, physical_name)
+    cluster = EksCluster(
+        "eks-cluster", eks, network, physical_name, credentials, addon_versions.kube_proxy
+    )
     # Calico is installed before any node exists: a node without a CNI stays NotReady.
-    cni = EksCni("eks-cni", eks.cni, cluster.provider, cluster.cluster, after=[cluster.cluster])
+    cni = EksCni("eks-cni", eks.cni, cluster.provider, after=[cluster.cluster])
     # Private nodes need their NAT routes to pull images; all nodes need the CNI first.
     nodes = EksNodeGroups(
         "eks-nodes",
@@ -60,7 +66,13 @@ def provision(settings: StackSettings) -> ClusterAccess:
     agents_depend_on: list[pulumi.Resource] = [*nodes.groups.values()]
     if cni.release is not None:
         agents_depend_on.append(cni.release)
-        coredns = EksCoreDns("eks-coredns", eks.tags, cluster, list(nodes.groups.values()))
+        coredns = EksCoreDns(
+            "eks-coredns",
+            eks.tags,
+            cluster,
+            list(nodes.groups.values()),
+            addons.coredns_version(addon_versions, eks.cluster.kubernetes_version),
+        )
         agents_depend_on.append(coredns.addon)
     controller = ControllerAccess(
         "eks-controller-access",

@@ -8,12 +8,13 @@ from pydantic import Field, model_validator
 
 from components.settings.eks.fields import (
     DEFAULT_SERVICE_CIDR,
+    AddonVersion,
     Ipv4Cidr,
     KubernetesVersion,
     PrincipalArn,
     ServiceCidr,
 )
-from components.settings.eks.versions import DEFAULT_KUBERNETES_VERSION
+from components.settings.eks.versions import DEFAULT_KUBERNETES_VERSION, SupportType
 from components.settings.fields import Model
 from components.settings.problems import Problem, only_with, raise_any, repeated
 
@@ -24,6 +25,16 @@ class ClusterSettings(Model):
     kubernetes_version: KubernetesVersion = DEFAULT_KUBERNETES_VERSION
     """EKS version, one EKS still creates on the support table's date; a version in extended
     support (billed extra) is accepted with a warning."""
+    support_type: SupportType | None = None
+    """The cluster's upgrade policy at the end of standard support: `EXTENDED` stays on the
+    version, billed at the extended-support rate; `STANDARD` has EKS upgrade it. Unset: EKS's
+    default, EXTENDED, with a preview warning once the end is near. Changes in place."""
+    kube_proxy_addon_version: AddonVersion | None = None
+    """The kube-proxy add-on version. Unset: the version the cluster runs is kept (EKS's most
+    recent when the cluster was created or `kubernetesVersion` last changed)."""
+    coredns_addon_version: AddonVersion | None = None
+    """calico-vxlan: the CoreDNS add-on version. Unset: the version the cluster runs is kept
+    (EKS's default at creation, the most recent after a `kubernetesVersion` change)."""
     admin_principal_arns: list[PrincipalArn] = Field(default_factory=list)
     """IAM role or user ARNs that get cluster-admin access entries. Not the identity running
     Pulumi: EKS makes it admin at creation, and a second entry for it fails `up`."""

@@ -13,7 +13,7 @@ from components.settings.eks.cluster import ClusterSettings
 from components.settings.eks.cni import CniSettings
 from components.settings.eks.fields import AwsTags, SecurityGroupId
 from components.settings.eks.network import NetworkSettings
-from components.settings.eks.node_groups import NodeGroupsSettings
+from components.settings.eks.node_groups import NodeGroupSettings, NodeGroupsSettings
 from components.settings.fields import Model
 from components.settings.problems import Path, Problem, only_with, raise_any
 
@@ -93,6 +93,15 @@ class EksSettings(Model):
                     0,
                 )
             )
+        if not self.cni.is_calico and self.cluster.coredns_addon_version is not None:
+            problems.append(
+                Problem(
+                    ("cluster", "corednsAddonVersion"),
+                    only_with("cni type 'calico-vxlan'", "the VPC CNI keeps EKS's own CoreDNS"),
+                    self.cluster.coredns_addon_version,
+                )
+            )
+        problems += self._coredns_dead_end(groups)
         problems += self._node_image_problems()
         problems += self._pod_capacity_problems()
         if (
@@ -173,6 +182,29 @@ class EksSettings(Model):
                     )
                 )
         return problems
+
+    def _coredns_dead_end(self, groups: dict[str, NodeGroupSettings]) -> list[Problem]:
+        """CoreDNS (EKS's add-on and its bootstrapped deployment alike) tolerates no `agenttype`
+        taint: with nodes only in dedicated groups it stays Pending (Calico: the add-on is
+        DEGRADED and `up` fails after its 20-minute wait; VPC CNI: names never resolve)."""
+        untainted = {role: g for role, g in groups.items() if not g.dedicated}
+        dedicated_nodes = any(g.desired_size > 0 for g in groups.values() if g.dedicated)
+        if not untainted or not dedicated_nodes:
+            return []
+        if any(g.desired_size > 0 for g in untainted.values()):
+            return []
+        role = sorted(untainted)[-1]
+        return [
+            Problem(
+                ("nodeGroups", role, "desiredSize"),
+                "every untainted node group is at 0 nodes while a dedicated (tainted) group has "
+                "nodes: CoreDNS does not tolerate the agenttype taint, so it has nowhere to run "
+                "(Calico: its add-on stays DEGRADED and `pulumi up` fails after 20 minutes; VPC "
+                "CNI: cluster DNS never answers); give an undedicated group at least one node "
+                "(desiredSize and minSize 1)",
+                untainted[role].desired_size,
+            )
+        ]
 
     def _node_image_problems(self) -> list[Problem]:
         problems = []

@@ -7,8 +7,16 @@ cluster hour); new clusters can be created on any version in standard or extende
 End dates: endoflife.date/amazon-eks and the aws-samples "sample-apex-skills" cluster-lifecycle
 table, which agree for 1.29-1.35. 1.36: AWS kubernetes-versions-standard says "Kubernetes 1.36 is
 now available in Amazon EKS"; its dates come from one secondary source only (a blog, 2026-08-16),
-so it is accepted but not the default. Check before relying on a date:
-`aws eks describe-cluster-versions`.
+so it is accepted but not the default. 1.37: upstream Kubernetes has released it, but no EKS page
+or announcement for it was found in the sources read on 2026-12-03; its row is inferred from the
+four-month release cadence (1.36's dates plus four months) so that a cluster EKS now offers is
+not refused, never the default. Check before relying on a date: `aws eks
+describe-cluster-versions`.
+
+Upgrade policy (EKS API UpgradePolicyRequest, CloudFormation AWS::EKS::Cluster UpgradePolicy):
+`supportType` EXTENDED (the default when unset) keeps a cluster on its version past standard
+support, billed at the extended-support rate; STANDARD has EKS upgrade it automatically at the
+end of standard support. Either can be changed in place ("Update requires: No interruption").
 
 Calico (projectcalico tigera/docs `_system-requirements.mdx` per release): v3.30 is tested on
 Kubernetes 1.31-1.33, v3.31 on 1.32-1.34, v3.32 on 1.34-1.36; the pinned default Calico follows
@@ -18,11 +26,15 @@ the default Kubernetes version.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from typing import Literal
 
 from components.settings.problems import KeyWarning
 
-AS_OF = date(2026, 11, 30)
+AS_OF = date(2026, 12, 3)
+SupportType = Literal["STANDARD", "EXTENDED"]
+# A cluster whose standard support ends within this many days gets the upgrade policy warning.
+SUPPORT_TYPE_NOTICE_DAYS = 120
 
 
 @dataclass(frozen=True)
@@ -49,6 +61,7 @@ EKS_VERSIONS = (
     EksVersion("1.34", date(2026, 12, 2), date(2027, 12, 2)),
     EksVersion("1.35", date(2027, 3, 27), date(2028, 3, 27)),
     EksVersion("1.36", date(2027, 8, 2), date(2028, 8, 2), dates_confirmed=False),
+    EksVersion("1.37", date(2027, 12, 2), date(2028, 12, 2), dates_confirmed=False),
 )
 BY_VERSION = {v.version: v for v in EKS_VERSIONS}
 
@@ -99,5 +112,29 @@ def extended_support_warnings(value: str, today: date) -> list[KeyWarning]:
             f"extended support until {known.end_of_extended.isoformat()} (billed at the "
             "extended-support cluster rate); use a version in standard support such as "
             f"{DEFAULT_KUBERNETES_VERSION!r}",
+        )
+    ]
+
+
+def support_type_warnings(
+    value: str, support_type: SupportType | None, today: date
+) -> list[KeyWarning]:
+    """The preview warning for a cluster that EKS's default upgrade policy (EXTENDED) will move
+    into billed extended support within SUPPORT_TYPE_NOTICE_DAYS, unless supportType says what
+    should happen."""
+    known = BY_VERSION[value]
+    if support_type is not None or not known.in_standard_support(today):
+        return []
+    if known.end_of_standard - today > timedelta(days=SUPPORT_TYPE_NOTICE_DAYS):
+        return []
+    return [
+        KeyWarning(
+            ("eks", "cluster", "supportType"),
+            f"is not set, so EKS's default upgrade policy (EXTENDED) applies: on "
+            f"{known.end_of_standard.isoformat()} this {value} cluster leaves standard support "
+            "and stays on its version in extended support, billed at the extended-support "
+            "cluster rate. Set 'STANDARD' to have EKS upgrade it automatically instead (then "
+            "follow with the new Kubernetes version in the config), 'EXTENDED' to accept the "
+            "cost, or move the cluster to a newer version",
         )
     ]

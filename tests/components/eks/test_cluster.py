@@ -89,3 +89,19 @@ def test_same_cni_keeps_the_cluster() -> None:
     )
     assert first.one(CLUSTER).urn == second.one(CLUSTER).urn
     assert first.one(CLUSTER).inputs["name"] == second.one(CLUSTER).inputs["name"]
+
+
+def test_support_type_reaches_the_cluster_as_its_upgrade_policy(
+    logged_warnings: list[str],
+) -> None:
+    """Unset, no upgradePolicy input (EKS applies EXTENDED) and a preview warning naming the key
+    (1.35 leaves standard support within 120 days of the table's date); set, the policy is sent
+    and the warning is gone."""
+    run = run_provision(eks_config())
+    assert "upgradePolicy" not in run.one(CLUSTER).inputs
+    assert [w for w in logged_warnings if "eks.cluster.supportType" in w] != []
+    for support_type in ("STANDARD", "EXTENDED"):
+        logged_warnings.clear()
+        run = run_provision(eks_config({"cluster": {"supportType": support_type}}))
+        assert run.one(CLUSTER).inputs["upgradePolicy"] == {"supportType": support_type}
+        assert [w for w in logged_warnings if "supportType" in w] == []

@@ -123,6 +123,37 @@ def test_camel_case_keys_reach_the_model() -> None:
             "eks.nodeGroups.server.desiredSize",
             "CoreDNS add-on is created after the node groups and needs a node",
         ),
+        (
+            {
+                "nodeGroups": {
+                    "client": {"dedicated": True},
+                    "server": {"desiredSize": 0, "minSize": 0},
+                },
+            },
+            "eks.nodeGroups.server.desiredSize",
+            "every untainted node group is at 0 nodes while a dedicated (tainted) group has nodes",
+        ),
+        (
+            {
+                "cni": {"type": "calico-vxlan"},
+                "nodeGroups": {
+                    "client": {"desiredSize": 0, "minSize": 0},
+                    "server": {"dedicated": True, "desiredSize": 2, "maxSize": 2},
+                },
+            },
+            "eks.nodeGroups.client.desiredSize",
+            "CoreDNS does not tolerate the agenttype taint",
+        ),
+        (
+            {
+                "nodeGroups": {
+                    "client": {"desiredSize": 0, "minSize": 0},
+                    "server": {"dedicated": True},
+                },
+            },
+            "eks.nodeGroups.client.desiredSize",
+            "give an undedicated group at least one node",
+        ),
     ],
 )
 def test_bad_cross_section_settings_are_rejected_naming_the_key(
@@ -189,3 +220,15 @@ def test_in_cluster_ranges_are_the_service_and_calico_pod_cidrs() -> None:
         ("cluster", "serviceCidr"): "172.20.0.0/16",
         ("cni", "podCidr"): "192.168.0.0/16",
     }
+
+
+def test_a_dedicated_group_beside_an_untainted_group_with_nodes_is_fine() -> None:
+    """CoreDNS needs one untainted node: a dedicated group with nodes is fine beside it, and a
+    dedicated group at 0 leaves nothing to refuse."""
+    zero = {"desiredSize": 0, "minSize": 0}
+    for groups in (
+        {"client": {"dedicated": True}, "server": {}},
+        {"client": {"dedicated": True, **zero}, "server": zero},
+    ):
+        config = eks_config({"nodeGroups": groups}, agentGroups=NO_AGENTS)
+        assert parse_eks(config).eks.node_groups.by_role()["client"].dedicated
