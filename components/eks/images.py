@@ -89,13 +89,17 @@ def unpinned_warnings(eks: EksSettings) -> list[KeyWarning]:
 
 
 def kept_image(
-    role: str, eks: EksSettings, deployed: Mapping[str, Any] | None
+    role: str,
+    eks: EksSettings,
+    deployed: Mapping[str, Any] | None,
+    template: Mapping[str, Any] | None = None,
 ) -> tuple[str | None, list[KeyWarning]]:
     """The AMI the group's template keeps (None: pulumi-eks's recommended one goes in), and the
     warnings of this choice, from `deployed`: the stack's outputs after its last completed `up`
-    (None: they could not be read). The AMI is kept when that `up` recorded it as recommended
-    for this run's version and amiType. A group the outputs list without such a record is warned
-    about: its nodes roll if the recommended AMI differs from theirs."""
+    (None: they could not be read), and `template`: the group's launch template in the stack's
+    state, if any. The AMI is kept when that `up` recorded it as recommended for this run's
+    version and amiType. A group that exists (in the outputs or by its template) without such a
+    record is warned about: its nodes roll if the recommended AMI differs from theirs."""
     key = recommended_image_key(eks, eks.node_groups.by_role()[role])
     if key is None:
         return None, []
@@ -110,10 +114,10 @@ def kept_image(
             )
         ]
     entry = (deployed.get("nodeImages") or {}).get(role) or {}
-    if "amiId" not in entry:
+    if "amiId" not in entry and template is None:
         # No group, or one on the path where EKS picks the AMI (a new group replaces it).
         return None, []
-    running = str(entry.get("amiId") or "")
+    running = str(entry.get("amiId") or (template or {}).get("imageId") or "")
     recorded = entry.get(RECOMMENDED_FOR)
     if running and recorded == key:
         return running, []

@@ -89,14 +89,14 @@ def node_image(
 
 
 def roll_warnings(
-    eks: EksSettings, owners: dict[str, str], deployed_resources: dict[str, Any]
+    eks: EksSettings, owners: dict[str, str], deployed: dict[str, dict[str, Any]]
 ) -> list[KeyWarning]:
     """The node groups whose launch template this run changes in a way that rolls every node:
     pulumi-eks's node group follows the template's latest version (`nodejs/eks/nodes/
     nodegroup.ts`, createManagedNodeGroup), and EKS rolls a new version out by replacing the
     nodes. Compared with the templates in the stack's state: the tags given to the instances,
-    and volumes from before they were encrypted gp3."""
-    deployed = launch_template.deployed_templates(deployed_resources)
+    and volumes from before they were encrypted gp3. `deployed`: the templates of the stack's
+    state by owner (launch_template.deployed_templates)."""
     by_role = eks.node_groups.by_role()
     retagged = [
         role
@@ -196,11 +196,14 @@ class EksNodeGroups(pulumi.ComponentResource):
         # Before any node group registers: what the last completed `up` left (no AWS API).
         state = read_own_stack(UNREAD_STATE)
         deployed_outputs, deployed_resources = state if state is not None else (None, {})
-        warn(roll_warnings(eks, owners, deployed_resources))
+        deployed_templates = launch_template.deployed_templates(deployed_resources)
+        warn(roll_warnings(eks, owners, deployed_templates))
         for role, group in by_role.items():
             args = plan.node_group_args(role, group, eks)
             resource_name = plan.node_group_resource_name(name, role, eks)
-            image_id, image_warnings = images.kept_image(role, eks, deployed_outputs)
+            image_id, image_warnings = images.kept_image(
+                role, eks, deployed_outputs, deployed_templates.get(owners[role])
+            )
             warn(image_warnings)
             change = functools.partial(
                 launch_template.node_launch_template,

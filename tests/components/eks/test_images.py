@@ -118,7 +118,7 @@ def deployed_with(client: dict[str, str]) -> dict[str, Any]:
 def test_kept_image(
     eks: dict[str, Any], deployed: dict[str, Any] | None, kept: str | None, warned: str | None
 ) -> None:
-    image, warnings = kept_image("client", eks_of(eks), deployed)
+    image, warnings = kept_image("client", eks_of(eks), deployed, None)
     assert image == kept
     assert [str(w) for w in warnings if warned is not None and warned in str(w)] == [
         str(w) for w in warnings
@@ -126,3 +126,8 @@ def test_kept_image(
     assert len(warnings) == (0 if warned is None else 1)
     for warning in warnings:
         assert str(warning).startswith("cyperf-k8s:eks.nodeGroups.client.amiId: is not set and ")
+
+
+def test_a_deployed_template_without_a_record_is_a_group_that_exists() -> None:
+    image, [warning] = kept_image("client", eks_of(CALICO), {}, {"imageId": "ami-2"})
+    assert image is None and "set amiId to ami-2" in str(warning)

@@ -330,10 +330,35 @@ def test_a_group_without_a_record_warns_and_names_the_ami_to_pin(
     assert f"set amiId to {recommended_ami('1.35', AL2023, 'r1')}" in warning
 
 
+def test_a_group_whose_outputs_lost_the_record_is_found_by_its_template(
+    logged_warnings: list[str],
+) -> None:
+    """The stack's state holds the group's template (found by its owner tag) but its outputs
+    have no nodeImages entry: the group exists, so preview warns with the template's AMI."""
+    before = run_provision(calico_config())
+    state = deployed_state(before)
+    del state.outputs["nodeImages"]
+    after = run_provision(calico_config(), updating(state, ami_release="r2"))
+    assert client_image(after) == recommended_ami("1.35", AL2023, "r2")
+    [warning] = [w for w in logged_warnings if "recommended AMI for" in w]
+    assert f"set amiId to {recommended_ami('1.35', AL2023, 'r1')}" in warning
+
+
 def test_an_empty_recorded_image_is_never_kept_silently(logged_warnings: list[str]) -> None:
+    """An empty AMI in the record: the template in the state still says which AMI the nodes run
+    (kept); without that template either, the recommended AMI comes in, with a warning."""
     before = run_provision(calico_config())
     state = deployed_state(before)
     state.outputs["nodeImages"]["client"]["amiId"] = ""
+    after = run_provision(calico_config(), updating(state, ami_release="r2"))
+    assert client_image(after) == client_image(before)
+    assert [w for w in logged_warnings if "roll" in w] == []
+    for urn in [
+        u
+        for u, r in state.resources.items()
+        if r["type"] == "aws:ec2/launchTemplate:LaunchTemplate"
+    ]:
+        del state.resources[urn]
     after = run_provision(calico_config(), updating(state, ami_release="r2"))
     assert client_image(after) == recommended_ami("1.35", AL2023, "r2")
     assert [w for w in logged_warnings if "set amiId to the AMI they run" in w] != []
