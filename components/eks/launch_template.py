@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from components.settings.problems import KeyWarning
+
 LAUNCH_TEMPLATE_TYPE = "aws:ec2/launchTemplate:LaunchTemplate"
 # Host-network pods (aws-node, kube-proxy, calico-node) still reach the metadata service; pods
 # on the pod network do not: their requests take one hop more. No pod of this stack needs it
@@ -119,6 +121,52 @@ def volumes_encrypted(template: Mapping[str, Any]) -> bool:
         for m in template.get("blockDeviceMappings") or []
         if m.get("ebs") is not None
     )
+
+
+def _groups(roles: Sequence[str]) -> str:
+    return f"{' and '.join(roles)} node group{'s' if len(roles) > 1 else ''}"
+
+
+def roll_warnings(
+    owners: Mapping[str, str],
+    launch_tags_by_role: Mapping[str, Mapping[str, str]],
+    deployed: Mapping[str, Mapping[str, Any]],
+) -> list[KeyWarning]:
+    """The node groups (role -> template owner) whose launch template this run changes in a way
+    that rolls every node, compared with `deployed` (the templates in the stack's state, by
+    owner: deployed_templates): the tags given to the instances (this run's, per role), and
+    volumes from before they were encrypted gp3. pulumi-eks points the node group at the
+    template's latest version (`nodejs/eks/nodes/nodegroup.ts`, createManagedNodeGroup), and EKS
+    rolls a new version out by replacing the nodes."""
+    retagged = [
+        role
+        for role, owner in owners.items()
+        if owner in deployed and launch_tags(deployed[owner]) != launch_tags_by_role[role]
+    ]
+    unencrypted = [
+        role
+        for role, owner in owners.items()
+        if owner in deployed and not volumes_encrypted(deployed[owner])
+    ]
+    rolled = " (a new launch template version: EKS replaces every node, their agents restart)"
+    warnings = []
+    if retagged:
+        warnings.append(
+            KeyWarning(
+                ("eks", "tags"),
+                "changes the tags the launch templates give the nodes: this `up` rolls the "
+                f"{_groups(retagged)}{rolled}",
+            )
+        )
+    if unencrypted:
+        warnings.append(
+            KeyWarning(
+                ("eks", "nodeGroups"),
+                f"the volumes of the {_groups(unencrypted)} date from before the stack encrypted "
+                f"them: this `up` makes them encrypted gp3 and rolls the nodes{rolled}",
+            )
+        )
+    return warnings
 
 
 def read_back_problems(

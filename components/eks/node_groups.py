@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -17,7 +16,6 @@ from components.eks import images, launch_template, plan
 from components.eks.cluster import EksCluster
 from components.eks.network import EksNetwork
 from components.settings.eks.section import EksSettings
-from components.settings.problems import KeyWarning
 from components.transforms import ChildChange, child_transform
 from components.warn import warn
 
@@ -88,49 +86,6 @@ def node_image(
     ).apply(lambda values: entry(*values))
 
 
-def roll_warnings(
-    eks: EksSettings, owners: dict[str, str], deployed: dict[str, dict[str, Any]]
-) -> list[KeyWarning]:
-    """The node groups whose launch template this run changes in a way that rolls every node:
-    pulumi-eks's node group follows the template's latest version (`nodejs/eks/nodes/
-    nodegroup.ts`, createManagedNodeGroup), and EKS rolls a new version out by replacing the
-    nodes. Compared with the templates in the stack's state: the tags given to the instances,
-    and volumes from before they were encrypted gp3. `deployed`: the templates of the stack's
-    state by owner (launch_template.deployed_templates)."""
-    by_role = eks.node_groups.by_role()
-    retagged = [
-        role
-        for role, owner in owners.items()
-        if owner in deployed
-        and launch_template.launch_tags(deployed[owner])
-        != plan.node_group_args(role, by_role[role], eks)["tags"]
-    ]
-    unencrypted = [
-        role
-        for role, owner in owners.items()
-        if owner in deployed and not launch_template.volumes_encrypted(deployed[owner])
-    ]
-    rolled = " (a new launch template version: EKS replaces every node, their agents restart)"
-    warnings = []
-    if retagged:
-        warnings.append(
-            KeyWarning(
-                ("eks", "tags"),
-                "changes the tags the launch templates give the nodes: this `up` rolls the "
-                f"{' and '.join(retagged)} node groups{rolled}",
-            )
-        )
-    if unencrypted:
-        warnings.append(
-            KeyWarning(
-                ("eks", "nodeGroups"),
-                f"the {' and '.join(unencrypted)} node groups have volumes from before the "
-                f"stack encrypted them: this `up` makes them encrypted gp3 and rolls them{rolled}",
-            )
-        )
-    return warnings
-
-
 class EksNodeGroups(pulumi.ComponentResource):
     role: aws.iam.Role
     groups: dict[str, eks_sdk.ManagedNodeGroup]
@@ -197,7 +152,10 @@ class EksNodeGroups(pulumi.ComponentResource):
         state = read_own_stack(UNREAD_STATE)
         deployed_outputs, deployed_resources = state if state is not None else (None, {})
         deployed_templates = launch_template.deployed_templates(deployed_resources)
-        warn(roll_warnings(eks, owners, deployed_templates))
+        launch_tags = {
+            role: plan.node_group_args(role, group, eks)["tags"] for role, group in by_role.items()
+        }
+        warn(launch_template.roll_warnings(owners, launch_tags, deployed_templates))
         for role, group in by_role.items():
             args = plan.node_group_args(role, group, eks)
             resource_name = plan.node_group_resource_name(name, role, eks)
