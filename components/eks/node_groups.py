@@ -29,8 +29,9 @@ UNREAD_STATE = (
 def template_read(
     node_group: eks_sdk.ManagedNodeGroup,
 ) -> pulumi.Output[aws.ec2.GetLaunchTemplateResult]:
-    """The group's launch template as AWS reports it (its default version, the newest: see
-    components.eks.launch_template), once the group has registered."""
+    """The group's launch template as AWS reports it, once the group has registered: its latest
+    version (terraform-provider-aws `internal/service/ec2/ec2_launch_template_data_source.go`),
+    the one pulumi-eks points the node group at."""
     template_id = node_group.node_group.launch_template.apply(
         lambda template: template.id if template is not None else None
     )
