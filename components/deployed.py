@@ -110,3 +110,19 @@ def read_own_resources() -> dict[str, Any]:
     if not (_read(READ_STACK_OUTPUTS, {"name": stack}).get("outputs") or {}):
         return {}
     return _read(READ_STACK_RESOURCES, {"stackName": stack}).get("outputs") or {}
+
+
+def read_own_stack(consequence: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The stack's outputs after its last completed `up`, and its resources (URN -> type and
+    outputs; empty before a first completed `up`, see read_deployed); None, after a warning
+    that ends with `consequence`, when they cannot be read."""
+    stack = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
+    try:
+        outputs = _read(READ_STACK_OUTPUTS, {"name": stack}).get("outputs") or {}
+        if not outputs:
+            return {}, {}
+        resources = _read(READ_STACK_RESOURCES, {"stackName": stack}).get("outputs") or {}
+    except Exception as err:
+        pulumi.log.warn(f"the stack's own state could not be read ({err}); {consequence}")
+        return None
+    return dict(outputs), dict(resources)

@@ -7,9 +7,9 @@ knows (the engine does the same: the SDK rehydrates the reference through `getRe
 
 A node group's launch template is the one child the program changes (through `transforms`): the
 mocks build it as pulumi-eks would from the node group's inputs, run the transforms the program
-registered on the node group, apply the engine's ignoreChanges rule against the template of an
-earlier run when one is given (`previous_templates`), and keep the result in
-`EksMocks.remote_children`.
+registered on the node group (unless `reparented_template` stands for a pulumi-eks that creates
+it elsewhere), and keep the result in `EksMocks.remote_children`, which `getLaunchTemplate`
+answers from.
 """
 
 from __future__ import annotations
@@ -142,6 +142,21 @@ def pulumi_eks_launch_template(
     return props
 
 
+def launch_template_read(template_id: str, props: dict[str, Any]) -> dict[str, Any]:
+    """getLaunchTemplate's answer for a template with these inputs (the data source's nested
+    blocks are lists)."""
+    return {
+        "id": template_id,
+        "imageId": props.get("imageId", ""),
+        "tags": props.get("tags", {}),
+        "metadataOptions": [props["metadataOptions"]] if "metadataOptions" in props else [],
+        "blockDeviceMappings": [
+            {"deviceName": m["deviceName"], "ebs": [m["ebs"]]}
+            for m in props.get("blockDeviceMappings", [])
+        ],
+    }
+
+
 def eks_cluster_state() -> ClusterState:
     """The agents' Service has one ready server pod (a Calico overlay address)."""
     return default_cluster_state(
@@ -163,14 +178,14 @@ class EksMocks(ClusterMocks):
         zone_ids: dict[str, str] | None = None,
         subnet_changes: dict[str, dict[str, Any]] | None = None,
         private_nats: frozenset[str] = frozenset(),
-        previous_templates: list[dict[str, Any]] | None = None,
         ami_release: str = "r1",
+        reparented_template: bool = False,
     ) -> None:
         """`subnet_changes`: per existing subnet id, fields that differ from existing_subnet();
         `private_nats`: existing NAT gateways of connectivity type private (no public IP);
-        `previous_templates`: the `remote_children` of an earlier run (the templates that exist
-        already: the tagging API finds them, the engine's ignoreChanges compares with them);
-        `ami_release`: the AWS AMI release the recommended lookup answers with."""
+        `ami_release`: the AWS AMI release the recommended lookup answers with;
+        `reparented_template`: the node group's transforms never see its launch template (a
+        pulumi-eks that creates it under another parent)."""
         super().__init__(
             cluster_state if cluster_state is not None else eks_cluster_state(), answer_every_read
         )
@@ -180,11 +195,11 @@ class EksMocks(ClusterMocks):
         self.zone_ids = zone_ids if zone_ids is not None else dict(ZONE_IDS)
         self.subnet_changes = subnet_changes or {}
         self.private_nats = private_nats
-        self.previous_templates = {c["urn"]: c for c in previous_templates or []}
         self.ami_release = ami_release
+        self.reparented_template = reparented_template
         self.cluster_version = ""
         # Children of remote components as the program's transforms left them: type, name,
-        # parent URN, inputs, ignoreChanges, and the id the mocks gave them.
+        # URN, inputs, ignoreChanges, and the id the mocks gave them.
         self.remote_children: list[dict[str, Any]] = []
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
@@ -227,22 +242,13 @@ class EksMocks(ClusterMocks):
             return None
         name = f"{args.name}-launchTemplate"
         opts = pulumi.ResourceOptions()
-        for transform in args.transforms:
+        for transform in [] if self.reparented_template else args.transforms:
             args_ = pulumi.ResourceTransformArgs(True, LAUNCH_TEMPLATE, name, props, opts)
             result = transform(args_)
             assert not inspect.isawaitable(result), "the mocks run synchronous transforms only"
             if result is not None:
                 props, opts = dict(result.props), result.opts or pulumi.ResourceOptions()
         urn = self._child_urn(name, LAUNCH_TEMPLATE)
-        previous = self.previous_templates.get(urn)
-        if previous is not None:
-            # The engine on an update: an ignored property keeps its old value, and is dropped
-            # where the old inputs lack it (top-level paths only, as the program uses).
-            for path in opts.ignore_changes or []:
-                if path in previous["inputs"]:
-                    props[path] = previous["inputs"][path]
-                else:
-                    props.pop(path, None)
         template_id = f"lt-{args.name}"
         self.remote_children.append(
             {
@@ -333,9 +339,9 @@ class EksMocks(ClusterMocks):
             found = [c for c in self.remote_children if c["id"] == args.args["id"]]
             if not found and self.answer_every_read:
                 # The benchmarks' floor replays its invokes before any registration.
-                return {"id": args.args["id"], "imageId": ""}, []
+                return launch_template_read(args.args["id"], {}), []
             [template] = found
-            return {"id": template["id"], "imageId": template["inputs"].get("imageId", "")}, []
+            return launch_template_read(template["id"], template["inputs"]), []
         if args.token == "aws:eks/getAddonVersion:getAddonVersion":
             # Like describe-addon-versions: one build per add-on and Kubernetes minor version.
             minor = str(args.args["kubernetesVersion"]).split(".")[1]
@@ -352,21 +358,6 @@ class EksMocks(ClusterMocks):
                 "publicIp": EXISTING_NAT_PUBLIC_IPS[nat_id],
                 "secondaryAllocationIds": sorted(secondary),
             }, []
-        if args.token == "aws:resourcegroupstaggingapi/getResources:getResources":
-            # Like the tagging API: every resource of the types that carries each filter's tag
-            # with one of its values; none is an empty list.
-            assert args.args["resourceTypeFilters"] == ["ec2:launch-template"]
-            filters = args.args["tagFilters"]
-            existing = sorted(self.previous_templates.values(), key=lambda c: str(c["id"]))
-            found = [
-                {
-                    "resourceArn": f"arn:aws:ec2:us-east-1:123456789012:launch-template/{c['id']}",
-                    "tags": c["inputs"].get("tags", {}),
-                }
-                for c in existing
-                if all(c["inputs"].get("tags", {}).get(f["key"]) in f["values"] for f in filters)
-            ]
-            return {"id": "us-east-1", "resourceTagMappingLists": found}, []
         if args.token == "aws:ec2/getElasticIp:getElasticIp":
             [ip] = [
                 eips[args.args["id"]]

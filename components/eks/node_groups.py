@@ -11,41 +11,80 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_eks as eks_sdk
 
+from components.deployed import read_own_stack
 from components.eks import images, launch_template, plan
 from components.eks.cluster import EksCluster
 from components.eks.network import EksNetwork
 from components.settings.eks.section import EksSettings
-from components.transforms import child_transform
+from components.transforms import ChildChange, child_transform
+from components.warn import warn
+
+# What a failed read of the stack's own state leaves out of this run.
+UNREAD_STATE = (
+    "this run cannot keep the node images of unpinned groups nor warn about node groups a "
+    "tags change rolls"
+)
 
 
-def recorded_image_keys(cluster_name: str, node_group: str) -> list[str]:
-    """The IMAGE_TAG of each existing launch template of the group ("" for one without), looked
-    up (blocking) before the node group registers; empty before the template exists. The
-    Resource Groups Tagging API answers an empty list where EC2's launch template read fails on
-    no match (it needs `tag:GetResources`)."""
-    found = aws.resourcegroupstaggingapi.get_resources(
-        resource_type_filters=["ec2:launch-template"],
-        tag_filters=[
-            aws.resourcegroupstaggingapi.GetResourcesTagFilterArgs(
-                key=launch_template.OWNER_TAG,
-                values=[launch_template.template_owner(cluster_name, node_group)],
-            )
-        ],
-    ).resource_tag_mapping_lists
-    return sorted(m.tags.get(launch_template.IMAGE_TAG, "") for m in found)
-
-
-def running_image(eks: EksSettings, node_group: eks_sdk.ManagedNodeGroup) -> pulumi.Output[str]:
-    """What the group's nodes run, as AWS reports it: the launch template's AMI where the stack
-    writes the user data, else the EKS AMI release version."""
-    if not eks.custom_user_data:
-        return node_group.node_group.release_version
+def template_read(
+    node_group: eks_sdk.ManagedNodeGroup,
+) -> pulumi.Output[aws.ec2.GetLaunchTemplateResult]:
+    """The group's launch template as AWS reports it, once the group has registered: its latest
+    version (terraform-provider-aws `internal/service/ec2/ec2_launch_template_data_source.go`),
+    the one pulumi-eks points the node group at."""
     template_id = node_group.node_group.launch_template.apply(
         lambda template: template.id if template is not None else None
     )
     return aws.ec2.get_launch_template_output(
         id=template_id, opts=pulumi.InvokeOutputOptions(parent=node_group)
-    ).image_id
+    )
+
+
+def check_template(owner: str, template: aws.ec2.GetLaunchTemplateResult) -> None:
+    """Warn where the template AWS reports lacks what the stack's transform asked for (after
+    `up` only: at preview the template is the deployed one, not yet this run's)."""
+    if pulumi.runtime.is_dry_run():
+        return
+    problems = launch_template.read_back_problems(
+        owner,
+        next((m.http_put_response_hop_limit for m in template.metadata_options), None),
+        template.tags or {},
+        [(ebs.volume_type, ebs.encrypted) for m in template.block_device_mappings for ebs in m.ebs],
+    )
+    if problems:
+        pulumi.log.warn(
+            f"the launch template of node group {owner} ({template.id}) differs from what the "
+            f"stack asked: {'; '.join(problems)}; see docs/eks.md, node launch templates"
+        )
+
+
+def node_image(
+    role: str,
+    eks: EksSettings,
+    node_group: eks_sdk.ManagedNodeGroup,
+    owner: str,
+    transform: ChildChange,
+) -> pulumi.Output[dict[str, str]]:
+    """The group's `nodeImages` entry: what AWS reports the nodes run (the launch template's AMI
+    where the stack writes the user data, else the EKS AMI release version) and what pins it;
+    on the way, the checks that the stack's transform reached the template and took effect."""
+
+    def checked(urn: str) -> str:
+        # The component registers after pulumi-eks created its children: every transform ran.
+        unmatched = transform.unmatched_warning(f"node group {owner}")
+        if unmatched:
+            pulumi.log.warn(unmatched)
+        return urn
+
+    def entry(_urn: str, template: aws.ec2.GetLaunchTemplateResult, release: str) -> dict[str, str]:
+        check_template(owner, template)
+        return images.node_image(role, eks, template.image_id if eks.custom_user_data else release)
+
+    return pulumi.Output.all(
+        node_group.urn.apply(checked),
+        template_read(node_group),
+        node_group.node_group.release_version,
+    ).apply(lambda values: entry(*values))
 
 
 class EksNodeGroups(pulumi.ComponentResource):
@@ -103,24 +142,35 @@ class EksNodeGroups(pulumi.ComponentResource):
         self.groups = {}
         self.names = {}
         self.images = {}
-        for role, group in eks.node_groups.by_role().items():
+        by_role = eks.node_groups.by_role()
+        owners = {
+            role: launch_template.template_owner(
+                cluster.cluster_name, plan.node_group_resource_name(name, role, eks)
+            )
+            for role in by_role
+        }
+        # Before any node group registers: what the last completed `up` left (no AWS API).
+        state = read_own_stack(UNREAD_STATE)
+        deployed_outputs, deployed_resources = state if state is not None else (None, {})
+        deployed_templates = launch_template.deployed_templates(deployed_resources)
+        launch_tags = {
+            role: plan.node_group_args(role, group, eks)["tags"] for role, group in by_role.items()
+        }
+        warn(launch_template.roll_warnings(owners, launch_tags, deployed_templates))
+        for role, group in by_role.items():
             args = plan.node_group_args(role, group, eks)
             resource_name = plan.node_group_resource_name(name, role, eks)
-            image_key = images.recommended_image_key(eks, group)
-            kept = launch_template.kept_properties(
-                image_key,
-                recorded_image_keys(cluster.cluster_name, resource_name)
-                if image_key is not None
-                else [],
+            image_id, image_warnings = images.kept_image(
+                role, eks, deployed_outputs, deployed_templates.get(owners[role])
             )
+            warn(image_warnings)
             change = functools.partial(
                 launch_template.node_launch_template,
                 tags=args["tags"],
-                own_tags=launch_template.template_tags(
-                    cluster.cluster_name, resource_name, image_key
-                ),
+                own_tags=launch_template.template_tags(cluster.cluster_name, resource_name),
+                image_id=image_id,
             )
-            transform = child_transform(launch_template.LAUNCH_TEMPLATE_TYPE, change, kept)
+            transform = child_transform(launch_template.LAUNCH_TEMPLATE_TYPE, change)
             node_group = eks_sdk.ManagedNodeGroup(
                 resource_name,
                 cluster=cluster.cluster,
@@ -133,9 +183,7 @@ class EksNodeGroups(pulumi.ComponentResource):
             )
             self.groups[role] = node_group
             self.names[role] = node_group.node_group.node_group_name
-            self.images[role] = running_image(eks, node_group).apply(
-                functools.partial(images.node_image, role, eks)
-            )
+            self.images[role] = node_image(role, eks, node_group, owners[role], transform)
         self.register_outputs(
             {"nodeGroupNames": self.names, "nodeImages": self.images, "nodeRoleArn": self.role.arn}
         )

@@ -20,6 +20,15 @@ def notes(eks: EksSettings, controller_through_nat: bool) -> list[str]:
         "The kubeconfig runs `aws eks get-token`: the aws CLI must be on PATH for `pulumi up` "
         "and kubectl.",
     ]
+    # The AWS Load Balancer Controller's installation guide ("Using the Amazon EC2 instance
+    # metadata server version 2") and kubernetes-sigs/aws-load-balancer-controller#3695: with
+    # hop limit 1 it cannot look up its region and VPC and fails at start unless both are given.
+    result.append(
+        "Node metadata hop limit is 1: pods off the host network cannot reach the instance "
+        "metadata service, so an AWS Load Balancer Controller installed later needs its region "
+        "and VPC id given (Helm values region and vpcId, or --aws-region and --aws-vpc-id; the "
+        "VPC id: aws eks describe-cluster --query cluster.resourcesVpcConfig.vpcId)."
+    )
     if eks.cni.is_calico:
         result.append(
             f"Calico VXLAN: pod IPs come from {eks.cni.pod_cidr} and are reachable only inside "

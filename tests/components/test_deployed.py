@@ -14,6 +14,7 @@ import pytest
 from components import deployed as deployed_module
 from components.deployed import READ_STACK_OUTPUTS, READ_STACK_RESOURCES, deployed_agents
 from components.settings.renames import DeployedGroup, DeployedService
+from mocks.harness import run_program
 from mocks.monitor import RecordingMonitor
 from mocks.stack_state import StackState
 from tests.support.program import (
@@ -237,3 +238,41 @@ def test_a_state_that_cannot_be_read_leaves_the_check_out_with_a_warning(
     [warning] = [w for w in logged_warnings if "own state could not be read" in w]
     assert "failed to load checkpoint: EOF" in warning
     assert "docs/renaming-groups.md" in warning
+
+
+def test_read_own_stack_returns_the_outputs_and_resources(
+    monkeypatch: pytest.MonkeyPatch, logged_warnings: list[str]
+) -> None:
+    """What the EKS node groups read before registering (kept images, rolled groups): nothing
+    for a stack without a completed `up` (its resources are not read: see read_deployed), the
+    outputs and resources otherwise, and None with a warning naming what is left out when the
+    reads keep failing."""
+    monkeypatch.setattr(deployed_module, "READ_RETRY_SECONDS", 0)
+    state = deployed(EAST_WEST)
+    logged_warnings.clear()
+
+    def read(stack_state: StackState) -> Any:
+        mocks = ClusterMocks(CLUSTER)
+        mocks.stack_state = stack_state
+        result: dict[str, Any] = {}
+
+        def body() -> None:
+            result["read"] = deployed_module.read_own_stack("the checks are left out")
+
+        run_program(body, {}, mocks, RecordingMonitor(mocks), "cyperf-k8s", "test")
+        reads = [i.token for i in mocks.invokes if i.token.startswith("pulumi:pulumi:")]
+        return result["read"], reads
+
+    empty, reads = read(StackState())
+    assert empty == ({}, {}) and reads == [READ_STACK_OUTPUTS]
+    (outputs, resources), reads = read(state)
+    # As the engine hands them over (numbers arrive as floats).
+    assert sorted(outputs) == sorted(state.outputs) and sorted(resources) == sorted(state.resources)
+    assert outputs["namespace"] == state.outputs["namespace"]
+    assert reads == [READ_STACK_OUTPUTS, READ_STACK_RESOURCES]
+    assert logged_warnings == []
+    failed, _ = read(FlakyState(state, 2 * deployed_module.READ_ATTEMPTS))
+    assert failed is None
+    [warning] = logged_warnings
+    assert warning.startswith("the stack's own state could not be read (")
+    assert warning.endswith("; the checks are left out")

@@ -68,3 +68,19 @@ def test_the_transform_passes_every_other_child_unchanged() -> None:
     assert result.props["metadataOptions"] == {"httpPutResponseHopLimit": 1}
     # The options pulumi-eks gave the template survive; ignoreChanges is added.
     assert result.opts.protect is True and result.opts.ignore_changes == ["imageId"]
+
+
+def test_the_transform_counts_the_children_it_changed() -> None:
+    """What the node groups check once their component registered: a component upgrade that
+    renames or moves the child leaves the transform matching nothing."""
+    transform = child_transform(TEMPLATE, tagged)
+    assert transform.unmatched_warning("node group c/eks-nodes-client") == (
+        "node group c/eks-nodes-client: no child of type aws:ec2/launchTemplate:LaunchTemplate "
+        "reached the stack's transform, so the change it makes is missing (did an upgrade of "
+        "the component rename that child or move it to another parent?)"
+    )
+    transform(args("aws:eks/nodeGroup:NodeGroup", {}, pulumi.ResourceOptions()))
+    assert transform.matched == []
+    transform(args(TEMPLATE, {}, pulumi.ResourceOptions()))
+    assert transform.matched == ["child"]
+    assert transform.unmatched_warning("node group c/eks-nodes-client") is None

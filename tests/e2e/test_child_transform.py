@@ -1,7 +1,8 @@
 """The mechanism the EKS node groups rely on, run by the real engine: `child_transform` on a
 packaged (multi-language) component changes a child the component creates, and the
-ignoreChanges it adds keeps the child's first value on a later `up` (the node launch
-templates pulumi-eks creates get hop limit 1, tags, and keep an unpinned AMI).
+ignoreChanges it adds keeps the child's first value on a later `up`, and by the time the
+component's URN resolves the transform has seen the child (what the node
+groups' check that their transform matched a launch template relies on).
 
 pulumi-eks cannot run here (it creates AWS resources), so the packaged component is
 pulumi-kubernetes' `yaml/v2:ConfigGroup`, whose children its provider registers the way
@@ -32,7 +33,8 @@ def change(props):
     return {**props, "data": {**props["data"], "hopLimit": "1"}}
 
 
-k8s.yaml.v2.ConfigGroup(
+transform = child_transform("kubernetes:core/v1:ConfigMap", change, ["data.keptValue"])
+group = k8s.yaml.v2.ConfigGroup(
     "probe",
     objs=[
         {
@@ -42,10 +44,10 @@ k8s.yaml.v2.ConfigGroup(
             "data": {"keptValue": pulumi.Config().require("kept"), "otherValue": "same"},
         }
     ],
-    opts=pulumi.ResourceOptions(
-        transforms=[child_transform("kubernetes:core/v1:ConfigMap", change, ["data.keptValue"])]
-    ),
+    opts=pulumi.ResourceOptions(transforms=[transform]),
 )
+pulumi.export("matched", group.urn.apply(lambda _: list(transform.matched)))
+pulumi.export("unmatched", group.urn.apply(lambda _: transform.unmatched_warning("probe") or ""))
 """
 
 
@@ -75,6 +77,9 @@ def test_a_transform_changes_a_packaged_components_child_and_keeps_its_first_val
         probe.up(stack)
         data = probe.kubectl_json("get", "configmap", "transform-probe", "-n", "default")["data"]
         assert data == {"keptValue": "first", "otherValue": "same", "hopLimit": "1"}
+        outputs = probe.outputs(stack)
+        [matched] = outputs["matched"]
+        assert matched.endswith("transform-probe") and outputs["unmatched"] == ""
 
         # The kept value changes in the program: no diff, and `up` leaves the object alone.
         probe.pulumi("config", "set", "kept", "second", stack=stack)

@@ -16,6 +16,7 @@ from mocks.aws import (
     NODE_SECURITY_GROUP,
     EksMocks,
     existing_subnet,
+    launch_template_read,
     pulumi_eks_launch_template,
 )
 from tests.mocks.support import run_done
@@ -167,3 +168,20 @@ def test_launch_templates_as_pulumi_eks_builds_them() -> None:
             "httpEndpoint": "enabled",
         }
     }
+
+
+def test_get_launch_template_answers_with_the_data_sources_lists() -> None:
+    props = {
+        "imageId": "ami-1",
+        "tags": {"k": "v"},
+        "metadataOptions": {"httpPutResponseHopLimit": 1},
+        "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"volumeType": "gp3"}}],
+    }
+    assert launch_template_read("lt-1", props) == {
+        "id": "lt-1",
+        "imageId": "ami-1",
+        "tags": {"k": "v"},
+        "metadataOptions": [{"httpPutResponseHopLimit": 1}],
+        "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": [{"volumeType": "gp3"}]}],
+    }
+    assert launch_template_read("lt-2", {})["metadataOptions"] == []

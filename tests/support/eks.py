@@ -16,6 +16,7 @@ from components.settings.problems import PROJECT
 from mocks.aws import EXISTING_SUBNETS, KUBECONFIG, NODE_SECURITY_GROUP, ZONES, EksMocks
 from mocks.harness import run_program
 from mocks.monitor import RecordingMonitor, plain
+from mocks.stack_state import StackState
 from tests.support.program import STACK, StackRun, config_of, run_stack
 
 __all__ = ["EXISTING_SUBNETS", "KUBECONFIG", "NODE_SECURITY_GROUP", "ZONES", "EksMocks"]
@@ -96,6 +97,22 @@ def run_provision(config: dict[str, str], mocks: EksMocks | None = None) -> Prov
         urns=resolved["urns"],
         mocks=mocks,
     )
+
+
+def deployed_state(run: ProvisionRun) -> StackState:
+    """The stack's state after `run` completed as an `up`: its outputs, and its resources with
+    the launch templates pulumi-eks created (the engine keeps a component's children too)."""
+    state = StackState.after(run.resources, run.exports)
+    for child in run.mocks.remote_children:
+        state.resources[child["urn"]] = {"type": child["type"], "outputs": child["inputs"]}
+    return state
+
+
+def updating(state: StackState, **mocks: Any) -> EksMocks:
+    """The mocks of an `up` of a stack that holds `state`."""
+    updated = EksMocks(**mocks)
+    updated.stack_state = state
+    return updated
 
 
 def run_eks_stack(config: dict[str, str], mocks: EksMocks | None = None) -> StackRun:

@@ -6,9 +6,13 @@ Every test reads from what the mock monitor recorded under `components.eks.provi
 
 from __future__ import annotations
 
-from components.eks.images import UNPINNED_RELEASE
+from typing import Any
+
+import pytest
+
+from components.eks.images import UNPINNED_RELEASE, kept_image
 from mocks.aws import LATEST_RELEASE_VERSION
-from tests.support.eks import NODE_GROUP, eks_config, run_provision
+from tests.support.eks import NODE_GROUP, eks_config, eks_of, run_provision
 
 
 def test_pinned_ami_on_the_calico_path(logged_warnings: list[str]) -> None:
@@ -58,3 +62,72 @@ def test_pinned_release_version_on_the_eks_managed_path(logged_warnings: list[st
         },
         "server": {"releaseVersion": LATEST_RELEASE_VERSION, "pinnedBy": UNPINNED_RELEASE},
     }
+
+
+CALICO = {"cni": {"type": "calico-vxlan"}}
+KEY = "1.35/AL2023_x86_64_STANDARD"
+UNPINNED = "recommended when created, or at the last change of version, amiType or pin"
+
+
+def deployed_with(client: dict[str, str]) -> dict[str, Any]:
+    return {"nodeImages": {"client": client}}
+
+
+@pytest.mark.parametrize(
+    ("eks", "deployed", "kept", "warned"),
+    [
+        # Recorded for this run's version and amiType: kept, nothing to say.
+        (CALICO, deployed_with({"amiId": "ami-1", "recommendedFor": KEY}), "ami-1", None),
+        # No stack outputs yet (first `up`), or no such group: the recommended AMI, silently.
+        (CALICO, {}, None, None),
+        (CALICO, {"nodeImages": {}}, None, None),
+        # A group where EKS picked the AMI: a new group replaces it (preview shows that).
+        (CALICO, deployed_with({"releaseVersion": "1.35.0-1"}), None, None),
+        # Pinned now, or EKS picks the AMI now: config decides, no record needed.
+        (
+            {**CALICO, "nodeGroups": {"client": {"amiId": "ami-0123456789abcdef0"}}},
+            None,
+            None,
+            None,
+        ),
+        ({}, None, None, None),
+        # A group exists but its record does not keep the image: warned, with the AMI to pin.
+        (
+            CALICO,
+            deployed_with({"amiId": "ami-1", "recommendedFor": "1.34/AL2023_x86_64_STANDARD"}),
+            None,
+            "recommended for 1.34/AL2023_x86_64_STANDARD, this run is for " + KEY,
+        ),
+        (
+            CALICO,
+            deployed_with({"amiId": "ami-1", "pinnedBy": "eks.nodeGroups.client.amiId"}),
+            None,
+            "the client nodes run the AMI it pinned until now",
+        ),
+        (
+            CALICO,
+            deployed_with({"amiId": "ami-1", "pinnedBy": UNPINNED}),
+            None,
+            "set amiId to ami-1",
+        ),
+        (CALICO, deployed_with({"amiId": "", "recommendedFor": KEY}), None, "the AMI they run"),
+        # The outputs could not be read: the recommended AMI, with a warning.
+        (CALICO, None, None, "nodeImages output could not be read"),
+    ],
+)
+def test_kept_image(
+    eks: dict[str, Any], deployed: dict[str, Any] | None, kept: str | None, warned: str | None
+) -> None:
+    image, warnings = kept_image("client", eks_of(eks), deployed, None)
+    assert image == kept
+    assert [str(w) for w in warnings if warned is not None and warned in str(w)] == [
+        str(w) for w in warnings
+    ]
+    assert len(warnings) == (0 if warned is None else 1)
+    for warning in warnings:
+        assert str(warning).startswith("cyperf-k8s:eks.nodeGroups.client.amiId: is not set and ")
+
+
+def test_a_deployed_template_without_a_record_is_a_group_that_exists() -> None:
+    image, [warning] = kept_image("client", eks_of(CALICO), {}, {"imageId": "ami-2"})
+    assert image is None and "set amiId to ami-2" in str(warning)

@@ -1,24 +1,36 @@
-"""The node groups' launch templates: IMDS hop limit 1, the stack's tags on what a launch creates,
-and an unpinned AMI kept until what it was chosen for changes.
+"""The node groups' launch templates: IMDS hop limit 1, encrypted gp3 volumes, the stack's tags
+on what a launch creates, an unpinned AMI kept until what it was chosen for changes, and the
+checks that the transform reached the template and took effect.
 
 pulumi-eks creates the template inside its ManagedNodeGroup; the program changes it through a
 `transforms` option. The mocks build the template as pulumi-eks would from the node group's
-registered inputs (its recommended AMI depending on version, amiType and AWS release), run the
-transforms the program registered, and, given an earlier run's templates, apply the engine's
-ignoreChanges rule (mocks.aws.EksMocks): these tests read what the engine would create, run
-after run, not what the program meant to do.
+registered inputs (its recommended AMI depending on version, amiType and AWS release) and run the
+transforms the program registered (mocks.aws.EksMocks); a second run reads the state the first
+left (tests.support.eks.deployed_state): these tests read what the engine would create, run after
+run, not what the program meant to do.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+import grpc
 import pytest
 
+from components import deployed
 from components.eks import launch_template
 from components.eks.images import UNPINNED_IMAGE
 from mocks.aws import pulumi_eks_launch_template, recommended_ami
-from tests.support.eks import EksMocks, ProvisionRun, eks_config, run_provision
+from mocks.stack_state import StackState
+from tests.support.eks import (
+    EksMocks,
+    ProvisionRun,
+    deployed_state,
+    eks_config,
+    run_provision,
+    updating,
+)
 
 TAGS = {"owner": "qa", "project": "cyperf-k8s"}
 PINNED = "ami-0123456789abcdef0"
@@ -62,17 +74,8 @@ def test_node_launch_template_changes_only_what_it_owns() -> None:
         },
     }
     before = repr(original)
-    own = launch_template.template_tags(
-        "cyperf-x-calico-abc123", "eks-nodes-client-own-ami", "1.35/" + AL2023
-    )
-    assert own == {
-        "cyperf-k8s/launch-template": "cyperf-x-calico-abc123/eks-nodes-client-own-ami",
-        "cyperf-k8s/recommended-image-for": "1.35/AL2023_x86_64_STANDARD",
-    }
-    # A template without a recommended image records none.
-    assert launch_template.template_tags("c", "eks-nodes-server", None) == {
-        "cyperf-k8s/launch-template": "c/eks-nodes-server"
-    }
+    own = launch_template.template_tags("cyperf-x-calico-abc123", "eks-nodes-client-own-ami")
+    assert own == {"cyperf-k8s/launch-template": "cyperf-x-calico-abc123/eks-nodes-client-own-ami"}
     changed = launch_template.node_launch_template(original, TAGS, own)
     assert repr(original) == before, "the input must not be modified"
     assert changed["metadataOptions"] == {
@@ -88,29 +91,23 @@ def test_node_launch_template_changes_only_what_it_owns() -> None:
     # The template's own tags stay off the instances.
     assert changed["tags"] == {**TAGS, **own}
     assert changed["updateDefaultVersion"] is True
-    untouched = {k: v for k, v in changed.items() if k in original and k != "metadataOptions"}
-    assert untouched == {k: v for k, v in original.items() if k != "metadataOptions"}
+    # pulumi-eks's one mapping (nodegroup.ts createMNGCustomLaunchTemplate: only volumeSize)
+    # becomes an encrypted gp3 volume of the same size and device.
+    assert changed["blockDeviceMappings"] == [
+        {
+            "deviceName": "/dev/xvda",
+            "ebs": {"volumeSize": 50, "volumeType": "gp3", "encrypted": "true"},
+        }
+    ]
+    owned = {"metadataOptions", "blockDeviceMappings"}
+    untouched = {k: v for k, v in changed.items() if k in original and k not in owned}
+    assert untouched == {k: v for k, v in original.items() if k not in owned}
+    # A kept image replaces pulumi-eks's where the template has one, and is never added.
+    assert launch_template.node_launch_template(original, TAGS, own, "ami-k")["imageId"] == "ami-k"
+    assert "imageId" not in launch_template.node_launch_template({}, TAGS, own, "ami-k")
 
 
 KEY = "1.35/AL2023_x86_64_STANDARD"
-
-
-@pytest.mark.parametrize(
-    ("image_key", "recorded", "kept"),
-    [
-        (KEY, [KEY], ["imageId"]),  # a later `up`, same version and amiType: the image stays
-        (KEY, [], []),  # first `up`, or a template of another cluster (CNI switch)
-        (KEY, ["1.34/AL2023_x86_64_STANDARD"], []),  # new version: its AMI comes in, once
-        (KEY, ["1.35/BOTTLEROCKET_x86_64"], []),  # new amiType, likewise
-        (KEY, [""], []),  # the template had no recommended image (it was pinned)
-        (KEY, [KEY, ""], []),  # two templates disagree: nothing is assumed
-        (None, [KEY], []),  # pinned, or EKS picks the AMI: config decides
-    ],
-)
-def test_an_unpinned_image_is_kept_only_where_it_was_recommended_for_the_same_inputs(
-    image_key: str | None, recorded: list[str], kept: list[str]
-) -> None:
-    assert launch_template.kept_properties(image_key, recorded) == kept
 
 
 def test_the_mock_builds_pulumi_eks_template_without_transforms() -> None:
@@ -175,23 +172,27 @@ def test_calico_first_up_takes_the_recommended_image_and_records_what_for(
     client, server = found[CLIENT_OWN_AMI], found[SERVER_OWN_AMI]
     # Unpinned: pulumi-eks's SSM answer; the template records what it was recommended for.
     assert client["inputs"]["imageId"] == recommended_ami("1.35", AL2023)
-    assert client["inputs"]["tags"]["cyperf-k8s/recommended-image-for"] == KEY
-    # Nothing was recorded yet, so nothing is ignored (a create takes every input anyway).
-    assert client["ignoreChanges"] == []
-    # Pinned: the config's AMI, no record.
+    assert client["ignoreChanges"] == [] and server["ignoreChanges"] == []
+    # Pinned: the config's AMI.
     assert server["inputs"]["imageId"] == PINNED
-    assert "cyperf-k8s/recommended-image-for" not in server["inputs"]["tags"]
-    assert server["ignoreChanges"] == []
     # What pulumi-eks rendered stays: its user data and the disk of the group's settings.
     assert client["inputs"]["userData"] == server["inputs"]["userData"] != ""
     assert server["inputs"]["blockDeviceMappings"] == [
-        {"deviceName": "/dev/xvda", "ebs": {"volumeSize": 80.0}}
+        {
+            "deviceName": "/dev/xvda",
+            "ebs": {"volumeSize": 80.0, "volumeType": "gp3", "encrypted": "true"},
+        }
     ]
 
 
 def test_node_images_output_reports_what_aws_runs(calico_server_pinned: ProvisionRun) -> None:
     assert calico_server_pinned.exports["nodeImages"] == {
-        "client": {"amiId": recommended_ami("1.35", AL2023), "pinnedBy": UNPINNED_IMAGE},
+        "client": {
+            "amiId": recommended_ami("1.35", AL2023),
+            "pinnedBy": UNPINNED_IMAGE,
+            # What the next run keeps the image for (components.eks.images.kept_image).
+            "recommendedFor": KEY,
+        },
         "server": {"amiId": PINNED, "pinnedBy": "eks.nodeGroups.server.amiId"},
     }
     reads = [i for i in calico_server_pinned.mocks.invokes if i.token.endswith("getLaunchTemplate")]
@@ -199,22 +200,9 @@ def test_node_images_output_reports_what_aws_runs(calico_server_pinned: Provisio
         "lt-eks-nodes-client-own-ami",
         "lt-eks-nodes-server-own-ami",
     ]
-    # Only the unpinned group asks what its template's image was recommended for.
-    lookups = [i for i in calico_server_pinned.mocks.invokes if i.token.endswith("getResources")]
-    assert [i.args["tagFilters"] for i in lookups] == [
-        [
-            {
-                "key": "cyperf-k8s/launch-template",
-                "values": [
-                    f"{calico_server_pinned.exports['clusterName']}/eks-nodes-client-own-ami"
-                ],
-            }
-        ]
-    ]
-
-
-def test_vpc_cni_groups_never_look_up_their_template(vpc_cni: ProvisionRun) -> None:
-    assert [i for i in vpc_cni.mocks.invokes if i.token.endswith("getResources")] == []
+    # The record is the stack's own output: no AWS tagging API, on any path.
+    tokens = {i.token for i in calico_server_pinned.mocks.invokes}
+    assert not [t for t in tokens if "resourcegroupstaggingapi" in t]
 
 
 # --- day two: a second run against the templates the first one left ---------------------------
@@ -229,9 +217,7 @@ def calico_config(client: dict[str, Any] | None = None, **eks: Any) -> dict[str,
 def second_run(first: dict[str, str], second: dict[str, str]) -> tuple[ProvisionRun, ProvisionRun]:
     """`up` with `first`, then with `second` after AWS published a new AMI release (r2)."""
     before = run_provision(first)
-    after = run_provision(
-        second, EksMocks(previous_templates=before.mocks.remote_children, ami_release="r2")
-    )
+    after = run_provision(second, updating(deployed_state(before), ami_release="r2"))
     return before, after
 
 
@@ -242,7 +228,6 @@ def client_image(run: ProvisionRun, name: str = CLIENT_OWN_AMI) -> Any:
 def test_an_aws_ami_release_rolls_no_node() -> None:
     before, after = second_run(calico_config(), calico_config())
     assert client_image(before) == recommended_ami("1.35", AL2023, "r1")
-    assert templates(after)[CLIENT_OWN_AMI]["ignoreChanges"] == ["imageId"]
     assert client_image(after) == client_image(before)
     assert after.exports["nodeImages"]["client"]["amiId"] == recommended_ami("1.35", AL2023, "r1")
 
@@ -253,7 +238,7 @@ def test_a_new_kubernetes_version_takes_its_recommended_image() -> None:
         calico_config(cluster={"kubernetesVersion": "1.35"}),
     )
     assert client_image(after) == recommended_ami("1.35", AL2023, "r2")
-    assert templates(after)[CLIENT_OWN_AMI]["inputs"]["tags"][launch_template.IMAGE_TAG] == KEY
+    assert after.exports["nodeImages"]["client"]["recommendedFor"] == KEY
 
 
 def test_a_new_ami_type_takes_its_recommended_image() -> None:
@@ -269,10 +254,7 @@ def test_removing_a_pin_takes_the_recommended_image_then_keeps_it() -> None:
     pinned = calico_config({"amiId": PINNED})
     _, after = second_run(pinned, calico_config())
     assert client_image(after) == recommended_ami("1.35", AL2023, "r2")
-    third = run_provision(
-        calico_config(),
-        EksMocks(previous_templates=after.mocks.remote_children, ami_release="r3"),
-    )
+    third = run_provision(calico_config(), updating(deployed_state(after), ami_release="r3"))
     assert client_image(third) == recommended_ami("1.35", AL2023, "r2")
 
 
@@ -289,13 +271,14 @@ def test_adding_max_pods_on_the_vpc_cni_is_a_new_node_group_with_an_image() -> N
     assert client_image(after) == recommended_ami("1.35", AL2023, "r2")
 
 
-def test_a_cni_switch_keeps_no_image_of_the_old_cluster() -> None:
-    """Calico to the VPC CNI with maxPods: the same template (own AMI both times) now belongs
-    to a new cluster, whose record it lacks: the recommended image comes in, none is dropped."""
+def test_a_cni_switch_keeps_the_image_recorded_for_the_same_version_and_ami_type() -> None:
+    """Calico to the VPC CNI with maxPods: the new cluster's new node group (own AMI both
+    times) starts from the AMI the stack recorded for the same Kubernetes version and amiType,
+    an image valid for it, rather than from whatever AWS released since."""
     vpc_cni = eks_config({"cni": {"maxPods": 58}, "nodeGroups": {"server": {"amiId": PINNED}}})
-    _, after = second_run(calico_config(), vpc_cni)
-    assert templates(after)[CLIENT_OWN_AMI]["ignoreChanges"] == []
-    assert client_image(after) == recommended_ami("1.35", AL2023, "r2")
+    before, after = second_run(calico_config(), vpc_cni)
+    assert after.exports["clusterName"] != before.exports["clusterName"]
+    assert client_image(after) == recommended_ami("1.35", AL2023, "r1")
 
 
 def test_the_unpinned_calico_group_warns_that_its_image_stays(
@@ -326,3 +309,181 @@ def test_same_config_same_templates() -> None:
 
     assert by_name(first) == by_name(second)
     assert len(first.remote_children) == 2
+
+
+# --- the kept image's record: the stack's own last `nodeImages` output ------------------------
+
+
+def test_a_group_without_a_record_warns_and_names_the_ami_to_pin(
+    logged_warnings: list[str],
+) -> None:
+    """A stack whose last output lacks the record (deployed before it existed): the nodes would
+    roll to the recommended AMI, and preview says so with the AMI that keeps them."""
+    before = run_provision(calico_config())
+    state = deployed_state(before)
+    del state.outputs["nodeImages"]["client"]["recommendedFor"]
+    logged_warnings.clear()
+    after = run_provision(calico_config(), updating(state, ami_release="r2"))
+    assert client_image(after) == recommended_ami("1.35", AL2023, "r2")
+    [warning] = [w for w in logged_warnings if "recommended AMI for" in w]
+    assert warning.startswith("cyperf-k8s:eks.nodeGroups.client.amiId: is not set and ")
+    assert f"set amiId to {recommended_ami('1.35', AL2023, 'r1')}" in warning
+
+
+def test_a_group_whose_outputs_lost_the_record_is_found_by_its_template(
+    logged_warnings: list[str],
+) -> None:
+    """The stack's state holds the group's template (found by its owner tag) but its outputs
+    have no nodeImages entry: the group exists, so preview warns with the template's AMI."""
+    before = run_provision(calico_config())
+    state = deployed_state(before)
+    del state.outputs["nodeImages"]
+    after = run_provision(calico_config(), updating(state, ami_release="r2"))
+    assert client_image(after) == recommended_ami("1.35", AL2023, "r2")
+    [warning] = [w for w in logged_warnings if "recommended AMI for" in w]
+    assert f"set amiId to {recommended_ami('1.35', AL2023, 'r1')}" in warning
+
+
+def test_an_empty_recorded_image_is_never_kept_silently(logged_warnings: list[str]) -> None:
+    """An empty AMI in the record: the template in the state still says which AMI the nodes run
+    (kept); without that template either, the recommended AMI comes in, with a warning."""
+    before = run_provision(calico_config())
+    state = deployed_state(before)
+    state.outputs["nodeImages"]["client"]["amiId"] = ""
+    after = run_provision(calico_config(), updating(state, ami_release="r2"))
+    assert client_image(after) == client_image(before)
+    assert [w for w in logged_warnings if "roll" in w] == []
+    for urn in [
+        u
+        for u, r in state.resources.items()
+        if r["type"] == "aws:ec2/launchTemplate:LaunchTemplate"
+    ]:
+        del state.resources[urn]
+    after = run_provision(calico_config(), updating(state, ami_release="r2"))
+    assert client_image(after) == recommended_ami("1.35", AL2023, "r2")
+    assert [w for w in logged_warnings if "set amiId to the AMI they run" in w] != []
+
+
+def test_a_new_version_warns_that_the_nodes_roll(logged_warnings: list[str]) -> None:
+    second_run(
+        calico_config(cluster={"kubernetesVersion": "1.34"}),
+        calico_config(cluster={"kubernetesVersion": "1.35"}),
+    )
+    [warning] = [w for w in logged_warnings if "recommended AMI for" in w]
+    assert "was recommended for 1.34/AL2023_x86_64_STANDARD, this run is for " + KEY in warning
+
+
+def test_a_first_up_and_a_kept_image_warn_nothing_about_rolling(
+    logged_warnings: list[str],
+) -> None:
+    second_run(calico_config(), calico_config())
+    assert [w for w in logged_warnings if "roll" in w] == []
+
+
+class ReadError(grpc.RpcError):  # type: ignore[misc]  # grpc ships no types
+    """How the engine answers a builtin read that fails."""
+
+    def code(self) -> grpc.StatusCode:
+        return grpc.StatusCode.UNKNOWN
+
+    def details(self) -> str:
+        return "failed to load checkpoint: EOF"
+
+
+class UnreadableState(StackState):
+    def answer(self, token: str, args: Mapping[str, Any]) -> dict[str, Any]:
+        raise ReadError()
+
+
+def test_an_unreadable_state_warns_that_unpinned_images_may_move(
+    monkeypatch: pytest.MonkeyPatch, logged_warnings: list[str]
+) -> None:
+    monkeypatch.setattr(deployed, "READ_RETRY_SECONDS", 0)
+    run = run_provision(calico_config(), updating(UnreadableState(), ami_release="r2"))
+    assert client_image(run) == recommended_ami("1.35", AL2023, "r2")
+    assert [w for w in logged_warnings if "own state could not be read" in w] != []
+    [warning] = [w for w in logged_warnings if "nodeImages output could not be read" in w]
+    assert warning.startswith("cyperf-k8s:eks.nodeGroups.client.amiId:")
+
+
+# --- self-checks: the transform reached the template, and AWS reports what was asked ----------
+
+
+def test_read_back_problems() -> None:
+    owner = "c/eks-nodes-client"
+    tags = {launch_template.OWNER_TAG: owner}
+    good = [("gp3", "true")]
+    assert launch_template.read_back_problems(owner, 1, tags, good) == []
+    assert launch_template.read_back_problems(owner, 2, {}, [("gp2", "false")]) == [
+        "metadata hop limit 2, not 1",
+        "tag cyperf-k8s/launch-template is None, not 'c/eks-nodes-client'",
+        "volumes [('gp2', 'false')], not encrypted gp3",
+    ]
+    # No volume read back is not taken for an encrypted one.
+    assert launch_template.read_back_problems(owner, 1, tags, []) != []
+
+
+def test_a_template_the_transform_never_reaches_is_warned_about(
+    logged_warnings: list[str],
+) -> None:
+    """A pulumi-eks that creates the template under another parent (or renames its type): the
+    node groups' transforms match nothing; the run says so, and the read-back after `up` shows
+    pulumi-eks's own template (hop limit 2, no owner tag, unencrypted volume)."""
+    run = run_provision(calico_config(), EksMocks(reparented_template=True))
+    assert len(run.mocks.remote_children) == 2
+    unmatched = sorted(w for w in logged_warnings if "reached the stack's transform" in w)
+    cluster = run.exports["clusterName"]
+    assert [w.split(":")[0] for w in unmatched] == [
+        f"node group {cluster}/eks-nodes-client-own-ami",
+        f"node group {cluster}/eks-nodes-server-own-ami",
+    ]
+    differs = [w for w in logged_warnings if "differs from what the stack asked" in w]
+    assert len(differs) == 2
+    for warning in differs:
+        assert "metadata hop limit 2, not 1" in warning
+        assert "tag cyperf-k8s/launch-template is None" in warning
+        assert "not encrypted gp3" in warning
+
+
+def test_a_template_as_asked_warns_nothing(
+    vpc_cni: ProvisionRun, logged_warnings: list[str]
+) -> None:
+    run_provision(calico_config())
+    run_provision(eks_config())
+    assert [w for w in logged_warnings if "transform" in w or "differs from" in w] == []
+    reads = [i for i in vpc_cni.mocks.invokes if i.token.endswith("getLaunchTemplate")]
+    # EKS picks the AMI here, and the template is still read back.
+    assert sorted(i.args["id"] for i in reads) == ["lt-eks-nodes-client", "lt-eks-nodes-server"]
+
+
+# --- what a change rolls, said at preview ------------------------------------------------------
+
+
+def test_a_tags_change_names_the_node_groups_it_rolls(logged_warnings: list[str]) -> None:
+    second_run(calico_config(tags={"owner": "qa"}), calico_config(tags={"owner": "perf"}))
+    [warning] = [w for w in logged_warnings if "rolls the" in w]
+    assert warning.startswith("cyperf-k8s:eks.tags: changes the tags the launch templates give")
+    assert "rolls the client and server node groups (a new launch template version" in warning
+    logged_warnings.clear()
+    second_run(calico_config(tags={"owner": "qa"}), calico_config(tags={"owner": "qa"}))
+    assert [w for w in logged_warnings if "rolls the" in w] == []
+
+
+def test_volumes_from_before_encryption_warn_that_they_roll(logged_warnings: list[str]) -> None:
+    before = run_provision(calico_config())
+    state = deployed_state(before)
+    [client] = [
+        r["outputs"]
+        for r in state.resources.values()
+        if r["outputs"]
+        .get("tags", {})
+        .get(launch_template.OWNER_TAG, "")
+        .endswith("/eks-nodes-client-own-ami")
+    ]
+    client["blockDeviceMappings"] = [{"deviceName": "/dev/xvda", "ebs": {"volumeSize": 50}}]
+    logged_warnings.clear()
+    run_provision(calico_config(), updating(state))
+    [warning] = [w for w in logged_warnings if "encrypted gp3 and rolls" in w]
+    assert warning.startswith(
+        "cyperf-k8s:eks.nodeGroups: the volumes of the client node group date"
+    )

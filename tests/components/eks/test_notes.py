@@ -16,6 +16,15 @@ def test_notes_say_calico_pod_ips_stay_inside() -> None:
     assert "VPC addresses" in vpc and "10.100.0.10" in vpc
 
 
+def test_notes_say_a_load_balancer_controller_needs_region_and_vpc() -> None:
+    """Hop limit 1 (components.eks.launch_template) keeps pods from the metadata service, where
+    the AWS Load Balancer Controller would look them up."""
+    for eks in (eks_of(), eks_of(CALICO)):
+        [note] = [n for n in notes(eks, False) if "Load Balancer Controller" in n]
+        assert "hop limit is 1" in note
+        assert "region and vpcId" in note and "--aws-region and --aws-vpc-id" in note
+
+
 def test_controller_dns_name_with_node_security_group_rules_warns() -> None:
     existing = {
         "network": {

@@ -112,6 +112,7 @@ def test_outputs(calico: ProvisionRun) -> None:
         role: {
             "amiId": recommended_ami("1.35", "AL2023_x86_64_STANDARD"),
             "pinnedBy": UNPINNED_IMAGE,
+            "recommendedFor": "1.35/AL2023_x86_64_STANDARD",
         }
         for role in ("client", "server")
     }
