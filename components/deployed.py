@@ -103,15 +103,6 @@ def deployed_agents(component: str, resources: Mapping[str, Any]) -> Deployed:
     return Deployed(tuple(groups), tuple(services))
 
 
-def read_own_resources() -> dict[str, Any]:
-    """Every resource of this stack (URN -> type and outputs) as its state holds it now; empty
-    for a stack with no completed `up` (see read_deployed). Raises when the state is unreadable."""
-    stack = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
-    if not (_read(READ_STACK_OUTPUTS, {"name": stack}).get("outputs") or {}):
-        return {}
-    return _read(READ_STACK_RESOURCES, {"stackName": stack}).get("outputs") or {}
-
-
 def read_own_stack(consequence: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """The stack's outputs after its last completed `up`, and its resources (URN -> type and
     outputs; empty before a first completed `up`, see read_deployed); None, after a warning

@@ -18,7 +18,6 @@ from typing import Any
 
 import pulumi
 
-from components import deployed
 from components.settings.eks.cluster import ClusterSettings
 
 ADDON_TYPE = "aws:eks/addon:Addon"
@@ -69,19 +68,12 @@ def chosen_versions(cluster: ClusterSettings, running: AddonVersions) -> AddonVe
     )
 
 
-def read_addon_versions(cluster: ClusterSettings, cluster_name: str) -> AddonVersions:
-    """chosen_versions() with what the stack's state says runs; an unreadable state keeps only
-    the pins (and says so)."""
-    try:
-        resources = deployed.read_own_resources()
-    except Exception as err:
-        pulumi.log.warn(
-            f"the stack's own state could not be read ({err}); unpinned kube-proxy and CoreDNS "
-            "add-ons may move to another version in this run (pin "
-            "eks.cluster.kubeProxyAddonVersion and corednsAddonVersion)"
-        )
-        resources = {}
-    running = deployed_versions(resources, cluster_name, cluster.kubernetes_version)
+def read_addon_versions(
+    cluster: ClusterSettings, cluster_name: str, deployed_resources: dict[str, Any] | None
+) -> AddonVersions:
+    """chosen_versions() with what the stack's state (deployed.read_own_stack's resources) says
+    runs; an unreadable state (None) keeps only the pins (read_own_stack has said so)."""
+    running = deployed_versions(deployed_resources or {}, cluster_name, cluster.kubernetes_version)
     return chosen_versions(cluster, running)
 
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_eks as eks_sdk
 
-from components.deployed import read_own_stack
 from components.eks import images, launch_template, plan
 from components.eks.cluster import EksCluster
 from components.eks.network import EksNetwork
@@ -20,10 +20,6 @@ from components.transforms import ChildChange, child_transform
 from components.warn import warn
 
 # What a failed read of the stack's own state leaves out of this run.
-UNREAD_STATE = (
-    "this run cannot keep the node images of unpinned groups nor warn about node groups a "
-    "tags change rolls"
-)
 
 
 def template_read(
@@ -101,11 +97,13 @@ class EksNodeGroups(pulumi.ComponentResource):
         eks: EksSettings,
         cluster: EksCluster,
         network: EksNetwork,
+        deployed_state: tuple[dict[str, Any], dict[str, Any]] | None,
         after: Sequence[pulumi.Resource] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        """`after`: what the nodes wait for besides their role (the CNI, the NAT routes); a
-        component's own depends_on does not reach its children."""
+        """`deployed_state`: deployed.read_own_stack's answer, read before any node group
+        registers (None: unreadable). `after`: what the nodes wait for besides their role (the
+        CNI, the NAT routes); a component's own depends_on does not reach its children."""
         super().__init__("cyperf-k8s:eks:NodeGroups", name, None, opts)
         partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self))
         self.role = aws.iam.Role(
@@ -149,9 +147,9 @@ class EksNodeGroups(pulumi.ComponentResource):
             )
             for role in by_role
         }
-        # Before any node group registers: what the last completed `up` left (no AWS API).
-        state = read_own_stack(UNREAD_STATE)
-        deployed_outputs, deployed_resources = state if state is not None else (None, {})
+        deployed_outputs, deployed_resources = (
+            deployed_state if deployed_state is not None else (None, {})
+        )
         deployed_templates = launch_template.deployed_templates(deployed_resources)
         launch_tags = {
             role: plan.node_group_args(role, group, eks)["tags"] for role, group in by_role.items()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from components import cyperf
+from components import cyperf, deployed
 from components.cluster_access import ClusterAccess
 from components.eks import addons, admins, capacity, images, plan
 from components.eks.cluster import EksCluster
@@ -21,6 +21,12 @@ from components.settings.eks.stack import EksStackSettings, controller_reached_t
 from components.settings.problems import raise_any
 from components.settings.stack import StackSettings
 from components.warn import warn
+
+UNREAD_STATE = (
+    "this run cannot keep the node images of unpinned groups, warn about node groups a tags "
+    "change rolls, nor keep unpinned kube-proxy and CoreDNS add-ons at their running versions "
+    "(pin eks.cluster.kubeProxyAddonVersion and corednsAddonVersion)"
+)
 
 
 def provision(settings: StackSettings) -> ClusterAccess:
@@ -49,7 +55,11 @@ def provision(settings: StackSettings) -> ClusterAccess:
 
     through_nat = controller_reached_through_nat(settings)
     network = EksNetwork("eks-network", eks, find_existing_nats=through_nat)
-    addon_versions = addons.read_addon_versions(eks.cluster, physical_name)
+    # Before any resource: what the last completed `up` left (no AWS API), read once.
+    state = deployed.read_own_stack(UNREAD_STATE)
+    addon_versions = addons.read_addon_versions(
+        eks.cluster, physical_name, state[1] if state is not None else None
+    )
     cluster = EksCluster(
         "eks-cluster", eks, network, physical_name, credentials, addon_versions.kube_proxy
     )
@@ -61,6 +71,7 @@ def provision(settings: StackSettings) -> ClusterAccess:
         eks,
         cluster,
         network,
+        state,
         after=[cluster.cluster, network, *([cni.release] if cni.release is not None else [])],
     )
     agents_depend_on: list[pulumi.Resource] = [*nodes.groups.values()]

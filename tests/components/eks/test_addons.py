@@ -143,7 +143,7 @@ def test_coredns_version_only_with_calico() -> None:
 
 
 def test_the_state_is_read_once_and_its_resources_only_when_an_up_completed() -> None:
-    """deployed.read_own_resources: a stack without outputs (no completed `up`) is not asked for
+    """deployed.read_own_stack, once per run: a stack without outputs (no completed `up`) is not asked for
     its resources (the CLI fails on a stack whose state it never wrote)."""
     reads = ("pulumi:pulumi:readStackOutputs", "pulumi:pulumi:readStackResourceOutputs")
     new = run_provision(eks_config({"cni": {"type": "calico-vxlan"}}))
