@@ -82,6 +82,8 @@ CALLER_ARN = "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0123ab
 # The release EKS picks in the mocks.
 LATEST_RELEASE_VERSION = "1.35.0-20261118"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+ACCESS_ENTRY = "aws:eks/accessEntry:AccessEntry"
+POLICY_ASSOCIATION = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
 KUBECONFIG = {
     "apiVersion": "v1",
     "kind": "Config",
@@ -195,6 +197,7 @@ class EksMocks(ClusterMocks):
             outputs["kubeconfig"] = KUBECONFIG
             outputs["nodeSecurityGroupId"] = NODE_SECURITY_GROUP
             outputs["clusterSecurityGroupId"] = NODE_SECURITY_GROUP
+            self._access_entry_children(args)
         elif args.typ == "eks:index:ManagedNodeGroup":
             template_id = self._launch_template_child(args)
             outputs["nodeGroup"] = self._node_group_reference(args.name, args.inputs, template_id)
@@ -214,6 +217,51 @@ class EksMocks(ClusterMocks):
             f"eks:index:ManagedNodeGroup${typ}::{name}"
         )
 
+    @staticmethod
+    def _transformed(
+        args: pulumi_mocks.MockResourceArgs, typ: str, name: str, props: dict[str, Any]
+    ) -> tuple[dict[str, Any], pulumi.ResourceOptions]:
+        """A child's props and options after the transforms the program put on its component."""
+        opts = pulumi.ResourceOptions()
+        for transform in args.transforms:
+            result = transform(pulumi.ResourceTransformArgs(True, typ, name, props, opts))
+            assert not inspect.isawaitable(result), "the mocks run synchronous transforms only"
+            if result is not None:
+                props, opts = dict(result.props), result.opts or pulumi.ResourceOptions()
+        return props, opts
+
+    def _access_entry_children(self, args: pulumi_mocks.MockResourceArgs) -> None:
+        """The access entries pulumi-eks creates for the cluster's `accessEntries`
+        (`nodejs/eks/cluster/authenticationMode.ts` createAccessEntries: `<name>-<key>`, and
+        under it `<name>-<key>-<policy key>` per access policy), after the transforms; recorded
+        with the aliases the transforms gave them."""
+        parents = "cyperf-k8s:eks:Cluster$eks:index:Cluster"
+        prefix = f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::"
+        for key, entry in (args.inputs.get("accessEntries") or {}).items():
+            name = f"{args.name}-{key}"
+            children = [(ACCESS_ENTRY, name, parents, {"principalArn": entry["principalArn"]})]
+            children += [
+                (
+                    POLICY_ASSOCIATION,
+                    f"{name}-{policy_key}",
+                    f"{parents}${ACCESS_ENTRY}",
+                    {"principalArn": entry["principalArn"], "policyArn": policy["policyArn"]},
+                )
+                for policy_key, policy in (entry.get("accessPolicies") or {}).items()
+            ]
+            for typ, child, chain, props in children:
+                props, opts = self._transformed(args, typ, child, props)
+                self.remote_children.append(
+                    {
+                        "type": typ,
+                        "name": child,
+                        "urn": f"{prefix}{chain}${typ}::{child}",
+                        "id": f"{args.name}:{entry['principalArn']}",
+                        "inputs": props,
+                        "aliases": list(opts.aliases or []),
+                    }
+                )
+
     def _launch_template_child(self, args: pulumi_mocks.MockResourceArgs) -> str | None:
         """Build the node group's launch template as pulumi-eks would, run the transforms the
         program put on the node group, record the result; returns the template's id."""
@@ -224,13 +272,7 @@ class EksMocks(ClusterMocks):
         if props is None:
             return None
         name = f"{args.name}-launchTemplate"
-        opts = pulumi.ResourceOptions()
-        for transform in args.transforms:
-            args_ = pulumi.ResourceTransformArgs(True, LAUNCH_TEMPLATE, name, props, opts)
-            result = transform(args_)
-            assert not inspect.isawaitable(result), "the mocks run synchronous transforms only"
-            if result is not None:
-                props, opts = dict(result.props), result.opts or pulumi.ResourceOptions()
+        props, opts = self._transformed(args, LAUNCH_TEMPLATE, name, props)
         urn = self._child_urn(name, LAUNCH_TEMPLATE)
         previous = self.previous_templates.get(urn)
         if previous is not None:

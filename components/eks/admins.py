@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from components.settings.eks.section import EksSettings
 from components.settings.problems import Problem
+
+ADMIN_KEY_PREFIX = "admin-"
+
+
+def admin_key(arn: str) -> str:
+    """The access entry's key (pulumi-eks names the entry `<cluster resource>-<key>`): a digest of
+    the principal ARN, not its list position. EKS replaces an entry whose principalArn changes
+    (terraform-provider-aws `aws_eks_access_entry`: principal_arn ForceNew) and Pulumi creates
+    the replacement first, so a position key moved a principal onto another entry on every
+    removal or reordering, and its second entry failed with ResourceInUseException."""
+    return ADMIN_KEY_PREFIX + hashlib.sha256(arn.encode()).hexdigest()[:12]
 
 
 def principal_identity(arn: str) -> tuple[str, str, str, str] | None:
@@ -24,7 +37,9 @@ def principal_identity(arn: str) -> tuple[str, str, str, str] | None:
 
 
 def creator_admin_problems(caller_arn: str, eks: EksSettings) -> list[Problem]:
-    """The identity running Pulumi must not be among adminPrincipalArns.
+    """The identity creating the cluster must not be among adminPrincipalArns. Checked only on
+    the run that creates the cluster (components.eks.wiring): later the identity running Pulumi
+    is any operator or CI, who must be listed to reach the cluster at all.
 
     pulumi-eks (nodejs/eks/cluster/cluster.ts, accessConfig with authenticationMode) sets
     bootstrapClusterCreatorAdminPermissions, so EKS gives the creator an access entry itself; an

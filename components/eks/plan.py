@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from components.cyperf import ROLE_LABEL
 from components.eks import images
+from components.eks.admins import admin_key
 from components.eks.sdk_args import (
     API_AUTHENTICATION,
     OVERWRITE_ON_CREATE,
@@ -131,9 +132,10 @@ def _partition(arn: str) -> str:
 
 
 def access_entries(eks: EksSettings) -> dict[str, eks_sdk.AccessEntryArgsDict]:
-    """Cluster-admin access entries for the extra principals."""
+    """Cluster-admin access entries for the extra principals, keyed by principal
+    (components.eks.access_entries)."""
     return {
-        f"admin-{index}": {
+        admin_key(arn): {
             "principal_arn": arn,
             "access_policies": {
                 "cluster-admin": {
@@ -142,7 +144,7 @@ def access_entries(eks: EksSettings) -> dict[str, eks_sdk.AccessEntryArgsDict]:
                 }
             },
         }
-        for index, arn in enumerate(eks.cluster.admin_principal_arns)
+        for arn in eks.cluster.admin_principal_arns
     }
 
 

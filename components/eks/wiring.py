@@ -7,7 +7,7 @@ import pulumi_aws as aws
 
 from components import cyperf
 from components.cluster_access import ClusterAccess
-from components.eks import admins, capacity, images, plan
+from components.eks import access_entries, admins, capacity, images, plan, previous
 from components.eks.cluster import EksCluster
 from components.eks.cni import EksCni
 from components.eks.controller_access import ControllerAccess
@@ -38,15 +38,26 @@ def provision(settings: StackSettings) -> ClusterAccess:
     )
     aws_config = pulumi.Config("aws")
     credentials = aws_credentials(aws_config.get("profile"), aws_config.get_object("assumeRoles"))
-    if eks.cluster.admin_principal_arns:
-        # Before any resource: the invoke answers with the identity the AWS provider uses.
+    physical_name = plan.cluster_physical_name(pulumi.get_stack(), eks)
+    deployed = previous.read_previous()
+    if eks.cluster.admin_principal_arns and not deployed.cluster_exists(physical_name):
+        # Before any resource: the invoke answers with the identity the AWS provider uses, the
+        # one EKS makes admin when this run creates the cluster.
         caller = aws.get_caller_identity()
         raise_any(admins.creator_admin_problems(caller.arn, eks))
-    physical_name = plan.cluster_physical_name(pulumi.get_stack(), eks)
+    cluster_resource = plan.cluster_resource_name(eks.cni)
+    entry_aliases = access_entries.entry_aliases(cluster_resource, eks, deployed)
 
     through_nat = controller_reached_through_nat(settings)
     network = EksNetwork("eks-network", eks, find_existing_nats=through_nat)
-    cluster = EksCluster("eks-cluster", eks, network, physical_name, credentials)
+    cluster = EksCluster(
+        "eks-cluster",
+        eks,
+        network,
+        physical_name,
+        credentials,
+        [access_entries.alias_transform(entry_aliases)] if entry_aliases else [],
+    )
     # Calico is installed before any node exists: a node without a CNI stays NotReady.
     cni = EksCni("eks-cni", eks.cni, cluster.provider, cluster.cluster, after=[cluster.cluster])
     # Private nodes need their NAT routes to pull images; all nodes need the CNI first.
