@@ -163,11 +163,14 @@ class EksMocks(ClusterMocks):
         zone_ids: dict[str, str] | None = None,
         subnet_changes: dict[str, dict[str, Any]] | None = None,
         private_nats: frozenset[str] = frozenset(),
+        regional_nats: dict[str, dict[str, Any]] | None = None,
         previous_templates: list[dict[str, Any]] | None = None,
         ami_release: str = "r1",
     ) -> None:
         """`subnet_changes`: per existing subnet id, fields that differ from existing_subnet();
         `private_nats`: existing NAT gateways of connectivity type private (no public IP);
+        `regional_nats`: existing NAT gateways of availability mode regional, with the fields of
+        their answer (regionalNatGatewayAddresses, autoScalingIps);
         `previous_templates`: the `remote_children` of an earlier run (the templates that exist
         already: the tagging API finds them, the engine's ignoreChanges compares with them);
         `ami_release`: the AWS AMI release the recommended lookup answers with."""
@@ -180,6 +183,7 @@ class EksMocks(ClusterMocks):
         self.zone_ids = zone_ids if zone_ids is not None else dict(ZONE_IDS)
         self.subnet_changes = subnet_changes or {}
         self.private_nats = private_nats
+        self.regional_nats = regional_nats or {}
         self.previous_templates = {c["urn"]: c for c in previous_templates or []}
         self.ami_release = ami_release
         self.cluster_version = ""
@@ -380,10 +384,20 @@ class EksMocks(ClusterMocks):
             nat_id = args.args["id"]
             if nat_id in self.private_nats:
                 return {"id": nat_id, "connectivityType": "private", "publicIp": ""}, []
+            if nat_id in self.regional_nats:
+                # pulumi-aws 7.51.1: a regional gateway has no publicIp of its own.
+                return {
+                    "id": nat_id,
+                    "connectivityType": "public",
+                    "availabilityMode": "regional",
+                    "publicIp": "",
+                    **self.regional_nats[nat_id],
+                }, []
             secondary = EXISTING_NAT_SECONDARY_EIPS.get(nat_id, {})
             return {
                 "id": nat_id,
                 "connectivityType": "public",
+                "availabilityMode": "zonal",
                 "publicIp": EXISTING_NAT_PUBLIC_IPS[nat_id],
                 "secondaryAllocationIds": sorted(secondary),
             }, []

@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.eks import capacity, plan
+from components.eks import capacity, nat, plan
 from components.eks import zones as zones_of_region
 from components.settings.eks.fields import UNSUPPORTED_EKS_ZONE_IDS
 from components.settings.eks.section import EksSettings
@@ -87,20 +87,34 @@ def _node_subnet_nat_public_ips(eks: EksSettings) -> list[str]:
         for table_id in dict.fromkeys(table_by_subnet.values())
     }
     nat_by_subnet = {subnet: nat_by_table[table] for subnet, table in table_by_subnet.items()}
-    nats = {
+    found = {
         nat_id: aws.ec2.get_nat_gateway(id=nat_id)
         for nat_id in dict.fromkeys(n for n in nat_by_subnet.values() if n is not None)
     }
-    private_nats = {nat_id for nat_id, nat in nats.items() if nat.connectivity_type == "private"}
+    private_nats = {nat_id for nat_id, nat in found.items() if nat.connectivity_type == "private"}
     raise_any(zones_of_region.node_subnet_nat_problems(nat_by_subnet, network, private_nats))
-    addresses: list[str] = []
-    for nat in nats.values():
-        addresses.append(nat.public_ip)
-        addresses += [
-            aws.ec2.get_elastic_ip(id=allocation).public_ip
-            for allocation in nat.secondary_allocation_ids or []
-        ]
+    addresses, warnings, problems = nat.egress_addresses(
+        {nat_id: _nat_gateway(answer) for nat_id, answer in found.items()}, nat_by_subnet, network
+    )
+    raise_any(problems)
+    warn(warnings)
     return addresses
+
+
+def _nat_gateway(answer: Any) -> nat.NatGateway:
+    """A regional gateway lists its addresses; a zonal one has a primary and secondary EIPs."""
+    if answer.availability_mode == nat.REGIONAL:
+        return nat.NatGateway(
+            answer.id,
+            True,
+            tuple(a.public_ip for a in answer.regional_nat_gateway_addresses or []),
+            answer.auto_scaling_ips == "enabled",
+        )
+    secondary = [
+        aws.ec2.get_elastic_ip(id=allocation).public_ip
+        for allocation in answer.secondary_allocation_ids or []
+    ]
+    return nat.NatGateway(answer.id, False, (answer.public_ip, *secondary))
 
 
 def _checked_vpc(vpc: Any, eks: EksSettings) -> str:
