@@ -35,7 +35,7 @@ def test_zonal_and_regional_addresses_each_once_in_lookup_order() -> None:
         NETWORK,
     )
     assert addresses == ["198.51.100.11", "198.51.100.13", "198.51.100.21"]
-    assert warnings == problems == []
+    assert warnings == [] and problems == []
 
 
 def test_a_gateway_without_an_address_is_a_problem_never_an_empty_rule() -> None:
