@@ -164,13 +164,15 @@ class EksMocks(ClusterMocks):
         subnet_changes: dict[str, dict[str, Any]] | None = None,
         private_nats: frozenset[str] = frozenset(),
         regional_nats: dict[str, dict[str, Any]] | None = None,
+        zone_states: dict[str, str] | None = None,
         previous_templates: list[dict[str, Any]] | None = None,
         ami_release: str = "r1",
     ) -> None:
         """`subnet_changes`: per existing subnet id, fields that differ from existing_subnet();
         `private_nats`: existing NAT gateways of connectivity type private (no public IP);
         `regional_nats`: existing NAT gateways of availability mode regional, with the fields of
-        their answer (regionalNatGatewayAddresses, autoScalingIps);
+        their answer (regionalNatGatewayAddresses, autoScalingIps); `zone_states`: zone name ->
+        state where not "available" (impaired, unavailable);
         `previous_templates`: the `remote_children` of an earlier run (the templates that exist
         already: the tagging API finds them, the engine's ignoreChanges compares with them);
         `ami_release`: the AWS AMI release the recommended lookup answers with."""
@@ -184,6 +186,7 @@ class EksMocks(ClusterMocks):
         self.subnet_changes = subnet_changes or {}
         self.private_nats = private_nats
         self.regional_nats = regional_nats or {}
+        self.zone_states = zone_states or {}
         self.previous_templates = {c["urn"]: c for c in previous_templates or []}
         self.ami_release = ami_release
         self.cluster_version = ""
@@ -320,9 +323,14 @@ class EksMocks(ClusterMocks):
 
     def answer(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[Any]]:
         if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
-            # Like the AWS API: names in name order, excludeZoneIds honoured.
+            # Like the AWS API: names in name order, excludeZoneIds and state honoured.
             excluded = set(args.args.get("excludeZoneIds") or [])
-            zones = sorted((n, i) for n, i in self.zone_ids.items() if i not in excluded)
+            state = args.args.get("state")
+            zones = sorted(
+                (n, i)
+                for n, i in self.zone_ids.items()
+                if i not in excluded and state in (None, self.zone_states.get(n, "available"))
+            )
             return {
                 "id": "us-east-1",
                 "names": [n for n, _ in zones],

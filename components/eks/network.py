@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.eks import capacity, nat, plan
+from components.eks import capacity, nat, plan, previous
 from components.eks import zones as zones_of_region
 from components.settings.eks.fields import UNSUPPORTED_EKS_ZONE_IDS
 from components.settings.eks.section import EksSettings
@@ -16,19 +16,28 @@ from components.settings.problems import raise_any
 from components.warn import warn
 
 
-def _zone_names(eks: EksSettings) -> list[str]:
+def _zone_names(name: str, eks: EksSettings, deployed: previous.PreviousEks) -> list[str]:
     """The created VPC's zones. A plain (blocking) lookup, made before the component registers:
-    a zone EKS refuses stops the program before any resource exists."""
+    a zone EKS refuses, or zones other than the deployed subnets', stop the program before any
+    resource exists. Every zone of the region whatever its state: a zone turning impaired must
+    not shift the others; a second lookup of the available ones only warns."""
     network = eks.network
     explicit = network.availability_zones is not None or network.availability_zone_ids is not None
+    opted_in = [
+        aws.GetAvailabilityZonesFilterArgs(name="opt-in-status", values=["opt-in-not-required"])
+    ]
     found = aws.get_availability_zones(
-        state="available",
         exclude_zone_ids=None if explicit else list(UNSUPPORTED_EKS_ZONE_IDS),
-        filters=[
-            aws.GetAvailabilityZonesFilterArgs(name="opt-in-status", values=["opt-in-not-required"])
-        ],
+        filters=opted_in,
     )
-    return zones_of_region.chosen_zones(list(found.names), list(found.zone_ids), network)
+    chosen = zones_of_region.chosen_zones(list(found.names), list(found.zone_ids), network)
+    planned = {s.name: chosen[s.zone_index] for s in plan.subnet_plan(network)}
+    raise_any(
+        zones_of_region.deployed_zone_problems(deployed.subnets(f"{name}-"), planned, network)
+    )
+    available = aws.get_availability_zones(state="available", filters=opted_in)
+    warn(zones_of_region.impaired_zone_warnings(chosen, list(available.names), network))
+    return chosen
 
 
 def _existing_subnets(eks: EksSettings) -> list[zones_of_region.ExistingSubnet]:
@@ -144,11 +153,17 @@ class EksNetwork(pulumi.ComponentResource):
         name: str,
         eks: EksSettings,
         find_existing_nats: bool = False,
+        deployed: previous.PreviousEks | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """`find_existing_nats`: look up the NAT gateways an existing VPC's node subnets leave
-        through (the controller is reached on a public address)."""
-        zone_names = _zone_names(eks) if eks.network.creates_vpc else []
+        through (the controller is reached on a public address); `deployed`: the stack's state
+        (components.eks.previous), which a created VPC's zones must match."""
+        zone_names = (
+            _zone_names(name, eks, deployed or previous.PreviousEks())
+            if eks.network.creates_vpc
+            else []
+        )
         existing = [] if eks.network.creates_vpc else _existing_subnets(eks)
         existing_nat_ips = (
             _node_subnet_nat_public_ips(eks)

@@ -49,7 +49,7 @@ def provision(settings: StackSettings) -> ClusterAccess:
     entry_aliases = access_entries.entry_aliases(cluster_resource, eks, deployed)
 
     through_nat = controller_reached_through_nat(settings)
-    network = EksNetwork("eks-network", eks, find_existing_nats=through_nat)
+    network = EksNetwork("eks-network", eks, find_existing_nats=through_nat, deployed=deployed)
     cluster = EksCluster(
         "eks-cluster",
         eks,
