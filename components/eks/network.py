@@ -140,9 +140,11 @@ class EksNetwork(pulumi.ComponentResource):
     public_subnet_ids: list[pulumi.Output[str]]
     private_subnet_ids: list[pulumi.Output[str]]
     node_subnet_ids: list[pulumi.Output[str]]
-    # Public IPs of the NAT gateways of the node subnets: the ones the stack made for private
-    # nodes, or those an existing VPC's node subnets route through when asked to find them.
-    nat_public_ips: list[pulumi.Output[str]]
+    # Public IPs of the NAT gateways of the node subnets, each under a key that stays with it
+    # when NAT gateways or addresses come and go (the controller rules' names): the ones the
+    # stack made for private nodes, keyed by zone (`nat-<zone>`), or those an existing VPC's
+    # node subnets route through when asked to find them, keyed by the address itself.
+    nat_public_ips: dict[str, pulumi.Output[str]]
     # What the controller sees agents come from: NAT IPs as /32; otherwise the node subnet
     # CIDRs of an existing VPC (right for a privately reached controller); nothing for public
     # nodes of a created VPC.
@@ -171,7 +173,7 @@ class EksNetwork(pulumi.ComponentResource):
             else []
         )
         super().__init__("cyperf-k8s:eks:Network", name, None, opts)
-        self.nat_public_ips = []
+        self.nat_public_ips = {}
         if eks.network.creates_vpc:
             self._create(name, eks, zone_names)
         else:
@@ -236,7 +238,7 @@ class EksNetwork(pulumi.ComponentResource):
                     opts=pulumi.ResourceOptions(parent=self, depends_on=[gateway]),
                 )
             )
-            self.nat_public_ips.append(address.public_ip)
+            self.nat_public_ips[f"nat-{zone}"] = address.public_ip
         for subnet in plan.subnet_plan(network):
             if subnet.public:
                 table = public_routes
@@ -273,7 +275,7 @@ class EksNetwork(pulumi.ComponentResource):
         )
         if self.nat_public_ips:
             self.egress_addresses = pulumi.Output.all(
-                *[ip.apply(lambda a: f"{a}/32") for ip in self.nat_public_ips]
+                *[ip.apply(lambda a: f"{a}/32") for ip in self.nat_public_ips.values()]
             )
         else:
             # Public nodes leave with their own public IPs, assigned at launch: nothing to list.
@@ -293,7 +295,7 @@ class EksNetwork(pulumi.ComponentResource):
         self.public_subnet_ids = [pulumi.Output.from_input(s) for s in network.public_subnet_ids]
         self.private_subnet_ids = [pulumi.Output.from_input(s) for s in network.private_subnet_ids]
         self.node_subnet_ids = [pulumi.Output.from_input(s) for s in network.node_subnet_ids_given]
-        self.nat_public_ips = [pulumi.Output.from_input(ip) for ip in nat_ips]
+        self.nat_public_ips = {ip: pulumi.Output.from_input(ip) for ip in nat_ips}
         cidrs = {s.id: s.cidr for s in subnets}
         self.egress_addresses = pulumi.Output.from_input(
             [f"{ip}/32" for ip in nat_ips]

@@ -82,6 +82,7 @@ def provision(settings: StackSettings) -> ClusterAccess:
         network.nat_public_ips,
         cluster.node_security_group_id,
         physical_name,
+        deployed,
     )
     # Agents register with the controller as soon as they start: open its door first.
     agents_depend_on.extend(controller.rules)
