@@ -11,6 +11,7 @@ from components.eks import access_entries, admins, capacity, images, plan, previ
 from components.eks.cluster import EksCluster
 from components.eks.cni import EksCni
 from components.eks.controller_access import ControllerAccess
+from components.eks.dut_access import DutAccess, dut_warnings
 from components.eks.kubeconfig import aws_credentials
 from components.eks.network import EksNetwork
 from components.eks.node_groups import EksCoreDns, EksNodeGroups
@@ -34,6 +35,7 @@ def provision(settings: StackSettings) -> ClusterAccess:
             *images.unpinned_warnings(eks),
             *capacity.unlisted_instance_warnings(eks),
             *controller_rule_warnings(eks, settings.controller_address),
+            *dut_warnings(settings, eks),
         ]
     )
     aws_config = pulumi.Config("aws")
@@ -86,6 +88,8 @@ def provision(settings: StackSettings) -> ClusterAccess:
     )
     # Agents register with the controller as soon as they start: open its door first.
     agents_depend_on.extend(controller.rules)
+    if eks.network.dut_source_cidrs or eks.network.dut_source_security_group_id:
+        DutAccess("eks-dut-access", settings, eks, cluster.node_security_group_id, eks.tags)
 
     return ClusterAccess(
         provider=cluster.provider,
