@@ -1,9 +1,9 @@
 """Ingress rules on the node security group from the DUT, to the server agents' ports.
 
 Managed nodes carry only the EKS cluster security group here (components.eks.plan.cluster_args:
-no default security groups), which admits traffic only from itself (EKS User Guide, "Amazon
-EKS security group requirements and considerations": the cluster security group's default
-inbound rule allows all traffic from the security group itself), so nothing outside the
+no default security groups), which admits traffic only from itself (EKS User Guide, "View
+Amazon EKS security group requirements for clusters": the default inbound rule is all traffic
+from the group itself), so nothing outside the
 cluster reaches a node port or a pod IP until a rule admits it. With the VPC CNI a pod's address
 is on a node ENI with the node's security groups, so the same group guards the pod IPs.
 
