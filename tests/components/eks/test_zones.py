@@ -12,7 +12,9 @@ from components.eks.zones import (
     ExistingSubnet,
     chosen_zones,
     default_route_nat,
+    deployed_zone_problems,
     existing_subnet_problems,
+    impaired_zone_warnings,
     node_subnet_nat_problems,
 )
 from components.settings.eks.network import NetworkSettings
@@ -210,3 +212,42 @@ def test_only_the_node_subnets_are_judged() -> None:
     assert [p.path for p in node_subnet_nat_problems(nats, settings, set())] == [
         ("eks", "network", "publicSubnetIds", 0)
     ]
+
+
+# --- deployed zones and zone states ------------------------------------------------------------
+
+
+DEPLOYED = {
+    "public-0": ("10.0.0.0/18", "us-east-1a"),
+    "public-1": ("10.0.64.0/18", "us-east-1b"),
+    "private-0": ("10.0.128.0/18", "us-east-1a"),
+    "private-1": ("10.0.192.0/18", "us-east-1b"),
+}
+SAME = {name: zone for name, (_, zone) in DEPLOYED.items()}
+
+
+def test_the_deployed_zones_or_a_new_vpc_pass() -> None:
+    assert deployed_zone_problems(DEPLOYED, SAME, network()) == []
+    assert deployed_zone_problems({}, {**SAME, "public-2": "us-east-1c"}, network()) == []
+
+
+def test_a_moved_zone_is_refused_under_the_key_that_chose_it() -> None:
+    moved = {**SAME, "public-1": "us-east-1c", "private-1": "us-east-1c"}
+    by_id = network(availabilityZoneIds=["use1-az1", "use1-az4"])
+    [problem] = deployed_zone_problems(DEPLOYED, moved, by_id)
+    assert render(problem) == (
+        "cyperf-k8s:eks.network.availabilityZoneIds: the deployed VPC has its subnets in 2 zones "
+        "['us-east-1a', 'us-east-1b'], this config puts them in ['us-east-1a', 'us-east-1c']: "
+        "another zone count or zone re-creates the subnets (their blocks are sized from the "
+        "count; the new ones collide with the old, InvalidSubnet.Conflict) and every node group; "
+        "keep the deployed zones, or destroy the stack and create it again "
+        '(got ["use1-az1", "use1-az4"])'
+    )
+
+
+def test_only_chosen_zones_that_are_not_available_warn() -> None:
+    assert impaired_zone_warnings(["us-east-1a", "us-east-1b"], ["us-east-1b"], network()) != []
+    assert [w.path for w in impaired_zone_warnings(["us-east-1a"], ["us-east-1b"], network())] == [
+        ("eks", "network", "availabilityZoneCount")
+    ]
+    assert impaired_zone_warnings(["us-east-1b"], ["us-east-1b", "us-east-1c"], network()) == []
