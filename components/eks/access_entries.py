@@ -19,10 +19,8 @@ from collections.abc import Mapping
 import pulumi
 
 from components.eks import previous
-from components.eks.admins import ADMIN_KEY_PREFIX, admin_key
+from components.eks.admins import ADMIN_KEY_PREFIX, ADMIN_POLICY_KEY, admin_key
 from components.settings.eks.section import EksSettings
-
-ADMIN_POLICY_KEY = "cluster-admin"
 
 
 def entry_aliases(

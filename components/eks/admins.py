@@ -1,13 +1,20 @@
-"""The identity running Pulumi versus the extra cluster admins (pure: ARNs in, problems out)."""
+"""The extra cluster admins' access entries, and the identity creating the cluster versus them
+(pure: ARNs in, entries or problems out)."""
 
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 
 from components.settings.eks.section import EksSettings
 from components.settings.problems import Problem
 
+if TYPE_CHECKING:
+    import pulumi_eks as eks_sdk
+
 ADMIN_KEY_PREFIX = "admin-"
+ADMIN_POLICY_KEY = "cluster-admin"
+CLUSTER_ADMIN_POLICY = "cluster-access-policy/AmazonEKSClusterAdminPolicy"
 
 
 def admin_key(arn: str) -> str:
@@ -62,3 +69,23 @@ def creator_admin_problems(caller_arn: str, eks: EksSettings) -> list[Problem]:
         for index, arn in enumerate(eks.cluster.admin_principal_arns)
         if principal_identity(arn) == caller
     ]
+
+
+def _partition(arn: str) -> str:
+    return arn.split(":", 2)[1]
+
+
+def access_entries(eks: EksSettings) -> dict[str, eks_sdk.AccessEntryArgsDict]:
+    """Cluster-admin access entries for the extra principals, keyed by principal."""
+    return {
+        admin_key(arn): {
+            "principal_arn": arn,
+            "access_policies": {
+                ADMIN_POLICY_KEY: {
+                    "policy_arn": f"arn:{_partition(arn)}:eks::aws:{CLUSTER_ADMIN_POLICY}",
+                    "access_scope": {"type": "cluster"},
+                }
+            },
+        }
+        for arn in eks.cluster.admin_principal_arns
+    }

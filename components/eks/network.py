@@ -31,7 +31,7 @@ def _zone_names(name: str, eks: EksSettings, deployed: previous.PreviousEks) -> 
         filters=opted_in,
     )
     chosen = zones_of_region.chosen_zones(list(found.names), list(found.zone_ids), network)
-    planned = {s.name: chosen[s.zone_index] for s in plan.subnet_plan(network)}
+    planned = {s.name: (s.cidr, chosen[s.zone_index]) for s in plan.subnet_plan(network)}
     raise_any(
         zones_of_region.deployed_zone_problems(deployed.subnets(f"{name}-"), planned, network)
     )

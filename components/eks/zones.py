@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 from components.settings.eks.fields import UNSUPPORTED_EKS_ZONE_IDS
@@ -218,18 +219,29 @@ def impaired_zone_warnings(
 
 def deployed_zone_problems(
     deployed: dict[str, tuple[str, str]],
-    planned: dict[str, str],
+    planned: dict[str, tuple[str, str]],
     network: NetworkSettings,
 ) -> list[Problem]:
-    """The created VPC's subnets keep the zones they were deployed in. `deployed`: subnet plan
-    name -> (CIDR, zone) from the state; `planned`: plan name -> zone of this run. The subnet
-    blocks are sized from the zone count (components.eks.plan.subnet_plan), so another count
-    re-carves every subnet, and a replacement created before its old subnet is deleted collides
-    with it (EC2 InvalidSubnet.Conflict); a subnet moved to another zone collides the same way,
-    and every node group in it is replaced."""
-    if not deployed or {name: zone for name, (_, zone) in deployed.items()} == planned:
+    """The created VPC's subnets keep their blocks and zones. `deployed` and `planned`: subnet
+    plan name -> (CIDR, zone), from the state and for this run. The subnet blocks are sized from
+    the zone count (components.eks.plan.subnet_plan), so another count re-carves every subnet,
+    and a replacement created before its old subnet is deleted collides with it (EC2
+    InvalidSubnet.Conflict); a subnet moved to another zone collides the same way, and every
+    node group in it is replaced. A subnet outside this run's vpcCidr belongs to a VPC that is
+    replaced anyway, and one the state lacks (an `up` that stopped early) is simply created."""
+    vpc = ipaddress.IPv4Network(network.vpc_cidr)
+    moved = [
+        name
+        for name, subnet in planned.items()
+        if name in deployed
+        and deployed[name][0]
+        and ipaddress.IPv4Network(deployed[name][0]).subnet_of(vpc)
+        and deployed[name] != subnet
+    ]
+    if not moved:
         return []
     zones = sorted({zone for _, zone in deployed.values()})
+    wanted = sorted({zone for _, zone in planned.values()})
     key = zone_key(network)
     value = {
         "availabilityZoneIds": network.availability_zone_ids,
@@ -239,8 +251,8 @@ def deployed_zone_problems(
         Problem(
             ("eks", "network", key),
             f"the deployed VPC has its subnets in {len(zones)} zones {zones}, this config puts "
-            f"them in {sorted(set(planned.values()))}: another zone count or zone re-creates the "
-            "subnets (their blocks are sized from the count; the new ones collide with the old, "
+            f"them in {wanted}: another zone count or zone re-creates the subnets"
+            " (their blocks are sized from the count; the new ones collide with the old, "
             "InvalidSubnet.Conflict) and every node group; keep the deployed zones, or destroy "
             "the stack and create it again",
             value,

@@ -223,16 +223,44 @@ DEPLOYED = {
     "private-0": ("10.0.128.0/18", "us-east-1a"),
     "private-1": ("10.0.192.0/18", "us-east-1b"),
 }
-SAME = {name: zone for name, (_, zone) in DEPLOYED.items()}
 
 
-def test_the_deployed_zones_or_a_new_vpc_pass() -> None:
-    assert deployed_zone_problems(DEPLOYED, SAME, network()) == []
-    assert deployed_zone_problems({}, {**SAME, "public-2": "us-east-1c"}, network()) == []
+def test_the_deployed_subnets_a_new_vpc_or_a_partial_state_pass() -> None:
+    assert deployed_zone_problems(DEPLOYED, DEPLOYED, network()) == []
+    assert deployed_zone_problems({}, DEPLOYED, network()) == []
+    # An `up` that stopped after one subnet: the others are created, none moves.
+    partial = {"public-0": DEPLOYED["public-0"]}
+    assert deployed_zone_problems(partial, DEPLOYED, network()) == []
+    # Another vpcCidr replaces the VPC and every subnet with it: nothing collides.
+    other_vpc = network(vpcCidr="10.1.0.0/16")
+    moved = {
+        name: (cidr.replace("10.0.", "10.1."), "us-east-1c") for name, (cidr, _) in DEPLOYED.items()
+    }
+    assert deployed_zone_problems(DEPLOYED, moved, other_vpc) == []
+
+
+def test_a_re_carved_subnet_is_refused_under_the_key_that_chose_it() -> None:
+    """Same zones, three instead of two: every block shrinks to a /19."""
+    three = {
+        **{
+            f"public-{i}": (f"10.0.{32 * i}.0/19", z)
+            for i, z in enumerate(["us-east-1a", "us-east-1b", "us-east-1c"])
+        },
+        **{
+            f"private-{i}": (f"10.0.{96 + 32 * i}.0/19", z)
+            for i, z in enumerate(["us-east-1a", "us-east-1b", "us-east-1c"])
+        },
+    }
+    [problem] = deployed_zone_problems(DEPLOYED, three, network(availabilityZoneCount=3))
+    assert problem.path == ("eks", "network", "availabilityZoneCount")
 
 
 def test_a_moved_zone_is_refused_under_the_key_that_chose_it() -> None:
-    moved = {**SAME, "public-1": "us-east-1c", "private-1": "us-east-1c"}
+    moved = {
+        **DEPLOYED,
+        "public-1": ("10.0.64.0/18", "us-east-1c"),
+        "private-1": ("10.0.192.0/18", "us-east-1c"),
+    }
     by_id = network(availabilityZoneIds=["use1-az1", "use1-az4"])
     [problem] = deployed_zone_problems(DEPLOYED, moved, by_id)
     assert render(problem) == (
