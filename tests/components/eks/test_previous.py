@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from components import deployed
 from components.eks import previous
 from mocks.stack_state import StackState
+from tests.components.test_deployed import CheckpointReadError
 from tests.support.eks import EksMocks, eks_config, run_provision
 
 URN = "urn:pulumi:test::cyperf-k8s::cyperf-k8s:eks:Network${}::{}"
@@ -51,3 +58,23 @@ def test_a_stack_without_outputs_is_read_as_empty() -> None:
     run_provision(eks_config(), mocks)
     reads = [i.token for i in mocks.invokes if i.token.startswith("pulumi:pulumi:read")]
     assert reads == ["pulumi:pulumi:readStackOutputs", "pulumi:pulumi:readStackResourceOutputs"]
+
+
+class UnreadableState(StackState):
+    """Every read meets the engine's own checkpoint write (as the engine answers it)."""
+
+    def answer(self, token: str, args: Mapping[str, Any]) -> dict[str, Any]:
+        raise CheckpointReadError()
+
+
+def test_an_unreadable_state_is_read_as_empty_with_a_warning(
+    monkeypatch: pytest.MonkeyPatch, logged_warnings: list[str]
+) -> None:
+    """The checks against the deployed stack are left out, the run goes on (a created VPC's
+    subnets are registered as planned)."""
+    monkeypatch.setattr(deployed, "READ_RETRY_SECONDS", 0)
+    mocks = EksMocks()
+    mocks.stack_state = UnreadableState()
+    run = run_provision(eks_config(), mocks)
+    assert len(run.of_type("aws:ec2/subnet:Subnet")) == 4
+    assert [w for w in logged_warnings if "EKS network, admins" in w] != []
