@@ -84,6 +84,8 @@ LATEST_ADDON_BUILD = 7
 # The release EKS picks in the mocks.
 LATEST_RELEASE_VERSION = "1.35.0-20261118"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+ACCESS_ENTRY = "aws:eks/accessEntry:AccessEntry"
+POLICY_ASSOCIATION = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
 KUBECONFIG = {
     "apiVersion": "v1",
     "kind": "Config",
@@ -178,11 +180,16 @@ class EksMocks(ClusterMocks):
         zone_ids: dict[str, str] | None = None,
         subnet_changes: dict[str, dict[str, Any]] | None = None,
         private_nats: frozenset[str] = frozenset(),
+        regional_nats: dict[str, dict[str, Any]] | None = None,
+        zone_states: dict[str, str] | None = None,
         ami_release: str = "r1",
         reparented_template: bool = False,
     ) -> None:
         """`subnet_changes`: per existing subnet id, fields that differ from existing_subnet();
         `private_nats`: existing NAT gateways of connectivity type private (no public IP);
+        `regional_nats`: existing NAT gateways of availability mode regional, with the fields of
+        their answer (regionalNatGatewayAddresses, autoScalingIps); `zone_states`: zone name ->
+        state where not "available" (impaired, unavailable);
         `ami_release`: the AWS AMI release the recommended lookup answers with;
         `reparented_template`: the node group's transforms never see its launch template (a
         pulumi-eks that creates it under another parent)."""
@@ -195,6 +202,8 @@ class EksMocks(ClusterMocks):
         self.zone_ids = zone_ids if zone_ids is not None else dict(ZONE_IDS)
         self.subnet_changes = subnet_changes or {}
         self.private_nats = private_nats
+        self.regional_nats = regional_nats or {}
+        self.zone_states = zone_states or {}
         self.ami_release = ami_release
         self.reparented_template = reparented_template
         self.cluster_version = ""
@@ -212,6 +221,7 @@ class EksMocks(ClusterMocks):
             outputs["kubeconfig"] = KUBECONFIG
             outputs["nodeSecurityGroupId"] = NODE_SECURITY_GROUP
             outputs["clusterSecurityGroupId"] = NODE_SECURITY_GROUP
+            self._access_entry_children(args)
         elif args.typ == "eks:index:ManagedNodeGroup":
             template_id = self._launch_template_child(args)
             outputs["nodeGroup"] = self._node_group_reference(args.name, args.inputs, template_id)
@@ -231,6 +241,51 @@ class EksMocks(ClusterMocks):
             f"eks:index:ManagedNodeGroup${typ}::{name}"
         )
 
+    @staticmethod
+    def _transformed(
+        args: pulumi_mocks.MockResourceArgs, typ: str, name: str, props: dict[str, Any]
+    ) -> tuple[dict[str, Any], pulumi.ResourceOptions]:
+        """A child's props and options after the transforms the program put on its component."""
+        opts = pulumi.ResourceOptions()
+        for transform in args.transforms:
+            result = transform(pulumi.ResourceTransformArgs(True, typ, name, props, opts))
+            assert not inspect.isawaitable(result), "the mocks run synchronous transforms only"
+            if result is not None:
+                props, opts = dict(result.props), result.opts or pulumi.ResourceOptions()
+        return props, opts
+
+    def _access_entry_children(self, args: pulumi_mocks.MockResourceArgs) -> None:
+        """The access entries pulumi-eks creates for the cluster's `accessEntries`
+        (`nodejs/eks/cluster/authenticationMode.ts` createAccessEntries: `<name>-<key>`, and
+        under it `<name>-<key>-<policy key>` per access policy), after the transforms; recorded
+        with the aliases the transforms gave them."""
+        parents = "cyperf-k8s:eks:Cluster$eks:index:Cluster"
+        prefix = f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::"
+        for key, entry in (args.inputs.get("accessEntries") or {}).items():
+            name = f"{args.name}-{key}"
+            children = [(ACCESS_ENTRY, name, parents, {"principalArn": entry["principalArn"]})]
+            children += [
+                (
+                    POLICY_ASSOCIATION,
+                    f"{name}-{policy_key}",
+                    f"{parents}${ACCESS_ENTRY}",
+                    {"principalArn": entry["principalArn"], "policyArn": policy["policyArn"]},
+                )
+                for policy_key, policy in (entry.get("accessPolicies") or {}).items()
+            ]
+            for typ, child, chain, props in children:
+                props, opts = self._transformed(args, typ, child, props)
+                self.remote_children.append(
+                    {
+                        "type": typ,
+                        "name": child,
+                        "urn": f"{prefix}{chain}${typ}::{child}",
+                        "id": f"{args.name}:{entry['principalArn']}",
+                        "inputs": props,
+                        "aliases": list(opts.aliases or []),
+                    }
+                )
+
     def _launch_template_child(self, args: pulumi_mocks.MockResourceArgs) -> str | None:
         """Build the node group's launch template as pulumi-eks would, run the transforms the
         program put on the node group, record the result; returns the template's id."""
@@ -241,13 +296,10 @@ class EksMocks(ClusterMocks):
         if props is None:
             return None
         name = f"{args.name}-launchTemplate"
-        opts = pulumi.ResourceOptions()
-        for transform in [] if self.reparented_template else args.transforms:
-            args_ = pulumi.ResourceTransformArgs(True, LAUNCH_TEMPLATE, name, props, opts)
-            result = transform(args_)
-            assert not inspect.isawaitable(result), "the mocks run synchronous transforms only"
-            if result is not None:
-                props, opts = dict(result.props), result.opts or pulumi.ResourceOptions()
+        if self.reparented_template:
+            opts = pulumi.ResourceOptions()
+        else:
+            props, opts = self._transformed(args, LAUNCH_TEMPLATE, name, props)
         urn = self._child_urn(name, LAUNCH_TEMPLATE)
         template_id = f"lt-{args.name}"
         self.remote_children.append(
@@ -282,9 +334,14 @@ class EksMocks(ClusterMocks):
 
     def answer(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[Any]]:
         if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
-            # Like the AWS API: names in name order, excludeZoneIds honoured.
+            # Like the AWS API: names in name order, excludeZoneIds and state honoured.
             excluded = set(args.args.get("excludeZoneIds") or [])
-            zones = sorted((n, i) for n, i in self.zone_ids.items() if i not in excluded)
+            state = args.args.get("state")
+            zones = sorted(
+                (n, i)
+                for n, i in self.zone_ids.items()
+                if i not in excluded and state in (None, self.zone_states.get(n, "available"))
+            )
             return {
                 "id": "us-east-1",
                 "names": [n for n, _ in zones],
@@ -351,10 +408,20 @@ class EksMocks(ClusterMocks):
             nat_id = args.args["id"]
             if nat_id in self.private_nats:
                 return {"id": nat_id, "connectivityType": "private", "publicIp": ""}, []
+            if nat_id in self.regional_nats:
+                # pulumi-aws 7.51.1: a regional gateway has no publicIp of its own.
+                return {
+                    "id": nat_id,
+                    "connectivityType": "public",
+                    "availabilityMode": "regional",
+                    "publicIp": "",
+                    **self.regional_nats[nat_id],
+                }, []
             secondary = EXISTING_NAT_SECONDARY_EIPS.get(nat_id, {})
             return {
                 "id": nat_id,
                 "connectivityType": "public",
+                "availabilityMode": "zonal",
                 "publicIp": EXISTING_NAT_PUBLIC_IPS[nat_id],
                 "secondaryAllocationIds": sorted(secondary),
             }, []

@@ -34,6 +34,8 @@ class Registered:
     secret_paths: set[str] = field(default_factory=set)
     additional_secret_outputs: list[str] = field(default_factory=list)
     alias_types: list[str] = field(default_factory=list)
+    # Aliases given as a whole URN.
+    alias_urns: list[str] = field(default_factory=list)
     version: str = ""
     # The `deleted_with` option: the URN whose deletion also removes this resource (the engine
     # then skips this resource's own delete).
@@ -113,6 +115,7 @@ class RecordingMonitor(ReferenceSafeMonitor):
                 secret_paths=secret_paths(inputs),
                 additional_secret_outputs=list(request.additionalSecretOutputs),
                 alias_types=sorted({a.spec.type for a in request.aliases if a.spec.type}),
+                alias_urns=sorted(a.urn for a in request.aliases if a.urn),
                 version=request.version,
                 deleted_with=request.deletedWith,
             )

@@ -3,6 +3,8 @@ Kubernetes provider built from its kubeconfig."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pulumi
 import pulumi_eks as eks_sdk
 import pulumi_kubernetes as k8s
@@ -35,11 +37,13 @@ class EksCluster(pulumi.ComponentResource):
         physical_name: str,
         credentials: AwsCredentials,
         kube_proxy_version: str | None = None,
+        child_transforms: Sequence[pulumi.ResourceTransform] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """`credentials`: the stack config's AWS profile / role, for `aws eks get-token`.
         `kube_proxy_version`: the kube-proxy add-on's (components.eks.addons); None lets
-        pulumi-eks take the most recent."""
+        pulumi-eks take the most recent. `child_transforms`: transforms of the children
+        pulumi-eks registers (access entries)."""
         super().__init__("cyperf-k8s:eks:Cluster", name, None, opts)
         self.cluster_name = physical_name
         self.cluster = eks_sdk.Cluster(
@@ -49,7 +53,7 @@ class EksCluster(pulumi.ComponentResource):
             private_subnet_ids=network.private_subnet_ids or None,
             # The component's own Kubernetes provider uses them too.
             provider_credential_opts=kubeconfig_options(credentials),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, transforms=list(child_transforms) or None),
             kube_proxy_addon_options=(
                 {"version": kube_proxy_version} if kube_proxy_version is not None else None
             ),

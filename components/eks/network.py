@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.eks import capacity, plan
+from components.eks import capacity, nat, plan, previous
 from components.eks import zones as zones_of_region
 from components.settings.eks.fields import UNSUPPORTED_EKS_ZONE_IDS
 from components.settings.eks.section import EksSettings
@@ -16,19 +16,28 @@ from components.settings.problems import raise_any
 from components.warn import warn
 
 
-def _zone_names(eks: EksSettings) -> list[str]:
+def _zone_names(name: str, eks: EksSettings, deployed: previous.PreviousEks) -> list[str]:
     """The created VPC's zones. A plain (blocking) lookup, made before the component registers:
-    a zone EKS refuses stops the program before any resource exists."""
+    a zone EKS refuses, or zones other than the deployed subnets', stop the program before any
+    resource exists. Every zone of the region whatever its state: a zone turning impaired must
+    not shift the others; a second lookup of the available ones only warns."""
     network = eks.network
     explicit = network.availability_zones is not None or network.availability_zone_ids is not None
+    opted_in = [
+        aws.GetAvailabilityZonesFilterArgs(name="opt-in-status", values=["opt-in-not-required"])
+    ]
     found = aws.get_availability_zones(
-        state="available",
         exclude_zone_ids=None if explicit else list(UNSUPPORTED_EKS_ZONE_IDS),
-        filters=[
-            aws.GetAvailabilityZonesFilterArgs(name="opt-in-status", values=["opt-in-not-required"])
-        ],
+        filters=opted_in,
     )
-    return zones_of_region.chosen_zones(list(found.names), list(found.zone_ids), network)
+    chosen = zones_of_region.chosen_zones(list(found.names), list(found.zone_ids), network)
+    planned = {s.name: (s.cidr, chosen[s.zone_index]) for s in plan.subnet_plan(network)}
+    raise_any(
+        zones_of_region.deployed_zone_problems(deployed.subnets(f"{name}-"), planned, network)
+    )
+    available = aws.get_availability_zones(state="available", filters=opted_in)
+    warn(zones_of_region.impaired_zone_warnings(chosen, list(available.names), network))
+    return chosen
 
 
 def _existing_subnets(eks: EksSettings) -> list[zones_of_region.ExistingSubnet]:
@@ -87,20 +96,34 @@ def _node_subnet_nat_public_ips(eks: EksSettings) -> list[str]:
         for table_id in dict.fromkeys(table_by_subnet.values())
     }
     nat_by_subnet = {subnet: nat_by_table[table] for subnet, table in table_by_subnet.items()}
-    nats = {
+    found = {
         nat_id: aws.ec2.get_nat_gateway(id=nat_id)
         for nat_id in dict.fromkeys(n for n in nat_by_subnet.values() if n is not None)
     }
-    private_nats = {nat_id for nat_id, nat in nats.items() if nat.connectivity_type == "private"}
+    private_nats = {nat_id for nat_id, nat in found.items() if nat.connectivity_type == "private"}
     raise_any(zones_of_region.node_subnet_nat_problems(nat_by_subnet, network, private_nats))
-    addresses: list[str] = []
-    for nat in nats.values():
-        addresses.append(nat.public_ip)
-        addresses += [
-            aws.ec2.get_elastic_ip(id=allocation).public_ip
-            for allocation in nat.secondary_allocation_ids or []
-        ]
+    addresses, warnings, problems = nat.egress_addresses(
+        {nat_id: _nat_gateway(answer) for nat_id, answer in found.items()}, nat_by_subnet, network
+    )
+    raise_any(problems)
+    warn(warnings)
     return addresses
+
+
+def _nat_gateway(answer: Any) -> nat.NatGateway:
+    """A regional gateway lists its addresses; a zonal one has a primary and secondary EIPs."""
+    if answer.availability_mode == nat.REGIONAL:
+        return nat.NatGateway(
+            answer.id,
+            True,
+            tuple(a.public_ip for a in answer.regional_nat_gateway_addresses or []),
+            answer.auto_scaling_ips == "enabled",
+        )
+    secondary = [
+        aws.ec2.get_elastic_ip(id=allocation).public_ip
+        for allocation in answer.secondary_allocation_ids or []
+    ]
+    return nat.NatGateway(answer.id, False, (answer.public_ip, *secondary))
 
 
 def _checked_vpc(vpc: Any, eks: EksSettings) -> str:
@@ -117,9 +140,11 @@ class EksNetwork(pulumi.ComponentResource):
     public_subnet_ids: list[pulumi.Output[str]]
     private_subnet_ids: list[pulumi.Output[str]]
     node_subnet_ids: list[pulumi.Output[str]]
-    # Public IPs of the NAT gateways of the node subnets: the ones the stack made for private
-    # nodes, or those an existing VPC's node subnets route through when asked to find them.
-    nat_public_ips: list[pulumi.Output[str]]
+    # Public IPs of the NAT gateways of the node subnets, each under a key that stays with it
+    # when NAT gateways or addresses come and go (the controller rules' names): the ones the
+    # stack made for private nodes, keyed by zone (`nat-<zone>`), or those an existing VPC's
+    # node subnets route through when asked to find them, keyed by the address itself.
+    nat_public_ips: dict[str, pulumi.Output[str]]
     # What the controller sees agents come from: NAT IPs as /32; otherwise the node subnet
     # CIDRs of an existing VPC (right for a privately reached controller); nothing for public
     # nodes of a created VPC.
@@ -130,11 +155,17 @@ class EksNetwork(pulumi.ComponentResource):
         name: str,
         eks: EksSettings,
         find_existing_nats: bool = False,
+        deployed: previous.PreviousEks | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """`find_existing_nats`: look up the NAT gateways an existing VPC's node subnets leave
-        through (the controller is reached on a public address)."""
-        zone_names = _zone_names(eks) if eks.network.creates_vpc else []
+        through (the controller is reached on a public address); `deployed`: the stack's state
+        (components.eks.previous), which a created VPC's zones must match."""
+        zone_names = (
+            _zone_names(name, eks, deployed or previous.PreviousEks())
+            if eks.network.creates_vpc
+            else []
+        )
         existing = [] if eks.network.creates_vpc else _existing_subnets(eks)
         existing_nat_ips = (
             _node_subnet_nat_public_ips(eks)
@@ -142,7 +173,7 @@ class EksNetwork(pulumi.ComponentResource):
             else []
         )
         super().__init__("cyperf-k8s:eks:Network", name, None, opts)
-        self.nat_public_ips = []
+        self.nat_public_ips = {}
         if eks.network.creates_vpc:
             self._create(name, eks, zone_names)
         else:
@@ -207,7 +238,7 @@ class EksNetwork(pulumi.ComponentResource):
                     opts=pulumi.ResourceOptions(parent=self, depends_on=[gateway]),
                 )
             )
-            self.nat_public_ips.append(address.public_ip)
+            self.nat_public_ips[f"nat-{zone}"] = address.public_ip
         for subnet in plan.subnet_plan(network):
             if subnet.public:
                 table = public_routes
@@ -244,7 +275,7 @@ class EksNetwork(pulumi.ComponentResource):
         )
         if self.nat_public_ips:
             self.egress_addresses = pulumi.Output.all(
-                *[ip.apply(lambda a: f"{a}/32") for ip in self.nat_public_ips]
+                *[ip.apply(lambda a: f"{a}/32") for ip in self.nat_public_ips.values()]
             )
         else:
             # Public nodes leave with their own public IPs, assigned at launch: nothing to list.
@@ -264,7 +295,7 @@ class EksNetwork(pulumi.ComponentResource):
         self.public_subnet_ids = [pulumi.Output.from_input(s) for s in network.public_subnet_ids]
         self.private_subnet_ids = [pulumi.Output.from_input(s) for s in network.private_subnet_ids]
         self.node_subnet_ids = [pulumi.Output.from_input(s) for s in network.node_subnet_ids_given]
-        self.nat_public_ips = [pulumi.Output.from_input(ip) for ip in nat_ips]
+        self.nat_public_ips = {ip: pulumi.Output.from_input(ip) for ip in nat_ips}
         cidrs = {s.id: s.cidr for s in subnets}
         self.egress_addresses = pulumi.Output.from_input(
             [f"{ip}/32" for ip in nat_ips]

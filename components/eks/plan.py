@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from components.cyperf import ROLE_LABEL
-from components.eks import images
+from components.eks import admins, images
 from components.eks.sdk_args import (
     API_AUTHENTICATION,
     OVERWRITE_ON_CREATE,
@@ -39,7 +39,6 @@ CALICO_CHART_REPOSITORY = "https://docs.tigera.io/calico/charts"
 CALICO_NAMESPACE = "tigera-operator"
 CALICO_RELEASE_NAME = "calico"
 CALICO_BLOCK_SIZE = 26
-CLUSTER_ADMIN_POLICY = "cluster-access-policy/AmazonEKSClusterAdminPolicy"
 MAX_CLUSTER_NAME = 100
 NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly")
 VPC_CNI_POLICY = "AmazonEKS_CNI_Policy"
@@ -126,26 +125,6 @@ def cluster_physical_name(stack: str, eks: EksSettings) -> str:
     return f"cyperf-{stack_part}-{CNI_SHORT[eks.cni.type]}-{digest}"[:MAX_CLUSTER_NAME]
 
 
-def _partition(arn: str) -> str:
-    return arn.split(":", 2)[1]
-
-
-def access_entries(eks: EksSettings) -> dict[str, eks_sdk.AccessEntryArgsDict]:
-    """Cluster-admin access entries for the extra principals."""
-    return {
-        f"admin-{index}": {
-            "principal_arn": arn,
-            "access_policies": {
-                "cluster-admin": {
-                    "policy_arn": f"arn:{_partition(arn)}:eks::aws:{CLUSTER_ADMIN_POLICY}",
-                    "access_scope": {"type": "cluster"},
-                }
-            },
-        }
-        for index, arn in enumerate(eks.cluster.admin_principal_arns)
-    }
-
-
 def vpc_cni_options(cni: CniSettings) -> eks_sdk.VpcCniOptionsArgsDict:
     options: eks_sdk.VpcCniOptionsArgsDict = {
         "resolve_conflicts_on_create": OVERWRITE_ON_CREATE,
@@ -179,7 +158,7 @@ def cluster_args(eks: EksSettings, physical_name: str) -> ClusterArgs:
         ),
         "deletion_protection": cluster.deletion_protection,
         "tags": dict(eks.tags),
-        "access_entries": access_entries(eks),
+        "access_entries": admins.access_entries(eks),
         # No CoreDNS add-on from the component: with no nodes yet it would sit DEGRADED. The
         # VPC CNI path keeps EKS's bootstrapped CoreDNS; Calico gets the add-on after the nodes.
         "coredns_addon_options": {

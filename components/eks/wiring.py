@@ -7,10 +7,11 @@ import pulumi_aws as aws
 
 from components import cyperf, deployed
 from components.cluster_access import ClusterAccess
-from components.eks import addons, admins, capacity, images, plan
+from components.eks import access_entries, addons, admins, capacity, images, plan, previous
 from components.eks.cluster import EksCluster
 from components.eks.cni import EksCni
 from components.eks.controller_access import ControllerAccess
+from components.eks.dut_access import DutAccess, dut_warnings
 from components.eks.kubeconfig import aws_credentials
 from components.eks.network import EksNetwork
 from components.eks.node_groups import EksCoreDns, EksNodeGroups
@@ -24,8 +25,9 @@ from components.warn import warn
 
 UNREAD_STATE = (
     "this run cannot keep the node images of unpinned groups, warn about node groups a tags "
-    "change rolls, nor keep unpinned kube-proxy and CoreDNS add-ons at their running versions "
-    "(pin eks.cluster.kubeProxyAddonVersion and corednsAddonVersion)"
+    "change rolls, keep unpinned kube-proxy and CoreDNS add-ons at their running versions (pin "
+    "eks.cluster.kubeProxyAddonVersion and corednsAddonVersion), nor compare the EKS network, "
+    "admins and controller rules with what is deployed (see docs/eks.md)"
 )
 
 
@@ -43,25 +45,36 @@ def provision(settings: StackSettings) -> ClusterAccess:
             *images.unpinned_warnings(eks),
             *capacity.unlisted_instance_warnings(eks),
             *controller_rule_warnings(eks, settings.controller_address),
+            *dut_warnings(settings, eks),
         ]
     )
     aws_config = pulumi.Config("aws")
     credentials = aws_credentials(aws_config.get("profile"), aws_config.get_object("assumeRoles"))
-    if eks.cluster.admin_principal_arns:
-        # Before any resource: the invoke answers with the identity the AWS provider uses.
-        caller = aws.get_caller_identity()
-        raise_any(admins.creator_admin_problems(caller.arn, eks))
     physical_name = plan.cluster_physical_name(pulumi.get_stack(), eks)
-
-    through_nat = controller_reached_through_nat(settings)
-    network = EksNetwork("eks-network", eks, find_existing_nats=through_nat)
     # Before any resource: what the last completed `up` left (no AWS API), read once.
     state = deployed.read_own_stack(UNREAD_STATE)
+    last_up = previous.previous_of(state[1]) if state is not None else previous.PreviousEks()
+    if eks.cluster.admin_principal_arns and not last_up.cluster_exists(physical_name):
+        # Before any resource: the invoke answers with the identity the AWS provider uses, the
+        # one EKS makes admin when this run creates the cluster.
+        caller = aws.get_caller_identity()
+        raise_any(admins.creator_admin_problems(caller.arn, eks))
+    cluster_resource = plan.cluster_resource_name(eks.cni)
+    entry_aliases = access_entries.entry_aliases(cluster_resource, eks, last_up)
+
+    through_nat = controller_reached_through_nat(settings)
+    network = EksNetwork("eks-network", eks, find_existing_nats=through_nat, deployed=last_up)
     addon_versions = addons.read_addon_versions(
         eks.cluster, physical_name, state[1] if state is not None else None
     )
     cluster = EksCluster(
-        "eks-cluster", eks, network, physical_name, credentials, addon_versions.kube_proxy
+        "eks-cluster",
+        eks,
+        network,
+        physical_name,
+        credentials,
+        addon_versions.kube_proxy,
+        [access_entries.alias_transform(entry_aliases)] if entry_aliases else [],
     )
     # Calico is installed before any node exists: a node without a CNI stays NotReady.
     cni = EksCni("eks-cni", eks.cni, cluster.provider, after=[cluster.cluster])
@@ -94,9 +107,12 @@ def provision(settings: StackSettings) -> ClusterAccess:
         network.nat_public_ips,
         cluster.node_security_group_id,
         physical_name,
+        last_up,
     )
     # Agents register with the controller as soon as they start: open its door first.
     agents_depend_on.extend(controller.rules)
+    if eks.network.dut_source_cidrs or eks.network.dut_source_security_group_id:
+        DutAccess("eks-dut-access", settings, eks, cluster.node_security_group_id, eks.tags)
 
     return ClusterAccess(
         provider=cluster.provider,

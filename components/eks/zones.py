@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 from components.settings.eks.fields import UNSUPPORTED_EKS_ZONE_IDS
 from components.settings.eks.network import NetworkSettings
-from components.settings.problems import Problem, raise_any
+from components.settings.problems import KeyWarning, Problem, raise_any
 
 
 def chosen_zones(names: list[str], zone_ids: list[str], network: NetworkSettings) -> list[str]:
@@ -187,3 +188,73 @@ def node_subnet_nat_problems(
                 )
             )
     return problems
+
+
+def zone_key(network: NetworkSettings) -> str:
+    """The key that chose a created VPC's zones."""
+    if network.availability_zone_ids is not None:
+        return "availabilityZoneIds"
+    if network.availability_zones is not None:
+        return "availabilityZones"
+    return "availabilityZoneCount"
+
+
+def impaired_zone_warnings(
+    chosen: list[str], available: list[str], network: NetworkSettings
+) -> list[KeyWarning]:
+    """A zone's state (available, information, impaired, unavailable: EC2
+    DescribeAvailabilityZones) does not choose the zones, or a zone turning impaired would shift
+    every later subnet to another zone; a chosen zone not available now is worth knowing."""
+    return [
+        KeyWarning(
+            ("eks", "network", zone_key(network)),
+            f"zone {name} is not in state 'available' now (AWS reports it impaired or "
+            "constrained): its subnets stay there, and nodes there may not launch until AWS "
+            "recovers it",
+        )
+        for name in chosen
+        if name not in available
+    ]
+
+
+def deployed_zone_problems(
+    deployed: dict[str, tuple[str, str]],
+    planned: dict[str, tuple[str, str]],
+    network: NetworkSettings,
+) -> list[Problem]:
+    """The created VPC's subnets keep their blocks and zones. `deployed` and `planned`: subnet
+    plan name -> (CIDR, zone), from the state and for this run. The subnet blocks are sized from
+    the zone count (components.eks.plan.subnet_plan), so another count re-carves every subnet,
+    and a replacement created before its old subnet is deleted collides with it (EC2
+    InvalidSubnet.Conflict); a subnet moved to another zone collides the same way, and every
+    node group in it is replaced. A subnet outside this run's vpcCidr belongs to a VPC that is
+    replaced anyway, and one the state lacks (an `up` that stopped early) is simply created."""
+    vpc = ipaddress.IPv4Network(network.vpc_cidr)
+    moved = [
+        name
+        for name, subnet in planned.items()
+        if name in deployed
+        and deployed[name][0]
+        and ipaddress.IPv4Network(deployed[name][0]).subnet_of(vpc)
+        and deployed[name] != subnet
+    ]
+    if not moved:
+        return []
+    zones = sorted({zone for _, zone in deployed.values()})
+    wanted = sorted({zone for _, zone in planned.values()})
+    key = zone_key(network)
+    value = {
+        "availabilityZoneIds": network.availability_zone_ids,
+        "availabilityZones": network.availability_zones,
+    }.get(key, network.zone_count)
+    return [
+        Problem(
+            ("eks", "network", key),
+            f"the deployed VPC has its subnets in {len(zones)} zones {zones}, this config puts "
+            f"them in {wanted}: another zone count or zone re-creates the subnets"
+            " (their blocks are sized from the count; the new ones collide with the old, "
+            "InvalidSubnet.Conflict) and every node group; keep the deployed zones, or destroy "
+            "the stack and create it again",
+            value,
+        )
+    ]

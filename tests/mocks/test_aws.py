@@ -185,3 +185,61 @@ def test_get_launch_template_answers_with_the_data_sources_lists() -> None:
         "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": [{"volumeType": "gp3"}]}],
     }
     assert launch_template_read("lt-2", {})["metadataOptions"] == []
+
+
+def test_zone_states_are_honoured_only_when_the_lookup_filters_on_state() -> None:
+    mocks = EksMocks(zone_states={"us-east-1a": "impaired"})
+    answers = invoked(
+        mocks,
+        {"all": (ZONES_TOKEN, {}), "available": (ZONES_TOKEN, {"state": "available"})},
+    )
+    assert answers["all"]["names"][:2] == ["us-east-1a", "us-east-1b"]
+    assert "us-east-1a" not in answers["available"]["names"]
+
+
+def test_regional_nat_gateways_answer_without_a_public_ip() -> None:
+    token = "aws:ec2/getNatGateway:getNatGateway"
+    regional = {"regionalNatGatewayAddresses": [{"publicIp": "198.51.100.31"}]}
+    answers = invoked(
+        EksMocks(regional_nats={"nat-0aaaaaaaaaaaaaaa1": regional}),
+        {
+            "regional": (token, {"id": "nat-0aaaaaaaaaaaaaaa1"}),
+            "zonal": (token, {"id": "nat-0aaaaaaaaaaaaaaa2"}),
+        },
+    )
+    assert answers["regional"]["availabilityMode"] == "regional"
+    assert answers["regional"]["publicIp"] == ""
+    assert answers["regional"]["regionalNatGatewayAddresses"] == [{"publicIp": "198.51.100.31"}]
+    assert (answers["zonal"]["availabilityMode"], answers["zonal"]["publicIp"]) == (
+        "zonal",
+        "198.51.100.12",
+    )
+
+
+def test_a_clusters_access_entries_as_pulumi_eks_names_them() -> None:
+    def body() -> None:
+        cluster = pulumi.CustomResource(
+            "eks:index:Cluster",
+            "c",
+            {
+                "version": "1.35",
+                "accessEntries": {
+                    "admin-x": {
+                        "principalArn": "arn:aws:iam::1:role/A",
+                        "accessPolicies": {"cluster-admin": {"policyArn": "arn:p"}},
+                    }
+                },
+            },
+        )
+        pulumi.export("done", cluster.urn.apply(lambda _: True))
+
+    mocks = EksMocks()
+    run_done(mocks, body)
+    assert [(c["type"].rsplit(":", 1)[1], c["name"]) for c in mocks.remote_children] == [
+        ("AccessEntry", "c-admin-x"),
+        ("AccessPolicyAssociation", "c-admin-x-cluster-admin"),
+    ]
+    assert mocks.remote_children[1]["urn"].endswith(
+        "eks:index:Cluster$aws:eks/accessEntry:AccessEntry$"
+        "aws:eks/accessPolicyAssociation:AccessPolicyAssociation::c-admin-x-cluster-admin"
+    )

@@ -101,3 +101,15 @@ def test_secret_markers_found_at_any_depth_and_removed_by_plain() -> None:
     assert plain(value) == {"a": "s", "b": [{"c": "s"}, 1], "d": {"e": "x"}}
     # Anything that is not JSON-like data shows as its text.
     assert plain({"when": 1.5, "what": frozenset()}) == {"when": 1.5, "what": "frozenset()"}
+
+
+def test_aliases_given_as_urns_are_kept() -> None:
+    old = "urn:pulumi:test::cyperf-k8s::test:index:Thing::old"
+
+    def body() -> None:
+        moved = pulumi.CustomResource(THING, "new", {}, pulumi.ResourceOptions(aliases=[old]))
+        plain_one = pulumi.CustomResource(THING, "plain", {})
+        pulumi.export("done", pulumi.Output.all(moved.id, plain_one.id).apply(lambda _: True))
+
+    monitor = run_done(ClusterMocks(), body)
+    assert {r.name: r.alias_urns for r in monitor.registered} == {"new": [old], "plain": []}

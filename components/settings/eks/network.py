@@ -13,6 +13,8 @@ from components.settings.eks.fields import (
     UNSUPPORTED_EKS_ZONE_IDS,
     AvailabilityZone,
     AvailabilityZoneId,
+    Ipv4Cidr,
+    SecurityGroupId,
     SubnetId,
     VpcCidr,
     VpcId,
@@ -67,6 +69,12 @@ class NetworkSettings(Model):
     node_placement: Literal["private", "public"] = "private"
     """Where the nodes run: private subnets behind NAT, or public subnets with public IPs (when
     clients outside AWS must reach node ports)."""
+    dut_source_cidrs: list[Ipv4Cidr] = Field(default_factory=list)
+    """Where the DUT's traffic to the servers comes from: the node security group admits these
+    CIDRs on the server Services' node ports and, with the VPC CNI, their target ports on the
+    pod IPs. Without it (or `dutSourceSecurityGroupId`) the nodes admit only each other."""
+    dut_source_security_group_id: SecurityGroupId | None = None
+    """The DUT's security group (same VPC), admitted like `dutSourceCidrs`."""
 
     @model_validator(mode="after")
     def _consistent(self) -> NetworkSettings:

@@ -143,8 +143,8 @@ def test_coredns_version_only_with_calico() -> None:
 
 
 def test_the_state_is_read_once_and_its_resources_only_when_an_up_completed() -> None:
-    """deployed.read_own_stack, once per run: a stack without outputs (no completed `up`) is not asked for
-    its resources (the CLI fails on a stack whose state it never wrote)."""
+    """deployed.read_own_stack, once per run: a stack without outputs (no completed `up`) is not
+    asked for its resources (the CLI fails on a stack whose state it never wrote)."""
     reads = ("pulumi:pulumi:readStackOutputs", "pulumi:pulumi:readStackResourceOutputs")
     new = run_provision(eks_config({"cni": {"type": "calico-vxlan"}}))
     assert [i.token for i in new.mocks.invokes if i.token in reads] == [reads[0]]

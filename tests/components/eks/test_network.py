@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from mocks.stack_state import StackState
 from tests.support.eks import (
     CLUSTER,
     EXISTING_NETWORK,
@@ -71,7 +72,7 @@ def test_nat_per_zone_and_explicit_zones() -> None:
             }
         )
     )
-    [lookup] = [i for i in run.mocks.invokes if i.token == ZONE_LOOKUP]
+    lookup = _plan_lookup(run)
     # Explicit zones are checked against the unfiltered lookup (to name a refused zone's ID).
     assert "excludeZoneIds" not in lookup.args
     zones = {s.name: s.inputs["availabilityZone"] for s in run.of_type("aws:ec2/subnet:Subnet")}
@@ -92,6 +93,17 @@ def test_nat_per_zone_and_explicit_zones() -> None:
     ]
 
 
+def _plan_lookup(run: ProvisionRun) -> Any:
+    """The zone lookup the plan is made from: every zone whatever its state (the second lookup,
+    of the available zones, only warns)."""
+    plan_lookups = [
+        i for i in run.mocks.invokes if i.token == ZONE_LOOKUP and "state" not in i.args
+    ]
+    warn_lookups = [i for i in run.mocks.invokes if i.token == ZONE_LOOKUP and "state" in i.args]
+    assert len(plan_lookups) == 1 and [i.args["state"] for i in warn_lookups] == ["available"]
+    return plan_lookups[0]
+
+
 ZONES_WITH_USE1_AZ3 = {"us-east-1a": "use1-az3", "us-east-1b": "use1-az1", "us-east-1c": "use1-az2"}
 
 
@@ -105,7 +117,7 @@ def test_zones_skip_the_ones_eks_refuses() -> None:
     """EKS cannot place cluster subnets in use1-az3 (EKS subnet requirements); the account's
     first zone name maps to it here, so the stack takes the next two."""
     run = run_provision(eks_config(), EksMocks(zone_ids=ZONES_WITH_USE1_AZ3))
-    [lookup] = [i for i in run.mocks.invokes if i.token == ZONE_LOOKUP]
+    lookup = _plan_lookup(run)
     assert lookup.args["excludeZoneIds"] == ["use1-az3", "usw1-az2", "cac1-az3"]
     zones = _subnet_zones(run)
     assert zones["eks-network-public-0"] == zones["eks-network-private-0"] == "us-east-1b"
@@ -271,3 +283,55 @@ def test_existing_vpc_overlapping_the_service_cidr_stops_the_cluster() -> None:
             eks_config({"network": EXISTING_NETWORK}),
             mocks=EksMocks(vpc_cidrs=["172.31.0.0/16", "10.100.0.0/16"]),
         )
+
+
+def test_an_impaired_zone_keeps_its_subnets_and_warns(logged_warnings: list[str]) -> None:
+    """A zone's state does not choose the zones: us-east-1a turning impaired must not move the
+    subnets of a working stack to us-east-1b and us-east-1c."""
+    run = run_provision(eks_config(), EksMocks(zone_states={"us-east-1a": "impaired"}))
+    zones = _subnet_zones(run)
+    assert zones["eks-network-public-0"] == zones["eks-network-private-0"] == "us-east-1a"
+    assert zones["eks-network-public-1"] == zones["eks-network-private-1"] == "us-east-1b"
+    assert [w for w in logged_warnings if "us-east-1a" in w] == [
+        "cyperf-k8s:eks.network.availabilityZoneCount: zone us-east-1a is not in state "
+        "'available' now (AWS reports it impaired or constrained): its subnets stay there, and "
+        "nodes there may not launch until AWS recovers it"
+    ]
+
+
+def _deployed(network: dict[str, Any]) -> EksMocks:
+    """Mocks whose stack state is what an `up` with this network left."""
+    first = run_provision(eks_config({"network": network}))
+    mocks = EksMocks()
+    mocks.stack_state = StackState.after(first.resources, first.exports)
+    return mocks
+
+
+def test_the_deployed_zones_may_stay() -> None:
+    mocks = _deployed({})
+    again = run_provision(eks_config(), mocks)
+    assert len(again.of_type("aws:ec2/subnet:Subnet")) == 4
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "key"),
+    [
+        ({}, {"availabilityZoneCount": 3}, "eks.network.availabilityZoneCount"),
+        (
+            {"availabilityZones": ["us-east-1a", "us-east-1b"]},
+            {"availabilityZones": ["us-east-1a", "us-east-1c"]},
+            "eks.network.availabilityZones",
+        ),
+    ],
+)
+def test_other_zones_than_the_deployed_ones_stop_before_any_resource(
+    before: dict[str, Any], after: dict[str, Any], key: str
+) -> None:
+    """The subnet blocks are sized from the count: 2 -> 3 zones re-carves every subnet, and the
+    replacements collide with the old ones (InvalidSubnet.Conflict)."""
+    refused(
+        eks_settings({"network": after}),
+        key,
+        "the deployed VPC has its subnets in 2 zones ['us-east-1a', 'us-east-1b']",
+        _deployed(before),
+    )

@@ -149,7 +149,8 @@ def test_cluster_args_carry_tags_endpoint_and_admins() -> None:
     assert args["deletion_protection"] is True
     assert args["tags"] == {"owner": "qa"}
     assert args["access_entries"] == {
-        "admin-0": {
+        # Keyed by the principal (a digest of the ARN), not by list position.
+        "admin-1170598fd2ae": {
             "principal_arn": "arn:aws:iam::123456789012:role/Admin",
             "access_policies": {
                 "cluster-admin": {
@@ -159,7 +160,7 @@ def test_cluster_args_carry_tags_endpoint_and_admins() -> None:
                 }
             },
         },
-        "admin-1": {
+        "admin-2059558c4572": {
             "principal_arn": "arn:aws-us-gov:iam::123456789012:user/ops",
             "access_policies": {
                 "cluster-admin": {

@@ -7,8 +7,11 @@ inside an empty loop cannot pass silently."""
 
 from __future__ import annotations
 
+from components.eks import plan
 from components.eks.images import UNPINNED_IMAGE
+from components.settings.problems import PROJECT
 from mocks.aws import recommended_ami
+from mocks.stack_state import StackState
 from tests.support.eks import (
     ADDON,
     CLUSTER,
@@ -19,9 +22,10 @@ from tests.support.eks import (
     ProvisionRun,
     eks_config,
     eks_settings,
+    parse_eks,
     run_provision,
 )
-from tests.support.program import refused
+from tests.support.program import STACK, refused
 
 
 def test_extended_support_version_warns_at_preview(logged_warnings: list[str]) -> None:
@@ -58,6 +62,50 @@ def test_deploying_identity_in_admin_principal_arns_stops_before_any_resource() 
         mocks,
     )
     assert "aws:index/getCallerIdentity:getCallerIdentity" in [i.token for i in mocks.invokes]
+
+
+SSO_ROLE = (
+    "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123abcd"
+)
+
+
+def _with_cluster(physical_name: str) -> EksMocks:
+    """A deployed stack whose state holds the EKS cluster pulumi-eks made (its
+    `aws:eks/cluster:Cluster` child) under this name."""
+    mocks = EksMocks()
+    urn = (
+        f"urn:pulumi:{STACK}::{PROJECT}::cyperf-k8s:eks:Cluster$eks:index:Cluster$"
+        "aws:eks/cluster:Cluster::eks-calico-vxlan-eksCluster"
+    )
+    mocks.stack_state = StackState(
+        outputs={"namespace": "cyperf"},
+        resources={urn: {"type": "aws:eks/cluster:Cluster", "outputs": {"name": physical_name}}},
+    )
+    return mocks
+
+
+def test_a_second_operator_listed_as_admin_is_not_refused_on_an_existing_cluster() -> None:
+    """The creator check applies to the run that creates the cluster: on a deployed cluster the
+    identity running Pulumi is any operator, who must be listed to reach the cluster at all."""
+    config = eks_config({"cluster": {"adminPrincipalArns": [SSO_ROLE]}})
+    physical = plan.cluster_physical_name(STACK, parse_eks(config).eks)
+    run = run_provision(config, _with_cluster(physical))
+    entries = run.one(CLUSTER).inputs["accessEntries"]
+    assert [e["principalArn"] for e in entries.values()] == [SSO_ROLE]
+    assert "aws:index/getCallerIdentity:getCallerIdentity" not in [
+        i.token for i in run.mocks.invokes
+    ]
+
+
+def test_the_creator_check_applies_when_a_new_cluster_replaces_the_deployed_one() -> None:
+    """A new cluster name (a serviceCidr or CNI change) is a cluster this run creates."""
+    settings = eks_settings({"cluster": {"adminPrincipalArns": [SSO_ROLE]}})
+    refused(
+        settings,
+        "eks.cluster.adminPrincipalArns[0]",
+        "names the identity running Pulumi",
+        _with_cluster("cyperf-test-calico-000000"),
+    )
     # Another principal is fine.
     other = run_provision(
         eks_config({"cluster": {"adminPrincipalArns": ["arn:aws:iam::123456789012:role/QA"]}})

@@ -12,7 +12,9 @@ from components.eks.zones import (
     ExistingSubnet,
     chosen_zones,
     default_route_nat,
+    deployed_zone_problems,
     existing_subnet_problems,
+    impaired_zone_warnings,
     node_subnet_nat_problems,
 )
 from components.settings.eks.network import NetworkSettings
@@ -210,3 +212,70 @@ def test_only_the_node_subnets_are_judged() -> None:
     assert [p.path for p in node_subnet_nat_problems(nats, settings, set())] == [
         ("eks", "network", "publicSubnetIds", 0)
     ]
+
+
+# --- deployed zones and zone states ------------------------------------------------------------
+
+
+DEPLOYED = {
+    "public-0": ("10.0.0.0/18", "us-east-1a"),
+    "public-1": ("10.0.64.0/18", "us-east-1b"),
+    "private-0": ("10.0.128.0/18", "us-east-1a"),
+    "private-1": ("10.0.192.0/18", "us-east-1b"),
+}
+
+
+def test_the_deployed_subnets_a_new_vpc_or_a_partial_state_pass() -> None:
+    assert deployed_zone_problems(DEPLOYED, DEPLOYED, network()) == []
+    assert deployed_zone_problems({}, DEPLOYED, network()) == []
+    # An `up` that stopped after one subnet: the others are created, none moves.
+    partial = {"public-0": DEPLOYED["public-0"]}
+    assert deployed_zone_problems(partial, DEPLOYED, network()) == []
+    # Another vpcCidr replaces the VPC and every subnet with it: nothing collides.
+    other_vpc = network(vpcCidr="10.1.0.0/16")
+    moved = {
+        name: (cidr.replace("10.0.", "10.1."), "us-east-1c") for name, (cidr, _) in DEPLOYED.items()
+    }
+    assert deployed_zone_problems(DEPLOYED, moved, other_vpc) == []
+
+
+def test_a_re_carved_subnet_is_refused_under_the_key_that_chose_it() -> None:
+    """Same zones, three instead of two: every block shrinks to a /19."""
+    three = {
+        **{
+            f"public-{i}": (f"10.0.{32 * i}.0/19", z)
+            for i, z in enumerate(["us-east-1a", "us-east-1b", "us-east-1c"])
+        },
+        **{
+            f"private-{i}": (f"10.0.{96 + 32 * i}.0/19", z)
+            for i, z in enumerate(["us-east-1a", "us-east-1b", "us-east-1c"])
+        },
+    }
+    [problem] = deployed_zone_problems(DEPLOYED, three, network(availabilityZoneCount=3))
+    assert problem.path == ("eks", "network", "availabilityZoneCount")
+
+
+def test_a_moved_zone_is_refused_under_the_key_that_chose_it() -> None:
+    moved = {
+        **DEPLOYED,
+        "public-1": ("10.0.64.0/18", "us-east-1c"),
+        "private-1": ("10.0.192.0/18", "us-east-1c"),
+    }
+    by_id = network(availabilityZoneIds=["use1-az1", "use1-az4"])
+    [problem] = deployed_zone_problems(DEPLOYED, moved, by_id)
+    assert render(problem) == (
+        "cyperf-k8s:eks.network.availabilityZoneIds: the deployed VPC has its subnets in 2 zones "
+        "['us-east-1a', 'us-east-1b'], this config puts them in ['us-east-1a', 'us-east-1c']: "
+        "another zone count or zone re-creates the subnets (their blocks are sized from the "
+        "count; the new ones collide with the old, InvalidSubnet.Conflict) and every node group; "
+        "keep the deployed zones, or destroy the stack and create it again "
+        '(got ["use1-az1", "use1-az4"])'
+    )
+
+
+def test_only_chosen_zones_that_are_not_available_warn() -> None:
+    assert impaired_zone_warnings(["us-east-1a", "us-east-1b"], ["us-east-1b"], network()) != []
+    assert [w.path for w in impaired_zone_warnings(["us-east-1a"], ["us-east-1b"], network())] == [
+        ("eks", "network", "availabilityZoneCount")
+    ]
+    assert impaired_zone_warnings(["us-east-1b"], ["us-east-1b", "us-east-1c"], network()) == []
