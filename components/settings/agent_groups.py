@@ -27,6 +27,8 @@ from components.settings.fields import (
 from components.settings.problems import Problem, only_with, raise_any
 from components.settings.resources import Resources
 from components.settings.service import ServiceSettings, no_reserved_annotations
+from components.settings.test_network import TestNetwork
+from components.settings.test_network import group_problems as network_problems
 
 # Where an HTTP readiness probe may point: an absolute path of printable ASCII.
 URL_PATH = re.compile(r"/[!-~]*", re.ASCII)
@@ -191,6 +193,9 @@ class AgentGroup(Model):
     local_port_range: LocalPortRange | None = None
     """Client groups only: the pods' `net.ipv4.ip_local_port_range` as `"low-high"`
     (docs/conntrack.md); unset derives it from the planned rate."""
+    test_network: TestNetwork | None = None
+    """A second interface for test traffic, attached with Multus (docs/test-networks.md); the
+    pod network stays the management interface. Unset: one interface for both."""
 
     @field_validator("name")
     @classmethod
@@ -259,6 +264,14 @@ class AgentGroup(Model):
                 )
             )
         problems.extend(group_problems(self.role, self.local_port_range))
+        problems.extend(
+            network_problems(
+                self.test_network,
+                self.management_interface,
+                self.test_interface,
+                "replicas" in self.model_fields_set,
+            )
+        )
         raise_any(problems)
         return self
 
