@@ -148,3 +148,49 @@ def network_attachment(
         spec=spec["spec"],
         opts=opts,
     )
+
+
+def server_pods(subsets: Any) -> list[str]:
+    """`<namespace>/<name>` of the ready pods an Endpoints object lists, sorted."""
+    found = set()
+    for subset in subsets or ():
+        for address in _get(subset, "addresses") or ():
+            ref = _get(address, "target_ref") or _get(address, "targetRef")
+            if _get(ref, "kind") == "Pod" and _get(ref, "name"):
+                found.add(f"{_get(ref, 'namespace')}/{_get(ref, 'name')}")
+    return sorted(found)
+
+
+def read_test_addresses(
+    parent: pulumi.Resource, name: str, group: AgentGroup, subsets: Any
+) -> pulumi.Output[tuple[int, list[str]]]:
+    """(pods without one, the test-interface addresses) of a server group's ready pods, from each
+    pod's Multus network-status annotation. The pods are known only once the Endpoints are read,
+    so their reads are registered here, named by position (same pods, same reads)."""
+    pods = server_pods(subsets)
+    if not pods:
+        return pulumi.Output.from_input((0, []))
+    reads = [
+        k8s.core.v1.Pod.get(
+            f"{name}-{group.name}-pod-{index}", pod, opts=pulumi.ResourceOptions(parent=parent)
+        ).metadata
+        for index, pod in enumerate(pods)
+    ]
+    attachment = f"{pods[0].partition('/')[0]}/{test_network.nad_name(group)}"
+    return pulumi.Output.all(*reads).apply(functools.partial(_addresses_of, attachment))
+
+
+def _addresses_of(attachment: str, metadatas: Sequence[Any]) -> tuple[int, list[str]]:
+    found: set[str] = set()
+    without = 0
+    for metadata in metadatas:
+        addresses = test_network.test_addresses(
+            attachment, dict(_get(metadata, "annotations") or {})
+        )
+        without += not addresses
+        found.update(addresses)
+    return without, sorted(found, key=_ip_order)
+
+
+def _ip_order(ip: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in ip.split(".")) if ip.count(".") == 3 else (1 << 16,)
