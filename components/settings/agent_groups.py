@@ -270,6 +270,7 @@ class AgentGroup(Model):
                 self.management_interface,
                 self.test_interface,
                 "replicas" in self.model_fields_set,
+                self.env,
             )
         )
         raise_any(problems)

@@ -20,6 +20,17 @@ HUGEPAGE_BYTES = {"1Gi": 2**30, "2Mi": 2**21}
 # deployment/containers/dpdk/README.md); its aarch64 image has only a moving `latest` tag there.
 FIRST_DPDK_RELEASE = (7, 0)
 
+# The env a DPDK agent gets from its inventory NIC (components/test_network.py).
+DPDK_ENV = frozenset(
+    {
+        "AGENT_CPU_SET",
+        "NUMA_NODE",
+        "DPDK_TEST_INTERFACE_PCI_ID",
+        "DPDK_HUGEMEM_ALLOCATION_SIZE",
+        "DPDK_HUGEMEM_ALLOCATION_PREFIX",
+    }
+)
+
 
 def cpu_ids(cpu_set: str) -> list[int]:
     """`"2-4,8"` -> [2, 3, 4, 8]."""

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, model_validator
 
-from components.settings.dpdk import FIRST_DPDK_RELEASE, Dpdk
+from components.settings.dpdk import DPDK_ENV, FIRST_DPDK_RELEASE, Dpdk
 from components.settings.fields import (
     Interface,
     Model,
@@ -170,6 +170,7 @@ def group_problems(
     management_interface: str | None,
     test_interface: str | None,
     replicas_set: bool,
+    env: dict[str, str],
 ) -> list[Problem]:
     """A group's checks that involve its test network, with paths relative to the group."""
     if network is None:
@@ -192,6 +193,16 @@ def group_problems(
                 "support one interface for management and test traffic",
                 network.interface,
             )
+        )
+    if network.dpdk is not None:
+        problems.extend(
+            Problem(
+                ("env",),
+                f"env name {name!r} is set from testNetwork.dpdk.inventory on a DPDK group; "
+                "remove it",
+                name,
+            )
+            for name in sorted(DPDK_ENV & set(env))
         )
     if network.dpdk is not None and replicas_set:
         problems.append(
@@ -278,6 +289,19 @@ def stack_problems(
                         f"({other_start}-{other_end}); give each group a disjoint slice with "
                         "rangeStart and rangeEnd",
                         f"{start}-{end}",
+                    )
+                )
+    names = {name for name, _, _ in groups}
+    for index, (name, _, network) in enumerate(groups):
+        dpdk = network.dpdk if network else None
+        for position in range(len(dpdk.inventory) if dpdk else 0):
+            if f"{name}-{position}" in names:
+                problems.append(
+                    Problem(
+                        ("agentGroups", index, "name"),
+                        f"the DPDK group's agents are named {name}-0, {name}-1, ...; another "
+                        f"group is named {name}-{position}: rename one of them",
+                        name,
                     )
                 )
     for node, pci_id in repeated(nics):

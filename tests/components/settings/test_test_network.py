@@ -207,7 +207,32 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
 ]
 
 
-test_bad_config_is_rejected_before_any_resource = refusal_table(BAD_CONFIGS, at_least=25)
+BAD_CONFIGS += [
+    (
+        "dpdk env set by hand",
+        {
+            "agentGroups": [
+                server(env={"NUMA_NODE": "1"}, testNetwork=net(dpdk={"inventory": [NIC]}))
+            ]
+        },
+        "agentGroups[0].env",
+        "set from testNetwork.dpdk.inventory",
+    ),
+    (
+        "a group named like a dpdk group's agent",
+        {
+            "agentGroups": [
+                server(testNetwork=net(dpdk={"inventory": [NIC]})),
+                server(name="server-0", service=None),
+            ]
+        },
+        "agentGroups[0].name",
+        "another group is named server-0",
+    ),
+]
+
+
+test_bad_config_is_rejected_before_any_resource = refusal_table(BAD_CONFIGS, at_least=27)
 
 
 def test_disjoint_slices_of_one_subnet_are_accepted() -> None:
