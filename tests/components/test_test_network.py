@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import kubernetes_validate
 import pytest
 
 from components import specs, test_network
@@ -242,3 +243,16 @@ def test_hugemem_puts_the_share_at_the_nics_numa_node() -> None:
     assert test_network.hugemem_allocation(0, 2048) == "2048,0"
     assert test_network.hugemem_allocation(1, 2048) == "0,2048"
     assert test_network.hugemem_allocation(3, 1024) == "0,0,0,1024"
+
+
+@pytest.mark.parametrize(
+    "network",
+    [
+        DPDK_NET,
+        {"type": "sriov", "resourceName": "intel.com/vf", "ipam": {"range": "10.9.0.0/24"}},
+    ],
+    ids=["dpdk", "sriov"],
+)
+def test_the_deployments_validate_against_the_kubernetes_schema(network: dict[str, Any]) -> None:
+    for deployment in deployments(network):
+        kubernetes_validate.validate(deployment, "1.37.0", strict=True)
