@@ -271,6 +271,7 @@ class AgentGroup(Model):
                 self.test_interface,
                 "replicas" in self.model_fields_set,
                 self.env,
+                self.one_agent_per_node,
             )
         )
         raise_any(problems)

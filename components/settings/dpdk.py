@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from components.settings.fields import Memory, Model, check_dns_subdomain, matches, memory_bytes
-from components.settings.problems import Problem, raise_any, repeated
+from components.settings.problems import Problem, only_with, raise_any, repeated
 
 # A PCI address in domain:bus:device.function form, as Keysight's DPDK_TEST_INTERFACE_PCI_ID.
 PCI_ID = re.compile(r"[0-9a-f]{4}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]", re.ASCII)
@@ -100,3 +100,40 @@ class Dpdk(Model):
             )
         raise_any(problems)
         return self
+
+
+def group_dpdk_problems(
+    dpdk: Dpdk, replicas_set: bool, env: dict[str, str], one_agent_per_node: bool
+) -> list[Problem]:
+    """A DPDK group's checks against its other keys, with paths relative to the group."""
+    problems = [
+        Problem(
+            ("env",),
+            f"env name {name!r} is set from testNetwork.dpdk.inventory on a DPDK group; remove it",
+            name,
+        )
+        for name in sorted(DPDK_ENV & set(env))
+    ]
+    shared = repeated([nic.node for nic in dpdk.inventory])
+    if shared and one_agent_per_node:
+        problems.append(
+            Problem(
+                ("oneAgentPerNode",),
+                f"must be false when the DPDK inventory lists node {shared[0]!r} more than once "
+                "(one agent per NIC)",
+                True,
+            )
+        )
+    if replicas_set:
+        problems.append(
+            Problem(
+                ("replicas",),
+                only_with(
+                    "a group without testNetwork.dpdk",
+                    "a DPDK group runs one agent per inventory NIC",
+                    "remove it and list the NICs in testNetwork.dpdk.inventory",
+                ),
+                None,
+            )
+        )
+    return problems

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, model_validator
 
-from components.settings.dpdk import DPDK_ENV, FIRST_DPDK_RELEASE, Dpdk
+from components.settings.dpdk import FIRST_DPDK_RELEASE, Dpdk, group_dpdk_problems
 from components.settings.fields import (
     Interface,
     Model,
@@ -171,6 +171,7 @@ def group_problems(
     test_interface: str | None,
     replicas_set: bool,
     env: dict[str, str],
+    one_agent_per_node: bool,
 ) -> list[Problem]:
     """A group's checks that involve its test network, with paths relative to the group."""
     if network is None:
@@ -195,27 +196,7 @@ def group_problems(
             )
         )
     if network.dpdk is not None:
-        problems.extend(
-            Problem(
-                ("env",),
-                f"env name {name!r} is set from testNetwork.dpdk.inventory on a DPDK group; "
-                "remove it",
-                name,
-            )
-            for name in sorted(DPDK_ENV & set(env))
-        )
-    if network.dpdk is not None and replicas_set:
-        problems.append(
-            Problem(
-                ("replicas",),
-                only_with(
-                    "a group without testNetwork.dpdk",
-                    "a DPDK group runs one agent per inventory NIC",
-                    "remove it and list the NICs in testNetwork.dpdk.inventory",
-                ),
-                None,
-            )
-        )
+        problems.extend(group_dpdk_problems(network.dpdk, replicas_set, env, one_agent_per_node))
     return problems
 
 

@@ -219,6 +219,16 @@ BAD_CONFIGS += [
         "set from testNetwork.dpdk.inventory",
     ),
     (
+        "two NICs of one node under one agent per node",
+        {
+            "agentGroups": [
+                server(testNetwork=net(dpdk={"inventory": [NIC, {**NIC, "pciId": "0000:13:00.0"}]}))
+            ]
+        },
+        "agentGroups[0].oneAgentPerNode",
+        "must be false",
+    ),
+    (
         "a group named like a dpdk group's agent",
         {
             "agentGroups": [
@@ -232,7 +242,7 @@ BAD_CONFIGS += [
 ]
 
 
-test_bad_config_is_rejected_before_any_resource = refusal_table(BAD_CONFIGS, at_least=27)
+test_bad_config_is_rejected_before_any_resource = refusal_table(BAD_CONFIGS, at_least=28)
 
 
 def test_disjoint_slices_of_one_subnet_are_accepted() -> None:
@@ -262,3 +272,15 @@ def test_a_group_without_a_range_slice_takes_its_whole_subnet() -> None:
     assert network is not None
     assert [str(a) for a in network.ipam.slice()] == ["10.9.0.0", "10.9.0.255"]
     assert network.interface == "net1"
+
+
+def test_two_nics_of_one_node_run_with_one_agent_per_node_off() -> None:
+    nics = [NIC, {**NIC, "pciId": "0000:13:00.0", "cpuSet": "4,5"}]
+    settings = parse_settings(
+        config_of(
+            agentGroups=[server(oneAgentPerNode=False, testNetwork=net(dpdk={"inventory": nics}))]
+        )
+    )
+    network = settings.agent_groups[0].test_network
+    assert network is not None and network.dpdk is not None
+    assert len(network.dpdk.inventory) == 2
