@@ -140,7 +140,7 @@ class AgentGroup(Model):
     """`client` (traffic initiators) or `server` (simulated servers)."""
     replicas: int = Field(default=1, ge=0, le=1000)
     """The group's agent pods. A change scales the Deployment in place; the other agents keep
-    running."""
+    running. A DPDK group's follow its inventory (one per NIC)."""
     tags: dict[str, str] = Field(default_factory=dict)
     """The agents' `AGENT_TAGS`, rendered `key=value`, comma-separated in key order: what the
     controller's Agent Assignment shows and searches. Empty means `K8s-Group=CyPerf-Agent-Client`
@@ -242,6 +242,19 @@ class AgentGroup(Model):
             return {**data, "service": {}}
         return data
 
+    @model_validator(mode="before")
+    @classmethod
+    def _dpdk_replicas(cls, data: Any) -> Any:
+        # A DPDK group runs one agent per inventory NIC: that is its replicas (what the outputs,
+        # warnings and conntrack plans count), unless given, which must then agree.
+        if isinstance(data, dict) and "replicas" not in data:
+            network = data.get("testNetwork", data.get("test_network"))
+            dpdk = network.get("dpdk") if isinstance(network, dict) else None
+            inventory = dpdk.get("inventory") if isinstance(dpdk, dict) else None
+            if isinstance(inventory, list):
+                return {**data, "replicas": len(inventory)}
+        return data
+
     @model_validator(mode="after")
     def _role_rules(self) -> AgentGroup:
         problems = []
@@ -269,7 +282,7 @@ class AgentGroup(Model):
                 self.test_network,
                 self.management_interface,
                 self.test_interface,
-                "replicas" in self.model_fields_set,
+                self.replicas,
                 self.env,
                 self.one_agent_per_node,
             )

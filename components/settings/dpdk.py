@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from components.settings.fields import Memory, Model, check_dns_subdomain, matches, memory_bytes
-from components.settings.problems import Problem, only_with, raise_any, repeated
+from components.settings.problems import Problem, raise_any, repeated
 
 # A PCI address in domain:bus:device.function form, as Keysight's DPDK_TEST_INTERFACE_PCI_ID.
 PCI_ID = re.compile(r"[0-9a-f]{4}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]", re.ASCII)
@@ -103,7 +103,7 @@ class Dpdk(Model):
 
 
 def group_dpdk_problems(
-    dpdk: Dpdk, replicas_set: bool, env: dict[str, str], one_agent_per_node: bool
+    dpdk: Dpdk, replicas: int, env: dict[str, str], one_agent_per_node: bool
 ) -> list[Problem]:
     """A DPDK group's checks against its other keys, with paths relative to the group."""
     problems = [
@@ -124,16 +124,13 @@ def group_dpdk_problems(
                 True,
             )
         )
-    if replicas_set:
+    if replicas != len(dpdk.inventory):
         problems.append(
             Problem(
                 ("replicas",),
-                only_with(
-                    "a group without testNetwork.dpdk",
-                    "a DPDK group runs one agent per inventory NIC",
-                    "remove it and list the NICs in testNetwork.dpdk.inventory",
-                ),
-                None,
+                f"must equal the {len(dpdk.inventory)} NIC(s) of testNetwork.dpdk.inventory: a "
+                "DPDK group runs one agent per NIC; remove it (it follows the inventory)",
+                replicas,
             )
         )
     return problems

@@ -169,7 +169,7 @@ def group_problems(
     network: TestNetwork | None,
     management_interface: str | None,
     test_interface: str | None,
-    replicas_set: bool,
+    replicas: int,
     env: dict[str, str],
     one_agent_per_node: bool,
 ) -> list[Problem]:
@@ -196,7 +196,7 @@ def group_problems(
             )
         )
     if network.dpdk is not None:
-        problems.extend(group_dpdk_problems(network.dpdk, replicas_set, env, one_agent_per_node))
+        problems.extend(group_dpdk_problems(network.dpdk, replicas, env, one_agent_per_node))
     return problems
 
 

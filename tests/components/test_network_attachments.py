@@ -85,6 +85,8 @@ def test_a_dpdk_inventory_registers_one_deployment_per_nic_after_reading_its_nod
     )
     assert sorted(r.read_id or "" for r in run.reads(NODE_TYPE)) == ["n1", "n2"]
     assert sorted(d.name for d in run.of_type(DEPLOYMENT)) == ["agents-server-0", "agents-server-1"]
+    # The group counts one agent per NIC, wherever its replicas are shown.
+    assert run.exports["controllerSetup"]["agentAssignment"]["server"]["replicas"] == 2
 
 
 def refusal(network: dict[str, Any], state: ClusterState, **group: Any) -> str:

@@ -145,7 +145,7 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
         "dpdk group with replicas",
         {"agentGroups": [server(replicas=2, testNetwork=net(dpdk={"inventory": [NIC]}))]},
         "agentGroups[0].replicas",
-        "one agent per inventory NIC",
+        "must equal the 1 NIC(s) of testNetwork.dpdk.inventory",
     ),
     (
         "dpdk without inventory",
@@ -284,3 +284,13 @@ def test_two_nics_of_one_node_run_with_one_agent_per_node_off() -> None:
     network = settings.agent_groups[0].test_network
     assert network is not None and network.dpdk is not None
     assert len(network.dpdk.inventory) == 2
+
+
+def test_a_dpdk_groups_replicas_follow_its_inventory() -> None:
+    nics = [NIC, {**NIC, "node": "n2"}]
+    for group in (
+        server(testNetwork=net(dpdk={"inventory": nics})),
+        server(replicas=2, testNetwork=net(dpdk={"inventory": nics})),
+    ):
+        settings = parse_settings(config_of(agentGroups=[group]))
+        assert settings.agent_groups[0].replicas == 2
