@@ -82,10 +82,16 @@ def network_attachment(
 
 def interfaces(group: AgentGroup) -> tuple[str | None, str | None]:
     """(AGENT_MANAGEMENT_INTERFACE, AGENT_TEST_INTERFACE): with a test network the management
-    interface is the pod network's unless set, the test interface the attachment's."""
+    interface is the pod network's unless set, the test interface the attachment's (none for
+    DPDK)."""
     if group.test_network is None:
         return group.management_interface, group.test_interface
     management = group.management_interface or DEFAULT_MANAGEMENT_INTERFACE
+    if group.test_network.dpdk is not None:
+        # A DPDK agent takes its NIC by PCI ID; a NIC bound to vfio-pci never becomes a kernel
+        # interface in the pod (containernetworking/plugins host-device), and Keysight's DPDK
+        # manifest sets no test interface.
+        return management, None
     return management, group.test_network.interface
 
 

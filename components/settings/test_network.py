@@ -117,8 +117,9 @@ class TestNetwork(Model):
     """`sriov` only: the SR-IOV device plugin's resource (`<prefix>/<resourceName>`); each agent
     requests one."""
     interface: Interface = "net1"
-    """The test interface's name inside the pod: `AGENT_TEST_INTERFACE`. It must differ from the
-    management interface (Keysight: one interface for both is not supported)."""
+    """The test interface's name inside the pod: `AGENT_TEST_INTERFACE` (not set for DPDK, whose
+    agent takes the NIC by PCI ID). It must differ from the management interface (Keysight: one
+    interface for both is not supported)."""
     ipam: Ipam
     """The test addresses (Whereabouts)."""
     dpdk: Dpdk | None = None

@@ -166,6 +166,8 @@ def test_a_dpdk_inventory_expands_into_one_pinned_deployment_per_nic() -> None:
             "kubernetes.io/hostname": nic["node"],
         }
         env = env_of(deployment)
+        assert env["AGENT_MANAGEMENT_INTERFACE"] == "eth0"
+        assert "AGENT_TEST_INTERFACE" not in env
         assert env["DPDK_TEST_INTERFACE_PCI_ID"] == nic["pciId"]
         assert env["NUMA_NODE"] == str(nic["numaNode"])
         assert env["AGENT_CPU_SET"] == nic["cpuSet"]
