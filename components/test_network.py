@@ -21,12 +21,15 @@ from typing import Any
 from components.settings.agent_groups import AgentGroup
 from components.settings.dpdk import DpdkNic, cpu_ids
 from components.settings.fields import memory_bytes
-from components.settings.test_network import DEFAULT_MANAGEMENT_INTERFACE, TestNetwork
+from components.settings.test_network import (
+    DEFAULT_MANAGEMENT_INTERFACE,
+    NETWORKS_ANNOTATION,
+    TestNetwork,
+)
 
 NAD_API_VERSION = "k8s.cni.cncf.io/v1"
 NAD_KIND = "NetworkAttachmentDefinition"
 NAD_CRD = "network-attachment-definitions.k8s.cni.cncf.io"
-NETWORKS_ANNOTATION = "k8s.v1.cni.cncf.io/networks"
 NETWORK_STATUS_ANNOTATION = "k8s.v1.cni.cncf.io/network-status"
 RESOURCE_NAME_ANNOTATION = "k8s.v1.cni.cncf.io/resourceName"
 # The CNI spec version of Keysight's multus examples.

@@ -285,6 +285,7 @@ class AgentGroup(Model):
                 self.replicas,
                 self.env,
                 self.one_agent_per_node,
+                self.pod_annotations,
             )
         )
         raise_any(problems)

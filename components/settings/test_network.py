@@ -164,6 +164,8 @@ class TestNetwork(Model):
 
 # The management interface with Multus is the pod network's `eth0` (Keysight's multus examples).
 DEFAULT_MANAGEMENT_INTERFACE = "eth0"
+# Multus' pod annotation naming the attachments (multus-cni docs/how-to-use.md).
+NETWORKS_ANNOTATION = "k8s.v1.cni.cncf.io/networks"
 
 
 def group_problems(
@@ -173,11 +175,21 @@ def group_problems(
     replicas: int,
     env: dict[str, str],
     one_agent_per_node: bool,
+    pod_annotations: dict[str, str],
 ) -> list[Problem]:
     """A group's checks that involve its test network, with paths relative to the group."""
     if network is None:
         return []
     problems = []
+    if NETWORKS_ANNOTATION in pod_annotations:
+        problems.append(
+            Problem(
+                ("podAnnotations",),
+                f"{NETWORKS_ANNOTATION!r} is set from testNetwork when a group has a test "
+                "network; remove it",
+                pod_annotations[NETWORKS_ANNOTATION],
+            )
+        )
     if test_interface is not None:
         problems.append(
             Problem(

@@ -229,6 +229,16 @@ BAD_CONFIGS += [
         "must be false",
     ),
     (
+        "the multus annotation by hand",
+        {
+            "agentGroups": [
+                server(podAnnotations={"k8s.v1.cni.cncf.io/networks": "other"}, testNetwork=net())
+            ]
+        },
+        "agentGroups[0].podAnnotations",
+        "is set from testNetwork",
+    ),
+    (
         "a group named like a dpdk group's agent",
         {
             "agentGroups": [
@@ -242,7 +252,7 @@ BAD_CONFIGS += [
 ]
 
 
-test_bad_config_is_rejected_before_any_resource = refusal_table(BAD_CONFIGS, at_least=28)
+test_bad_config_is_rejected_before_any_resource = refusal_table(BAD_CONFIGS, at_least=29)
 
 
 def test_disjoint_slices_of_one_subnet_are_accepted() -> None:
