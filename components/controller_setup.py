@@ -115,12 +115,16 @@ def controller_setup(
     services: Mapping[str, ServiceReport],
     dns_server_ip: str | None,
     conntrack: Mapping[str, Any] | None = None,
+    test_ips: Mapping[str, list[str]] | None = None,
 ) -> dict[str, Any]:
     dut_hosts: dict[str, Any] = {}
     destination_ports: dict[str, Any] = {}
     for group in agents.server_groups:
         addresses = servers.get(group.name)
         choices: dict[str, Any] = {"podIps": addresses["ready"] if addresses else []}
+        if group.test_network is not None:
+            # The DUT-facing addresses: the pod IPs are then only the agents' management side.
+            choices["testIps"] = list((test_ips or {}).get(group.name, []))
         report = services.get(group.name)
         if report is not None:
             choices["serviceClusterIp"] = report["clusterIp"]

@@ -15,7 +15,7 @@ from typing import Any, get_args
 
 import pulumi
 
-from components import specs
+from components import specs, test_network
 from components.cyperf import Role
 from components.settings.renames import Deployed, DeployedGroup, DeployedService
 
@@ -72,7 +72,7 @@ def deployed_agents(component: str, resources: Mapping[str, Any]) -> Deployed:
     """The agents' Deployments and Services among the stack's resources (URN -> type and
     outputs); the group is the one the object is named after (`<component>-<group>`,
     `<component>-<group>-service`), which is how Pulumi tells the objects apart."""
-    groups = []
+    groups: list[DeployedGroup] = []
     services = []
     prefix = f"{component}-"
     for urn, resource in sorted(resources.items()):
@@ -87,7 +87,14 @@ def deployed_agents(component: str, resources: Mapping[str, Any]) -> Deployed:
         outputs = resource.get("outputs") or {}
         metadata = outputs.get("metadata") or {}
         if typ == DEPLOYMENT_TYPE:
-            run = (metadata.get("labels") or {}).get(specs.RUN_LABEL)
+            labels = metadata.get("labels") or {}
+            nic = labels.get(test_network.NIC_LABEL)
+            # A DPDK group's Deployments are `<component>-<group>-<nic>`: one group.
+            if nic is not None:
+                named = named.removesuffix(f"-{nic}")
+                if any(g.name == named for g in groups):
+                    continue
+            run = labels.get(specs.RUN_LABEL)
             role = next((r for r in get_args(Role) if specs.run_label(r) == run), "")
             groups.append(DeployedGroup(named, role))
         elif typ == SERVICE_TYPE and named.endswith(SERVICE_SUFFIX):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from components import cyperf, pod_security
+from components import cyperf, pod_security, test_network
 from components.conntrack.planner import local_port_range_sysctl
 from components.settings.agent_groups import AgentGroup
 from components.settings.service import ServiceSettings
@@ -81,9 +81,10 @@ def agent_env(group: AgentGroup, controller_address: str | None) -> list[dict[st
     if controller_address is not None:
         env.append({"name": "AGENT_CONTROLLER", "value": controller_address})
     env.append({"name": "AGENT_TAGS", "value": render_agent_tags(agent_tags(group))})
+    management, test = test_network.interfaces(group)
     for name, value in (
-        ("AGENT_MANAGEMENT_INTERFACE", group.management_interface),
-        ("AGENT_TEST_INTERFACE", group.test_interface),
+        ("AGENT_MANAGEMENT_INTERFACE", management),
+        ("AGENT_TEST_INTERFACE", test),
         ("AGENT_PROMISC_INTERFACE", group.promiscuous_interface),
     ):
         if value is not None:
@@ -203,7 +204,7 @@ def deployment(
     template_metadata: dict[str, Any] = {"labels": pod_labels(group)}
     if group.pod_annotations:
         template_metadata["annotations"] = dict(group.pod_annotations)
-    return {
+    spec = {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
         "metadata": {
@@ -227,6 +228,7 @@ def deployment(
             "template": {"metadata": template_metadata, "spec": pod_spec},
         },
     }
+    return test_network.attach(group, agents.release, spec)
 
 
 def service_awaits(group: AgentGroup, service: ServiceSettings) -> bool:

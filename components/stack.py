@@ -91,6 +91,8 @@ def build(settings: StackSettings) -> None:
         "clusterDnsIp": dut.cluster_dns_ip,
         "controllerSetup": dut.controller_setup,
     }
+    if any(g.test_network is not None for g in settings.agent_groups):
+        outputs["serverTestIps"] = dut.server_test_ips
     for key, value in sorted(outputs.items()):
         # Every output that mentions a value set with `--secret` is exported secret.
         pulumi.export(key, secrecy.conceal(value, settings.secret_values))

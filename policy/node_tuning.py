@@ -16,6 +16,8 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
+from policy.dpdk import DESCRIPTION as DPDK_DESCRIPTION
+from policy.dpdk import DPDK_HOST_PATHS, is_dpdk_agent
 from policy.values import Unknown, as_dict, as_list, get, to_plain
 from policy.workloads import containers, pod_template
 
@@ -71,17 +73,21 @@ def validate_host_access(args: ResourceValidationArgs, report_violation: ReportV
     if template is None:
         return
     tuning = is_node_tuning(args.resource_type, props)
+    # The named exception: a DPDK group's agent containers and their host paths.
+    dpdk_agents = {c.where for c in containers(template) if is_dpdk_agent(template, c)}
     where = f"{template.where}.spec" if template.where else "spec"
     problems: list[str] = []
     for field in HOST_NAMESPACE_FIELDS:
         if get(template.spec, field) is True and not (tuning and field == "hostNetwork"):
             problems.append(f"{where}.{field} is true")
     for index, path in _host_paths(template.spec):
-        if not isinstance(path, Unknown) and not (tuning and path == NODE_TUNING_HOST_PATH):
+        if isinstance(path, Unknown) or (tuning and path == NODE_TUNING_HOST_PATH):
+            continue
+        if not (dpdk_agents and path in DPDK_HOST_PATHS):
             problems.append(f"{where}.volumes[{index}] mounts the host path {path!r}")
     for container in containers(template):
         security = container.spec.get("securityContext")
-        if get(security, "privileged") is True:
+        if get(security, "privileged") is True and container.where not in dpdk_agents:
             problems.append(f"{container.label}: privileged is true")
         for index, port in enumerate(as_list(container.spec.get("ports"))):
             if isinstance(get(port, "hostPort"), int | float):
@@ -99,7 +105,7 @@ host_access_policy: Final = ResourceValidationPolicy(
         "hostPort, privileged: true) is refused except in the node-tuning DaemonSet "
         f"{NODE_TUNING_NAME_PREFIX}<group>. That DaemonSet may use only the host network and the "
         f"hostPath {NODE_TUNING_HOST_PATH}; its containers add no capability, drop ALL and set "
-        "allowPrivilegeEscalation: false."
+        "allowPrivilegeEscalation: false. " + DPDK_DESCRIPTION
     ),
     validate=validate_host_access,
     enforcement_level=EnforcementLevel.MANDATORY,

@@ -16,6 +16,8 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
+from policy.dpdk import DESCRIPTION as DPDK_DESCRIPTION
+from policy.dpdk import is_dpdk_agent
 from policy.values import (
     Unknown,
     as_dict,
@@ -106,10 +108,18 @@ def _privilege_escalation_problem(allowed: object) -> str | None:
 def validate_agent_security_context(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
+    template = resource_pod_template(args)
     for container in agent_containers(args):
         security = container.spec.get("securityContext")
         if isinstance(security, Unknown):
             continue
+        # The named exception: a DPDK group's agent runs privileged, which the API server
+        # refuses together with allowPrivilegeEscalation: false.
+        privileged_dpdk = (
+            template is not None
+            and is_dpdk_agent(template, container)
+            and get(security, "privileged") is True
+        )
         capabilities = _capabilities_problem(get(security, "capabilities", "add"))
         if capabilities is not None:
             report_violation(
@@ -117,14 +127,14 @@ def validate_agent_security_context(
                 f"[{', '.join(AGENT_CAPABILITIES)}] ({capabilities}).",
                 None,
             )
-        if get(security, "privileged") is True:
+        if get(security, "privileged") is True and not privileged_dpdk:
             report_violation(
                 f"{container.label}: securityContext.privileged is true; agents run unprivileged "
                 "with the three capabilities only.",
                 None,
             )
         escalation = _privilege_escalation_problem(get(security, "allowPrivilegeEscalation"))
-        if escalation is not None:
+        if escalation is not None and not privileged_dpdk:
             report_violation(
                 f"{container.label}: securityContext.allowPrivilegeEscalation {escalation}; "
                 "set it to false.",
@@ -137,7 +147,7 @@ agent_security_context_policy: Final = ResourceValidationPolicy(
     description=(
         f"CyPerf agent containers add exactly the capabilities {', '.join(AGENT_CAPABILITIES)} "
         "(ALL counts as extra), are not privileged, and set allowPrivilegeEscalation: false "
-        "explicitly (Kubernetes treats an unset field as true)."
+        "explicitly (Kubernetes treats an unset field as true). " + DPDK_DESCRIPTION
     ),
     validate=validate_agent_security_context,
     enforcement_level=EnforcementLevel.MANDATORY,

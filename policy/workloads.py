@@ -17,7 +17,11 @@ from policy.values import as_dict, as_list, get, parse_image, to_plain
 
 # What makes a container or a pod a CyPerf agent (Keysight's example manifests).
 AGENT_IMAGE_REPOSITORIES: Final = frozenset(
-    {"public.ecr.aws/keysight/cyperf-agent", "public.ecr.aws/keysight/cyperf-agent-aarch64"}
+    {
+        "public.ecr.aws/keysight/cyperf-agent",
+        "public.ecr.aws/keysight/cyperf-agent-aarch64",
+        "public.ecr.aws/keysight/cyperf-agent-dpdk",
+    }
 )
 RUN_LABEL: Final = "run"
 RUN_CLIENT: Final = "cyperf-agent-client"

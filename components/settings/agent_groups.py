@@ -27,6 +27,8 @@ from components.settings.fields import (
 from components.settings.problems import Problem, only_with, raise_any
 from components.settings.resources import Resources
 from components.settings.service import ServiceSettings, no_reserved_annotations
+from components.settings.test_network import TestNetwork
+from components.settings.test_network import group_problems as network_problems
 
 # Where an HTTP readiness probe may point: an absolute path of printable ASCII.
 URL_PATH = re.compile(r"/[!-~]*", re.ASCII)
@@ -138,7 +140,7 @@ class AgentGroup(Model):
     """`client` (traffic initiators) or `server` (simulated servers)."""
     replicas: int = Field(default=1, ge=0, le=1000)
     """The group's agent pods. A change scales the Deployment in place; the other agents keep
-    running."""
+    running. A DPDK group's follow its inventory (one per NIC)."""
     tags: dict[str, str] = Field(default_factory=dict)
     """The agents' `AGENT_TAGS`, rendered `key=value`, comma-separated in key order: what the
     controller's Agent Assignment shows and searches. Empty means `K8s-Group=CyPerf-Agent-Client`
@@ -191,6 +193,9 @@ class AgentGroup(Model):
     local_port_range: LocalPortRange | None = None
     """Client groups only: the pods' `net.ipv4.ip_local_port_range` as `"low-high"`
     (docs/conntrack.md); unset derives it from the planned rate."""
+    test_network: TestNetwork | None = None
+    """A second interface for test traffic, attached with Multus (docs/test-networks.md); the
+    pod network stays the management interface. Unset: one interface for both."""
 
     @field_validator("name")
     @classmethod
@@ -237,6 +242,19 @@ class AgentGroup(Model):
             return {**data, "service": {}}
         return data
 
+    @model_validator(mode="before")
+    @classmethod
+    def _dpdk_replicas(cls, data: Any) -> Any:
+        # A DPDK group runs one agent per inventory NIC: that is its replicas (what the outputs,
+        # warnings and conntrack plans count), unless given, which must then agree.
+        if isinstance(data, dict) and "replicas" not in data:
+            network = data.get("testNetwork", data.get("test_network"))
+            dpdk = network.get("dpdk") if isinstance(network, dict) else None
+            inventory = dpdk.get("inventory") if isinstance(dpdk, dict) else None
+            if isinstance(inventory, list):
+                return {**data, "replicas": len(inventory)}
+        return data
+
     @model_validator(mode="after")
     def _role_rules(self) -> AgentGroup:
         problems = []
@@ -259,6 +277,17 @@ class AgentGroup(Model):
                 )
             )
         problems.extend(group_problems(self.role, self.local_port_range))
+        problems.extend(
+            network_problems(
+                self.test_network,
+                self.management_interface,
+                self.test_interface,
+                self.replicas,
+                self.env,
+                self.one_agent_per_node,
+                self.pod_annotations,
+            )
+        )
         raise_any(problems)
         return self
 

@@ -30,6 +30,23 @@ class Sample:
     context: dict[str, Any] | None = None
 
 
+# A test network and a DPDK one, for the samples of their keys.
+_NET: dict[str, Any] = {"type": "macvlan", "master": "ens224", "ipam": {"range": "192.168.10.0/24"}}
+_DPDK: dict[str, Any] = {
+    "type": "macvlan",
+    "master": "ens224",
+    "ipam": {"range": "192.168.10.0/24"},
+    "dpdk": {
+        "inventory": [{"node": "n1", "pciId": "0000:0b:00.0", "numaNode": 0, "cpuSet": "2,3"}]
+    },
+}
+
+_SRIOV: dict[str, Any] = {
+    "type": "sriov",
+    "resourceName": "intel.com/a",
+    "ipam": {"range": "192.168.10.0/24"},
+}
+
 # One changed value per key (group keys: in a group of each role). A key without a sample stops
 # the generator: whether it restarts agents must be found, never assumed.
 SAMPLES: dict[str, Sample] = {
@@ -88,6 +105,30 @@ SAMPLES: dict[str, Sample] = {
     f"{GROUP}conntrack.concurrentConnections": Sample(100000),
     f"{GROUP}conntrack.tableSize": Sample(100000),
     f"{GROUP}localPortRange": Sample("2000-65000"),
+    f"{GROUP}testNetwork.type": Sample("ipvlan", {"testNetwork": _NET}),
+    f"{GROUP}testNetwork.master": Sample("ens256", {"testNetwork": _NET}),
+    f"{GROUP}testNetwork.resourceName": Sample(
+        "intel.com/sriov_netdevice", {"testNetwork": _SRIOV}
+    ),
+    f"{GROUP}testNetwork.interface": Sample("net2", {"testNetwork": _NET}),
+    f"{GROUP}testNetwork.ipam.range": Sample("192.168.20.0/24", {"testNetwork": _NET}),
+    f"{GROUP}testNetwork.ipam.rangeStart": Sample("192.168.10.10", {"testNetwork": _NET}),
+    f"{GROUP}testNetwork.ipam.rangeEnd": Sample("192.168.10.99", {"testNetwork": _NET}),
+    f"{GROUP}testNetwork.ipam.gateway": Sample(
+        "192.168.10.254",
+        {
+            "testNetwork": {
+                **_NET,
+                "ipam": {"range": "192.168.10.0/24", "rangeEnd": "192.168.10.99"},
+            }
+        },
+    ),
+    f"{GROUP}testNetwork.dpdk.hugepageSize": Sample("2Mi", {"testNetwork": _DPDK}),
+    f"{GROUP}testNetwork.dpdk.hugepages": Sample("4Gi", {"testNetwork": _DPDK}),
+    f"{GROUP}testNetwork.dpdk.inventory[j].node": Sample("n2", {"testNetwork": _DPDK}),
+    f"{GROUP}testNetwork.dpdk.inventory[j].pciId": Sample("0000:13:00.0", {"testNetwork": _DPDK}),
+    f"{GROUP}testNetwork.dpdk.inventory[j].numaNode": Sample(1, {"testNetwork": _DPDK}),
+    f"{GROUP}testNetwork.dpdk.inventory[j].cpuSet": Sample("4-5", {"testNetwork": _DPDK}),
 }
 ROLES: tuple[str, ...] = get_args(Role)
 

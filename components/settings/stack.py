@@ -30,6 +30,7 @@ from components.settings.fields import (
 )
 from components.settings.problems import Problem, raise_any, repeated
 from components.settings.renames import previous_name_problems
+from components.settings.test_network import stack_problems as network_problems
 
 
 def _default_groups() -> list[AgentGroup]:
@@ -252,6 +253,14 @@ class StackSettings(Model):
                     )
                 )
         problems.extend(stack_problems(self.cluster, self.conntrack))
+        problems.extend(
+            network_problems(
+                self.cluster,
+                cyperf.release_version(self.cyperf_release),
+                self.controller_address,
+                [(g.name, g.architecture, g.test_network) for g in self.agent_groups],
+            )
+        )
         raise_any(problems)
         return self
 

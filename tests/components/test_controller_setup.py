@@ -142,3 +142,24 @@ def test_load_balancer_address_and_conntrack_reach_the_checklist() -> None:
     assert setup["conntrack"] == {"server": {"maxEntries": 1}}
     # An empty conntrack answer (no group planned) adds no key.
     assert "conntrack" not in controller_setup(settings, addresses, {"server": report}, None, {})
+
+
+def test_a_networked_server_group_lists_its_test_ips_beside_the_management_pod_ips() -> None:
+    network = {"type": "macvlan", "master": "ens224", "ipam": {"range": "10.9.0.0/24"}}
+    settings = agents(
+        controllerAddress="10.1.2.3",
+        agentGroups=[
+            server(service=None, testNetwork=network),
+            server(name="plain", service=None),
+        ],
+    )
+    ready: ServerAddresses = {"ready": ["10.244.0.1"], "notReady": []}
+    setup = controller_setup(
+        settings, {"server": ready, "plain": ready}, {}, None, None, {"server": ["10.9.0.3"]}
+    )
+    assert setup["dutHost"] == {
+        "server": {"podIps": ["10.244.0.1"], "testIps": ["10.9.0.3"]},
+        "plain": {"podIps": ["10.244.0.1"]},
+    }
+    # Before the pods are read, a networked group still says it has test addresses (none yet).
+    assert controller_setup(settings, {}, {}, None)["dutHost"]["server"]["testIps"] == []

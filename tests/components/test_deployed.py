@@ -276,3 +276,33 @@ def test_read_own_stack_returns_the_outputs_and_resources(
     [warning] = logged_warnings
     assert warning.startswith("the stack's own state could not be read (")
     assert warning.endswith("; the checks are left out")
+
+
+def test_a_dpdk_groups_deployments_are_read_as_its_one_group() -> None:
+    nics = [
+        {"node": f"n{i}", "pciId": "0000:0b:00.0", "numaNode": 0, "cpuSet": "2,3"} for i in (1, 2)
+    ]
+    network = {"type": "macvlan", "master": "ens224", "ipam": {"range": "10.9.0.0/24"}}
+    node = {
+        "metadata": {"labels": {"agenttype": "client"}},
+        "status": {"allocatable": {"hugepages-1Gi": "8Gi"}},
+    }
+    cluster = {
+        **CLUSTER,
+        (
+            "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
+            "network-attachment-definitions.k8s.cni.cncf.io",
+        ): {"spec": {"versions": [{"name": "v1", "served": True}]}},
+        ("kubernetes:core/v1:Node", "n1"): node,
+        ("kubernetes:core/v1:Node", "n2"): node,
+    }
+    groups = [
+        {
+            "name": "dpdk",
+            "role": "client",
+            "testNetwork": {**network, "dpdk": {"inventory": nics}},
+        }
+    ]
+    run = run_stack(config_of(agentGroups=groups), cluster)
+    agents = deployed_agents("agents", StackState.after(run.resources, run.exports).resources)
+    assert agents.groups == (DeployedGroup("dpdk", "client"),)

@@ -3,6 +3,7 @@ the Endpoints, Services and the cluster DNS Service), not from the config."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -172,3 +173,86 @@ def test_fewer_ready_pod_ips_than_replicas_is_said(logged_warnings: list[str]) -
     groups[0]["readiness"] = {"mode": "http-health-check"}
     run_stack(config_of(controllerAddress="10.1.2.3", agentGroups=groups), state)
     assert [w for w in logged_warnings if "serverPodIps" in w] == []
+
+
+NAD_STATUS = "k8s.v1.cni.cncf.io/network-status"
+
+
+def networked_cluster(annotated: dict[str, str | None]) -> Any:
+    """Endpoints listing one ready pod per entry (pod name -> its test address, None for a pod
+    whose network-status Multus has not written), the pods, and the Multus CRD."""
+    state = default_cluster_state(
+        endpoints={
+            "cyperf-agent-service": {
+                "subsets": [
+                    {
+                        "addresses": [
+                            {
+                                "ip": f"10.244.0.{i + 1}",
+                                "targetRef": {"kind": "Pod", "namespace": "cyperf", "name": pod},
+                            }
+                            for i, pod in enumerate(annotated)
+                        ]
+                    }
+                ]
+            }
+        }
+    )
+    state[
+        (
+            "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
+            "network-attachment-definitions.k8s.cni.cncf.io",
+        )
+    ] = {"spec": {"versions": [{"name": "v1", "served": True}]}}
+    for i, (pod, address) in enumerate(annotated.items()):
+        status = [{"name": "k8s-pod-network", "ips": [f"10.244.0.{i + 1}"], "default": True}]
+        if address is not None:
+            status.append({"name": "cyperf/cyperf-server-test", "ips": [address]})
+        annotations = {NAD_STATUS: json.dumps(status)} if address is not None else {}
+        state[("kubernetes:core/v1:Pod", f"cyperf/{pod}")] = {
+            "metadata": {"name": pod, "namespace": "cyperf", "annotations": annotations}
+        }
+    return state
+
+
+NETWORKED = [
+    {
+        "name": "server",
+        "role": "server",
+        "replicas": 2,
+        "testNetwork": {"type": "macvlan", "master": "ens224", "ipam": {"range": "10.9.0.0/24"}},
+    }
+]
+
+
+def test_test_ips_come_from_each_pods_network_status(logged_warnings: list[str]) -> None:
+    state = networked_cluster({"server-b": "10.9.0.12", "server-a": "10.9.0.3"})
+    run = run_stack(config_of(controllerAddress="10.1.2.3", agentGroups=NETWORKED), state)
+    # The pod IPs stay the management addresses; the DUT-facing ones are the test addresses.
+    assert run.exports["serverPodIps"] == {"server": ["10.244.0.1", "10.244.0.2"]}
+    assert run.exports["serverTestIps"] == {"server": ["10.9.0.3", "10.9.0.12"]}
+    dut_host = run.exports["controllerSetup"]["dutHost"]["server"]
+    assert dut_host["testIps"] == ["10.9.0.3", "10.9.0.12"]
+    assert dut_host["podIps"] == ["10.244.0.1", "10.244.0.2"]
+    # The pods are read by position in name order: the same pods give the same reads.
+    reads = {r.name: r.read_id for r in run.reads("kubernetes:core/v1:Pod")}
+    assert reads == {"dut-server-pod-0": "cyperf/server-a", "dut-server-pod-1": "cyperf/server-b"}
+    assert [w for w in logged_warnings if "serverTestIps" in w] == []
+
+
+def test_a_pod_without_a_test_address_is_said(logged_warnings: list[str]) -> None:
+    state = networked_cluster({"server-a": "10.9.0.3", "server-b": None})
+    run = run_stack(config_of(controllerAddress="10.1.2.3", agentGroups=NETWORKED), state)
+    assert run.exports["serverTestIps"] == {"server": ["10.9.0.3"]}
+    [warning] = [w for w in logged_warnings if "serverTestIps" in w]
+    assert warning.startswith(
+        "cyperf-k8s:agentGroups[0].testNetwork: serverTestIps[server]: 1 ready pod(s) have no "
+        "address on the test network"
+    )
+
+
+def test_stacks_without_a_test_network_export_no_test_ips(two_server_groups: StackRun) -> None:
+    assert "serverTestIps" not in two_server_groups.exports
+    assert all(
+        "testIps" not in h for h in two_server_groups.exports["controllerSetup"]["dutHost"].values()
+    )

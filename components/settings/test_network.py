@@ -1,0 +1,309 @@
+"""A group's test network (`agentGroups[i].testNetwork`): a second interface attached with Multus
+(a NetworkAttachmentDefinition the stack creates), its Whereabouts address range, and DPDK mode
+with a per-node NIC inventory (docs/test-networks.md)."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, model_validator
+
+from components.settings.dpdk import FIRST_DPDK_RELEASE, Dpdk, group_dpdk_problems
+from components.settings.fields import (
+    Interface,
+    Model,
+    matches,
+)
+from components.settings.problems import Problem, only_with, raise_any, repeated
+
+# `<prefix>/<name>` as the SR-IOV device plugin advertises it (default prefix `intel.com`); the
+# name takes letters, digits, '_' and '-' (k8snetworkplumbingwg/sriov-network-device-plugin
+# README, "resourceName").
+RESOURCE_NAME = re.compile(
+    r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/[A-Za-z0-9_-]+", re.ASCII
+)
+# A PCI address in domain:bus:device.function form, as Keysight's DPDK_TEST_INTERFACE_PCI_ID.
+
+
+def _ipv4(value: str) -> str:
+    try:
+        ipaddress.IPv4Address(value)
+    except ValueError:
+        raise ValueError("must be an IPv4 address such as '192.168.10.1'") from None
+    return value
+
+
+def _ipv4_network(value: str) -> str:
+    try:
+        ipaddress.IPv4Network(value)
+    except ValueError:
+        raise ValueError(
+            "must be an IPv4 network in CIDR form with no host bits set, such as '192.168.10.0/24'"
+        ) from None
+    return value
+
+
+class Ipam(Model):
+    """Whereabouts: cluster-wide address assignment, so two nodes never hand out one address."""
+
+    range: Annotated[str, AfterValidator(_ipv4_network)]
+    """The test subnet in CIDR form (Whereabouts `range`), such as `192.168.10.0/24`."""
+    range_start: Annotated[str, AfterValidator(_ipv4)] | None = None
+    """The group's first address in `range` (Whereabouts `range_start`): groups sharing a subnet
+    take disjoint slices of it. Unset: the subnet's first address."""
+    range_end: Annotated[str, AfterValidator(_ipv4)] | None = None
+    """The group's last address in `range` (Whereabouts `range_end`). Unset: the subnet's last
+    address."""
+    gateway: Annotated[str, AfterValidator(_ipv4)] | None = None
+    """The test subnet's gateway (the DUT's address on it), outside the group's slice."""
+
+    def slice(self) -> tuple[ipaddress.IPv4Address, ipaddress.IPv4Address]:
+        network = ipaddress.IPv4Network(self.range)
+        start = ipaddress.IPv4Address(self.range_start) if self.range_start else network[0]
+        end = ipaddress.IPv4Address(self.range_end) if self.range_end else network[-1]
+        return start, end
+
+    @model_validator(mode="after")
+    def _within_range(self) -> Ipam:
+        network = ipaddress.IPv4Network(self.range)
+        problems = [
+            Problem((key,), f"must lie in range {self.range!r}", value)
+            for key, value in (
+                ("rangeStart", self.range_start),
+                ("rangeEnd", self.range_end),
+                ("gateway", self.gateway),
+            )
+            if value is not None and ipaddress.IPv4Address(value) not in network
+        ]
+        start, end = self.slice()
+        if not problems and start > end:
+            problems.append(
+                Problem(("rangeEnd",), f"must not come before rangeStart {start}", self.range_end)
+            )
+        if not problems and self.gateway and start <= ipaddress.IPv4Address(self.gateway) <= end:
+            problems.append(
+                Problem(
+                    ("gateway",),
+                    f"must lie outside the group's addresses {start}-{end} (set rangeStart or "
+                    "rangeEnd to leave it out)",
+                    self.gateway,
+                )
+            )
+        raise_any(problems)
+        return self
+
+
+class TestNetwork(Model):
+    type: Literal["host-device", "macvlan", "ipvlan", "sriov"]
+    """How the test interface is attached (the CNI plugin of the NetworkAttachmentDefinition):
+    `host-device` moves a host NIC into the pod, `macvlan`/`ipvlan` share one, `sriov` takes a VF
+    from the SR-IOV device plugin's resource."""
+    master: Interface | None = None
+    """The host NIC: `device` of `host-device`, `master` of `macvlan` and `ipvlan`. Not with
+    `sriov`."""
+    resource_name: (
+        Annotated[
+            str,
+            AfterValidator(
+                matches(
+                    RESOURCE_NAME, "a device-plugin resource such as 'intel.com/sriov_netdevice'"
+                )
+            ),
+        ]
+        | None
+    ) = None
+    """`sriov` only: the SR-IOV device plugin's resource (`<prefix>/<resourceName>`); each agent
+    requests one."""
+    interface: Interface = "net1"
+    """The test interface's name inside the pod: `AGENT_TEST_INTERFACE` (not set for DPDK, whose
+    agent takes the NIC by PCI ID). It must differ from the management interface (Keysight: one
+    interface for both is not supported)."""
+    ipam: Ipam
+    """The test addresses (Whereabouts)."""
+    dpdk: Dpdk | None = None
+    """DPDK mode: the `cyperf-agent-dpdk` image, hugepages, one agent per inventory NIC,
+    privileged with the host's `/dev`, `/lib/modules` and `/lib/firmware` (policy exception
+    `cyperf-dpdk-agent-host-access`)."""
+
+    @model_validator(mode="after")
+    def _attachment(self) -> TestNetwork:
+        problems = []
+        if self.type == "sriov":
+            if self.resource_name is None:
+                problems.append(
+                    Problem(
+                        ("resourceName",), "type 'sriov' needs the device plugin's resource", None
+                    )
+                )
+            if self.master is not None:
+                problems.append(
+                    Problem(
+                        ("master",),
+                        only_with("type host-device, macvlan or ipvlan", "type is 'sriov'"),
+                        self.master,
+                    )
+                )
+        else:
+            if self.master is None:
+                problems.append(
+                    Problem(("master",), f"type {self.type!r} needs the host NIC's name", None)
+                )
+            if self.resource_name is not None:
+                problems.append(
+                    Problem(
+                        ("resourceName",),
+                        only_with("type 'sriov'", f"type is {self.type!r}"),
+                        self.resource_name,
+                    )
+                )
+        raise_any(problems)
+        return self
+
+
+# The management interface with Multus is the pod network's `eth0` (Keysight's multus examples).
+DEFAULT_MANAGEMENT_INTERFACE = "eth0"
+# Multus' pod annotation naming the attachments (multus-cni docs/how-to-use.md).
+NETWORKS_ANNOTATION = "k8s.v1.cni.cncf.io/networks"
+
+
+def group_problems(
+    network: TestNetwork | None,
+    management_interface: str | None,
+    test_interface: str | None,
+    replicas: int,
+    env: dict[str, str],
+    one_agent_per_node: bool,
+    pod_annotations: dict[str, str],
+) -> list[Problem]:
+    """A group's checks that involve its test network, with paths relative to the group."""
+    if network is None:
+        return []
+    problems = []
+    if NETWORKS_ANNOTATION in pod_annotations:
+        problems.append(
+            Problem(
+                ("podAnnotations",),
+                f"{NETWORKS_ANNOTATION!r} is set from testNetwork when a group has a test "
+                "network; remove it",
+                pod_annotations[NETWORKS_ANNOTATION],
+            )
+        )
+    if test_interface is not None:
+        problems.append(
+            Problem(
+                ("testInterface",),
+                "is set from testNetwork.interface when a group has a test network; remove it",
+                test_interface,
+            )
+        )
+    management = management_interface or DEFAULT_MANAGEMENT_INTERFACE
+    if network.interface == management:
+        problems.append(
+            Problem(
+                ("testNetwork", "interface"),
+                f"must differ from the management interface {management!r}: Keysight does not "
+                "support one interface for management and test traffic",
+                network.interface,
+            )
+        )
+    if network.dpdk is not None:
+        problems.extend(group_dpdk_problems(network.dpdk, replicas, env, one_agent_per_node))
+    return problems
+
+
+def stack_problems(
+    cluster: str,
+    release_version: tuple[int, ...],
+    controller_address: str | None,
+    groups: list[tuple[str, str, TestNetwork | None]],
+) -> list[Problem]:
+    """Checks across the groups' test networks: (group name, architecture, network) in order."""
+    problems: list[Problem] = []
+    slices = []
+    nics: list[tuple[str, str]] = []
+    for index, (_, architecture, network) in enumerate(groups):
+        if network is None:
+            continue
+        key = ("agentGroups", index, "testNetwork")
+        if cluster == "eks":
+            problems.append(
+                Problem(
+                    key,
+                    "a test network is not supported with cluster 'eks' yet: Multus there needs "
+                    "the VPC CNI as primary and extra ENIs excluded from it "
+                    "(docs/test-networks.md#eks); use cluster 'existing'",
+                    network.type,
+                )
+            )
+        if network.dpdk is not None:
+            if architecture != "amd64":
+                problems.append(
+                    Problem(
+                        (*key, "dpdk"),
+                        "needs architecture 'amd64': Keysight publishes the aarch64 DPDK image "
+                        "only under the moving tag 'latest'",
+                        architecture,
+                    )
+                )
+            elif release_version < FIRST_DPDK_RELEASE:
+                problems.append(
+                    Problem(
+                        (*key, "dpdk"),
+                        "needs cyperfRelease release7.0 or newer, the first with a "
+                        "cyperf-agent-dpdk image",
+                        ".".join(str(n) for n in release_version),
+                    )
+                )
+            nics.extend((nic.node, nic.pci_id) for nic in network.dpdk.inventory)
+        start, end = network.ipam.slice()
+        slices.append((index, start, end))
+        if controller_address is not None:
+            try:
+                controller = ipaddress.IPv4Address(controller_address)
+            except ValueError:
+                controller = None
+            if controller is not None and start <= controller <= end:
+                problems.append(
+                    Problem(
+                        (*key, "ipam"),
+                        f"hands out the controller's address {controller_address}; leave it "
+                        "out with rangeStart or rangeEnd",
+                        network.ipam.range,
+                    )
+                )
+    for position, (index, start, end) in enumerate(slices):
+        for other, other_start, other_end in slices[:position]:
+            if start <= other_end and other_start <= end:
+                problems.append(
+                    Problem(
+                        ("agentGroups", index, "testNetwork", "ipam"),
+                        f"addresses {start}-{end} overlap those of agentGroups[{other}] "
+                        f"({other_start}-{other_end}); give each group a disjoint slice with "
+                        "rangeStart and rangeEnd",
+                        f"{start}-{end}",
+                    )
+                )
+    names = {name for name, _, _ in groups}
+    for index, (name, _, network) in enumerate(groups):
+        dpdk = network.dpdk if network else None
+        for position in range(len(dpdk.inventory) if dpdk else 0):
+            if f"{name}-{position}" in names:
+                problems.append(
+                    Problem(
+                        ("agentGroups", index, "name"),
+                        f"the DPDK group's agents are named {name}-0, {name}-1, ...; another "
+                        f"group is named {name}-{position}: rename one of them",
+                        name,
+                    )
+                )
+    for node, pci_id in repeated(nics):
+        problems.append(
+            Problem(
+                ("agentGroups",),
+                "two DPDK groups list the same NIC; each NIC drives one agent",
+                f"{node} {pci_id}",
+            )
+        )
+    return problems
