@@ -2,12 +2,7 @@
 
 Results go to stdout (`--json`: one JSON document), progress and errors to stderr.
 
-Exit codes:
-  0  logs: bundle complete. verify: every agent pod's agent is registered, online and tagged
-  1  verify: some agent is missing, offline or mistagged after waiting
-  2  usage: bad option, unknown group, missing credentials or settings
-  3  logs: bundle written, but some items could not be collected (listed in its index.json)
-  4  the stack, the cluster or the controller could not be read
+Exit codes: ops/errors.py (one per failure kind; listed in every command's --help).
 """
 
 from __future__ import annotations
@@ -21,9 +16,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from ops.errors import OpsError, UsageError
+from ops.errors import (
+    EXIT_BUNDLE_INCOMPLETE,
+    EXIT_CHECK_FAILED,
+    EXIT_CODES_HELP,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    OpsError,
+    UsageError,
+)
 
-EXIT_OK, EXIT_NOT_REGISTERED, EXIT_USAGE, EXIT_PARTIAL, EXIT_UNREACHABLE = 0, 1, 2, 3, 4
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -51,9 +54,7 @@ def parser() -> argparse.ArgumentParser:
     top = _Parser(
         prog="python -m ops",
         description="Day-two commands for a deployed cyperf-k8s stack.",
-        epilog="Exit codes: 0 ok; 1 verify: agents missing, offline or mistagged; 2 usage; "
-        "3 logs: bundle incomplete (see its index.json); 4 stack, cluster or controller "
-        "unreachable.",
+        epilog=EXIT_CODES_HELP,
     )
     commands = top.add_subparsers(dest="command", required=True, parser_class=_Parser)
     common = _Parser(add_help=False)
@@ -108,14 +109,24 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO = sys.stdout) -> int:
         if args.command == "logs":
             return run_logs(args, stdout, progress)
         return run_verify(args, stdout, progress)
-    except UsageError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return EXIT_USAGE
     except OpsError as err:
         print(f"error: {err}", file=sys.stderr)
-        return EXIT_UNREACHABLE
+        return err.exit_code
     except KeyboardInterrupt:
-        return 130
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as err:
+        print(
+            f"error: internal error ({type(err).__name__}: {_first_line(err)}); fix: a bug or "
+            "an answer nobody expected; report it with the command line and this line",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+def _first_line(err: Exception) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else "no detail"
 
 
 def _load(args: argparse.Namespace, progress: Callable[[str], None]) -> tuple[Any, Any]:
@@ -155,7 +166,7 @@ def run_logs(args: argparse.Namespace, stdout: TextIO, progress: Progress) -> in
         )
         for failure in result.failed:
             print(f"  not collected: {failure['item']}: {failure['error']}", file=stdout)
-    return EXIT_PARTIAL if result.failed else EXIT_OK
+    return EXIT_BUNDLE_INCOMPLETE if result.failed else EXIT_OK
 
 
 def run_verify(args: argparse.Namespace, stdout: TextIO, progress: Progress) -> int:
@@ -214,4 +225,4 @@ def run_verify(args: argparse.Namespace, stdout: TextIO, progress: Progress) -> 
             print(line, file=stdout)
         if not report.groups:
             print(f"no agent pods in namespace {stack.namespace}", file=stdout)
-    return EXIT_OK if report.ok else EXIT_NOT_REGISTERED
+    return EXIT_OK if report.ok else EXIT_CHECK_FAILED

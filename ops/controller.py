@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from ops.errors import OpsError, UsageError
+from ops.errors import CredentialsError, OpsError, TlsError, UnreachableError, UsageError
 from ops.stack import OPS, Secret
 from ops.verify import ControllerAgent
 
@@ -108,13 +108,17 @@ def preflight(url: str, tls: Tls, timeout: float = TIMEOUT) -> None:
         ):
             pass
     except ssl.SSLCertVerificationError as err:
-        raise OpsError(
+        raise TlsError(
             f"controller {url}: TLS certificate not trusted ({err.verify_message}); pass "
             "--ca-cert <file> with the controller's certificate, or "
             "--insecure-skip-tls-verify for a self-signed one you accept unchecked"
         ) from None
-    except (OSError, ssl.SSLError) as err:
-        raise OpsError(f"controller {url}: cannot connect ({type(err).__name__}: {err})") from None
+    except ssl.SSLError as err:
+        raise TlsError(f"controller {url}: TLS handshake failed ({err})") from None
+    except OSError as err:
+        raise UnreachableError(
+            f"controller {url}: cannot connect ({type(err).__name__}: {err})"
+        ) from None
 
 
 class Controller:
@@ -166,7 +170,7 @@ class Controller:
                     if len(batch) < PAGE:
                         break
         except UnauthorizedException:
-            raise OpsError(
+            raise CredentialsError(
                 f"controller {self.url}: login refused (401): check the credentials"
             ) from None
         except ApiException as err:

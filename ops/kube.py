@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from kubernetes import client, config
 
-from ops.errors import OpsError
+from ops.errors import StackUnreadableError
 from ops.stack import StackInfo
 
 
@@ -31,13 +31,13 @@ def core_api(stack: StackInfo) -> client.CoreV1Api:
             )
     except yaml.YAMLError:
         # PyYAML's message quotes the offending line: never show it.
-        raise OpsError(
+        raise StackUnreadableError(
             "cannot load the stack's kubeconfig: not valid YAML (content hidden: it is a secret)"
         ) from None
     except (config.ConfigException, OSError, ValueError) as err:
         # The loader's messages name contexts, keys and files, not credential values.
         where = "the stack's kubeconfig" if stack.kubeconfig else "KUBECONFIG/~/.kube/config"
-        raise OpsError(f"cannot load {where}: {_first_line(err)}") from None
+        raise StackUnreadableError(f"cannot load {where}: {_first_line(err)}") from None
     return client.CoreV1Api(api_client)
 
 

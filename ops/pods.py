@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ops.errors import OpsError, UsageError
+from ops.errors import StackUnreadableError, UsageError
 
 AGENT_SELECTOR = "app=cyperf-agent"
 GROUP_LABEL = "cyperf-k8s/agent-group"
@@ -47,11 +47,13 @@ def list_agent_pods(core: Any, namespace: str, groups: Iterable[str] = ()) -> li
     try:
         listed = core.list_namespaced_pod(namespace, label_selector=selector, _request_timeout=30)
     except ApiException as err:
-        raise OpsError(
+        raise StackUnreadableError(
             f"cannot list pods in namespace {namespace!r}: {err.status} {err.reason}"
         ) from None
     except HTTPError as err:
-        raise OpsError(f"cannot reach the cluster's API server: {type(err).__name__}") from None
+        raise StackUnreadableError(
+            f"cannot reach the cluster's API server: {type(err).__name__}"
+        ) from None
     serialize = core.api_client.sanitize_for_serialization
     pods = [agent_pod(serialize(item)) for item in listed.items]
     return sorted(pods, key=lambda p: (p.group, p.name))

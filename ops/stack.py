@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ops.errors import OpsError, UsageError
+from ops.errors import StackUnreadableError, UsageError
 
 PROJECT = "cyperf-k8s"
 # Keys of the operations commands live in their own namespace: the program refuses unknown
@@ -56,14 +56,16 @@ def read_stack(stack_name: str, project_dir: Path) -> StackInfo:
     try:
         workspace = LocalWorkspace(work_dir=str(project_dir))
     except FileNotFoundError:
-        raise OpsError("the Pulumi CLI (`pulumi`) is not on PATH") from None
+        raise StackUnreadableError("the Pulumi CLI (`pulumi`) is not on PATH") from None
     try:
         config = workspace.get_all_config(stack_name)
         outputs = workspace.stack_outputs(stack_name)
     except CommandError as err:
         # The CLI's own message (stack not found, backend login, passphrase) without our
         # command line; it never holds secret values.
-        raise OpsError(f"cannot read stack {stack_name!r}: {_cli_reason(err)}") from None
+        raise StackUnreadableError(
+            f"cannot read stack {stack_name!r}: {_cli_reason(err)}"
+        ) from None
     return stack_info(
         stack_name,
         {key: (value.value, value.secret) for key, value in config.items()},
@@ -91,7 +93,7 @@ def stack_info(
     if cluster == "eks":
         value = output("kubeconfig")
         if value is None:
-            raise OpsError(
+            raise StackUnreadableError(
                 f"stack {stack_name!r} has cluster 'eks' but no kubeconfig output: "
                 "run `pulumi up` first"
             )

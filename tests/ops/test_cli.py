@@ -195,4 +195,4 @@ def test_verify_refuses_a_proxy_address_and_an_untrusted_certificate(
     assert code == 2 and "Controller Proxy; give the controller's own address" in err
     host = controller.url.removeprefix("https://")
     code, _, err = run(["verify", "--stack", "east-west", "--controller", host], capsys)
-    assert code == 4 and "TLS certificate not trusted" in err
+    assert code == 6 and "TLS certificate not trusted" in err
