@@ -130,14 +130,17 @@ def _first_line(err: Exception) -> str:
 
 
 def _load(args: argparse.Namespace, progress: Callable[[str], None]) -> tuple[Any, Any]:
-    from ops.kube import core_api
+    from ops.kube import cluster_target, core_api
     from ops.pods import check_groups
     from ops.stack import read_stack
 
     progress(f"reading stack {args.stack}")
     stack = read_stack(args.stack, args.project_dir.resolve())
     args.group = check_groups(args.group, stack.agent_tags)
-    return stack, core_api(stack)
+    core = core_api(stack)
+    args.cluster = cluster_target(stack, core)
+    progress(f"cluster {args.cluster}, namespace {stack.namespace}")
+    return stack, core
 
 
 def run_logs(args: argparse.Namespace, stdout: TextIO, progress: Progress) -> int:
@@ -199,9 +202,16 @@ def run_verify(args: argparse.Namespace, stdout: TextIO, progress: Progress) -> 
     deadline = started + args.wait
     while True:
         pods = list_agent_pods(core, stack.namespace, args.group)
-        report = match(pods, controller.agents(), stack.agent_tags, args.group)
+        report = match(
+            pods,
+            controller.agents(),
+            stack.agent_tags,
+            args.group,
+            stack=stack.name,
+            replicas=stack.replicas,
+        )
         remaining = deadline - time.monotonic()
-        if report.ok or remaining <= 0:
+        if report.ok or report.waiting_for == 0 or remaining <= 0:
             break
         progress(
             f"{report.waiting_for} of {len(pods)} agent pods not registered yet; "
@@ -213,6 +223,7 @@ def run_verify(args: argparse.Namespace, stdout: TextIO, progress: Progress) -> 
         document = {
             "stack": stack.name,
             "namespace": stack.namespace,
+            "cluster": args.cluster,
             "controller": url,
             "ok": report.ok,
             "waitedSeconds": round(waited, 1),
@@ -221,6 +232,7 @@ def run_verify(args: argparse.Namespace, stdout: TextIO, progress: Progress) -> 
         json.dump(document, stdout, indent=2)
         stdout.write("\n")
     else:
+        print(f"cluster {args.cluster}, namespace {stack.namespace}", file=stdout)
         for line in summary_lines(report):
             print(line, file=stdout)
         if not report.groups:

@@ -41,6 +41,26 @@ def core_api(stack: StackInfo) -> client.CoreV1Api:
     return client.CoreV1Api(api_client)
 
 
+def cluster_target(stack: StackInfo, core: client.CoreV1Api) -> str:
+    """`<API server URL> (context <name>)`: which cluster a command read, said every time so a
+    wrong ambient context is seen at once."""
+    server = core.api_client.configuration.host
+    context = stack.kube_context
+    if context is None:
+        try:
+            if stack.kubeconfig is None:
+                _, active = config.list_kube_config_contexts(
+                    config_file=os.environ.get("KUBECONFIG") or None
+                )
+                context = active.get("name")
+            else:
+                context = _kubeconfig_dict(stack.kubeconfig.value).get("current-context")
+        except (config.ConfigException, OSError, ValueError, yaml.YAMLError):
+            context = None
+    source = "the stack's kubeconfig" if stack.kubeconfig else "KUBECONFIG/~/.kube/config"
+    return f"{server} (context {context or 'unnamed'} of {source})"
+
+
 def _kubeconfig_dict(value: str) -> dict[str, Any]:
     """The `kubeconfig` value is kubeconfig content or a path to one (as for the program's
     Kubernetes provider)."""

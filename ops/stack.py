@@ -43,6 +43,9 @@ class StackInfo:
     controller_address: str | None
     controller_is_proxy: bool
     agent_tags: dict[str, str]  # group -> rendered AGENT_TAGS, from the stack outputs
+    # group -> the replicas the stack deployed (`controllerSetup.agentAssignment`, else the
+    # config); a group it cannot tell is missing
+    replicas: dict[str, int]
     outputs_redacted: dict[str, Any]
     ops_config: dict[str, Secret | str]  # `cyperf-ops:<key>` -> value (secret ones wrapped)
 
@@ -116,11 +119,38 @@ def stack_info(
         controller_address=output("controllerAddress") or plain("controllerAddress"),
         controller_is_proxy=str(plain("controllerIsProxy")).lower() == "true",
         agent_tags=dict(agent_tags) if isinstance(agent_tags, dict) else {},
+        replicas=deployed_replicas(output("controllerSetup"), plain("agentGroups")),
         outputs_redacted={
             key: REDACTED if secret else value for key, (value, secret) in sorted(outputs.items())
         },
         ops_config=ops_config,
     )
+
+
+def deployed_replicas(setup: Any, groups: Any) -> dict[str, int]:
+    """Replicas per group from the `controllerSetup` output (what the last `up` deployed), else
+    from the `agentGroups` config (JSON text through the Automation API)."""
+    import json
+
+    assignment = setup.get("agentAssignment") if isinstance(setup, dict) else None
+    if isinstance(assignment, dict):
+        return {
+            str(name): int(entry["replicas"])
+            for name, entry in assignment.items()
+            if isinstance(entry, dict) and isinstance(entry.get("replicas"), int | float)
+        }
+    if isinstance(groups, str):
+        try:
+            groups = json.loads(groups)
+        except ValueError:
+            return {}
+    if not isinstance(groups, list):
+        return {}
+    return {
+        str(g["name"]): int(g.get("replicas", 1))
+        for g in groups
+        if isinstance(g, dict) and "name" in g and isinstance(g.get("replicas", 1), int)
+    }
 
 
 def _json(value: Any) -> str:

@@ -156,7 +156,7 @@ def test_verify_reports_the_missing_agent_and_exits_1(
     client = report["groups"]["client"]
     assert [r["pod"] for r in client["registered"]] == ["client-1"]
     assert [(r["pod"], r["reason"]) for r in client["missing"]] == [
-        ("client-2", "no agent with management IP 10.244.0.2")
+        ("client-2", "no agent with management IP 10.244.0.2 or hostname client-2")
     ]
     assert [r["pod"] for r in report["groups"]["server"]["registered"]] == ["server-1"]
     assert "credentials from CYPERF_OFFLINE_TOKEN" in err
