@@ -101,6 +101,7 @@ def collect(
     concurrency: int = 4,
     progress: Callable[[str], None] = lambda _: None,
     now: datetime | None = None,
+    cluster: str | None = None,
 ) -> BundleResult:
     if not 1 <= concurrency <= MAX_CONCURRENCY:
         raise UsageError(f"--concurrency: 1 to {MAX_CONCURRENCY} (got {concurrency})")
@@ -119,6 +120,7 @@ def collect(
         "bundle": name,
         "stack": stack.name,
         "namespace": stack.namespace,
+        "cluster": cluster,
         "createdAt": now.astimezone(UTC).isoformat(timespec="seconds"),
         "groups": selected or "all",
         "since": since_seconds and f"{since_seconds}s",
@@ -136,6 +138,7 @@ def collect(
         "failed": failed,
         "notes": notes,
     }
+    failed.extend(shortfalls(stack.replicas, pods, selected))
     logs = 0
     try:
         with tarfile.open(partial, "w:gz") as tar:
@@ -196,6 +199,24 @@ def collect(
         bytes=final.stat().st_size,
         seconds=time.monotonic() - started,
     )
+
+
+def shortfalls(
+    replicas: dict[str, int], pods: list[AgentPod], groups: list[str]
+) -> list[dict[str, str]]:
+    """A failed item per group with fewer live pods than the stack deployed: an empty bundle of
+    the wrong cluster is not a complete one."""
+    failed = []
+    for group, expected in sorted(replicas.items()):
+        live = sum(1 for p in pods if p.group == group and not p.gone)
+        if live < expected and (not groups or group in groups):
+            failed.append(
+                {
+                    "item": f"pods of group {group}",
+                    "error": f"{live} of the {expected} the stack deployed",
+                }
+            )
+    return failed
 
 
 def _add_bytes(tar: tarfile.TarFile, path: str, body: bytes, now: datetime) -> None:

@@ -28,6 +28,8 @@ from ops.errors import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
+# seconds after --wait for the last check's requests
+FINAL_CHECK = 30.0
 
 
 class Progress:
@@ -157,6 +159,7 @@ def run_logs(args: argparse.Namespace, stdout: TextIO, progress: Progress) -> in
         out_dir=args.output_dir,
         concurrency=args.concurrency,
         progress=throttled,
+        cluster=args.cluster,
     )
     if args.json:
         json.dump(result.as_json(), stdout, indent=2)
@@ -173,12 +176,17 @@ def run_logs(args: argparse.Namespace, stdout: TextIO, progress: Progress) -> in
 
 
 def run_verify(args: argparse.Namespace, stdout: TextIO, progress: Progress) -> int:
-    from ops.controller import Controller, Tls, controller_url, credentials, preflight
+    from ops.controller import Controller, Deadline, Tls, controller_url, preflight
+    from ops.credentials import credentials
     from ops.pods import list_agent_pods
     from ops.verify import match, summary_lines
 
     if args.wait < 0 or args.interval <= 0:
         raise UsageError(f"--wait >= 0 and --interval > 0 (got {args.wait}, {args.interval})")
+    if args.ca_cert is not None and not Path(args.ca_cert).is_file():
+        raise UsageError(f"--ca-cert: no such file {args.ca_cert!r}")
+    # The whole run, stack and cluster reads included, ends within --wait plus one last check.
+    deadline = Deadline(args.wait + FINAL_CHECK)
     stack, core = _load(args, progress)
     if args.controller is None and stack.controller_is_proxy:
         raise UsageError(
@@ -195,11 +203,10 @@ def run_verify(args: argparse.Namespace, stdout: TextIO, progress: Progress) -> 
     tls = Tls(verify=not args.insecure_skip_tls_verify, ca_cert=args.ca_cert)
     if not tls.verify:
         progress(f"warning: not verifying the TLS certificate of {url}")
-    preflight(url, tls)
-    controller = Controller(url, creds, tls)
+    preflight(url, tls, timeout=deadline.timeout(url))
+    controller = Controller(url, creds, tls, deadline)
     progress(f"controller {url}, credentials from {creds.source}")
     started = time.monotonic()
-    deadline = started + args.wait
     while True:
         pods = list_agent_pods(core, stack.namespace, args.group)
         report = match(
@@ -210,7 +217,7 @@ def run_verify(args: argparse.Namespace, stdout: TextIO, progress: Progress) -> 
             stack=stack.name,
             replicas=stack.replicas,
         )
-        remaining = deadline - time.monotonic()
+        remaining = deadline.remaining() - FINAL_CHECK
         if report.ok or report.waiting_for == 0 or remaining <= 0:
             break
         progress(

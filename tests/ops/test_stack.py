@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ops.stack import REDACTED, Secret, stack_info
+from ops.stack import REDACTED, Secret, deployed_replicas, stack_info
 
 
 def test_existing_cluster_stack_reads_kubeconfig_context_and_redacts_secret_outputs() -> None:
@@ -70,3 +70,11 @@ def test_cli_errors_show_the_clis_error_line_never_its_stdout() -> None:
         CommandResult('{"kubeconfig": "s3cr3t"}', "warning: x\nerror: incorrect passphrase\n", 255)
     )
     assert _cli_reason(err) == "error: incorrect passphrase"
+
+
+def test_deployed_replicas_come_from_the_outputs_then_the_config() -> None:
+    setup = {"agentAssignment": {"client": {"replicas": 3.0}, "server": {"replicas": 0}}}
+    assert deployed_replicas(setup, None) == {"client": 3, "server": 0}
+    config = '[{"name": "c", "role": "client", "replicas": 2}, {"name": "s", "role": "server"}]'
+    assert deployed_replicas(None, config) == {"c": 2, "s": 1}
+    assert deployed_replicas("[secret]", "not json") == {}
