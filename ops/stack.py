@@ -48,6 +48,8 @@ class StackInfo:
     replicas: dict[str, int]
     outputs_redacted: dict[str, Any]
     ops_config: dict[str, Secret | str]  # `cyperf-ops:<key>` -> value (secret ones wrapped)
+    # every string of the secret config values: what a bundle redacts (ops/redact.py)
+    secret_values: frozenset[str] = field(default=frozenset(), repr=False)
 
 
 def read_stack(stack_name: str, project_dir: Path) -> StackInfo:
@@ -82,6 +84,7 @@ def stack_info(
     outputs: Mapping[str, tuple[Any, bool]],
 ) -> StackInfo:
     """StackInfo from `{key: (value, is_secret)}` of the stack's config and outputs."""
+    from ops.redact import secret_strings  # it imports this module
 
     def plain(key: str) -> Any:
         value, _ = config.get(f"{PROJECT}:{key}", (None, False))
@@ -124,6 +127,7 @@ def stack_info(
             key: REDACTED if secret else value for key, (value, secret) in sorted(outputs.items())
         },
         ops_config=ops_config,
+        secret_values=secret_strings(config),
     )
 
 
