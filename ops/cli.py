@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from ops.credentials import CREDENTIALS_HELP
 from ops.errors import (
     EXIT_BUNDLE_INCOMPLETE,
     EXIT_CHECK_FAILED,
@@ -47,21 +48,45 @@ class Progress:
             print(f"[{now - self._start:6.1f}s] {message}", file=sys.stderr, flush=True)
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
+    """Every parser of `python -m ops`: a bad option is a UsageError (exit code 2)."""
+
     def error(self, message: str) -> Any:
         raise UsageError(message)
 
 
+# The end of every command's --help: where credentials come from, and the exit codes.
+EPILOG = f"{CREDENTIALS_HELP}\n\n{EXIT_CODES_HELP}"
+
+
+def add_command(
+    commands: Any, name: str, help: str, common: argparse.ArgumentParser
+) -> argparse.ArgumentParser:
+    """A subcommand with the common options (--stack, --project-dir, --group, --json) and the
+    common --help epilog; other modules' commands register through it."""
+    return commands.add_parser(  # type: ignore[no-any-return]
+        name,
+        parents=[common],
+        help=help,
+        description=help,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
 def parser() -> argparse.ArgumentParser:
-    top = _Parser(
+    top = Parser(
         prog="python -m ops",
         description="Day-two commands for a deployed cyperf-k8s stack.",
-        epilog=EXIT_CODES_HELP,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    commands = top.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    common = _Parser(add_help=False)
+    commands = top.add_subparsers(dest="command", required=True, parser_class=Parser)
+    common = Parser(add_help=False)
     common.add_argument(
-        "--stack", required=True, help="Pulumi stack name (stacks/Pulumi.<stack>.yaml)"
+        "--stack",
+        help="Pulumi stack name (stacks/Pulumi.<stack>.yaml); default: the selected stack "
+        "(`pulumi stack select`)",
     )
     common.add_argument(
         "--project-dir",
@@ -78,13 +103,13 @@ def parser() -> argparse.ArgumentParser:
     )
     common.add_argument("--json", action="store_true", help="print one JSON document on stdout")
 
-    logs = commands.add_parser("logs", parents=[common], help="collect a log bundle (.tar.gz)")
+    logs = add_command(commands, "logs", "collect a log bundle (.tar.gz)", common)
     logs.add_argument("--since", help="only log lines newer than this, e.g. 30m, 2h, 1h30m")
     logs.add_argument("--output-dir", type=Path, default=Path.cwd(), help="default: current folder")
     logs.add_argument("--concurrency", type=int, default=4, help="logs fetched at once (1-16)")
 
-    verify = commands.add_parser(
-        "verify", parents=[common], help="check that every agent registered with the controller"
+    verify = add_command(
+        commands, "verify", "check that every agent registered with the controller", common
     )
     verify.add_argument(
         "--controller",
@@ -98,7 +123,11 @@ def parser() -> argparse.ArgumentParser:
         help="do not verify the controller's certificate (self-signed controllers)",
     )
     verify.add_argument(
-        "--wait", type=float, default=180, help="seconds to wait for agents still starting (180)"
+        "--wait",
+        type=float,
+        default=180,
+        help="seconds to wait for agents still starting (180); the whole run ends within "
+        f"--wait + {FINAL_CHECK:.0f} s",
     )
     verify.add_argument("--interval", type=float, default=10, help="seconds between checks (10)")
     return top
@@ -134,9 +163,13 @@ def _first_line(err: Exception) -> str:
 def _load(args: argparse.Namespace, progress: Callable[[str], None]) -> tuple[Any, Any]:
     from ops.kube import cluster_target, core_api
     from ops.pods import check_groups
-    from ops.stack import read_stack
+    from ops.stack import read_stack, selected_stack
 
-    progress(f"reading stack {args.stack}")
+    if args.stack is None:
+        args.stack = selected_stack(args.project_dir.resolve())
+        progress(f"reading stack {args.stack} (the selected stack)")
+    else:
+        progress(f"reading stack {args.stack}")
     stack = read_stack(args.stack, args.project_dir.resolve())
     args.group = check_groups(args.group, stack.agent_tags)
     core = core_api(stack)

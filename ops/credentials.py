@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from ops.errors import CredentialsError
 from ops.stack import OPS, Secret
 
-CREDENTIALS_HELP = (
-    "controller credentials, first found: CYPERF_OFFLINE_TOKEN (an offline token: controller "
-    "Gear Menu > Administration > Offline Tokens); CYPERF_USERNAME and CYPERF_PASSWORD; the "
-    f"secret stack config {OPS}:controllerOfflineToken; {OPS}:controllerUsername with "
-    f"{OPS}:controllerPassword (secret). Never on the command line. The kubeconfig is the "
-    "stack's (cyperf-k8s:kubeconfig, or the EKS stack's output), else KUBECONFIG or "
-    "~/.kube/config."
-)
+CREDENTIALS_HELP = f"""controller credentials (the first found; never on the command line):
+  CYPERF_OFFLINE_TOKEN               an offline token (controller: Gear Menu > Administration >
+                                     Offline Tokens)
+  CYPERF_USERNAME, CYPERF_PASSWORD   a controller user
+  {OPS}:controllerOfflineToken  stack config set with `pulumi config set --secret`
+  {OPS}:controllerUsername and {OPS}:controllerPassword (secret)
+cluster credentials: the stack's kubeconfig (cyperf-k8s:kubeconfig, or the EKS stack's
+  output), else KUBECONFIG or ~/.kube/config; each command prints the API server it read"""
 
 
 @dataclass(frozen=True)

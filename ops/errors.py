@@ -22,14 +22,20 @@ EXIT_INTERNAL = 10
 EXIT_INTERRUPTED = 130
 
 # The text every command's --help ends with (and docs/day-two.md repeats).
-EXIT_CODES_HELP = (
-    "exit codes: 0 ok; 1 check failed (verify/status: agents missing, offline or mistagged; "
-    "doctor: a FAIL; run: a threshold failed); 2 usage; 3 logs: bundle incomplete; "
-    "4 stack or cluster unreadable; 5 controller unreachable or timed out; 6 controller TLS "
-    "failure; 7 controller credentials missing, refused or expired; 8 run: the test ended in "
-    "error; 9 run: could not run; 10 internal error (a bug or a malformed answer); 130 "
-    "interrupted"
-)
+EXIT_CODES_HELP = """exit codes:
+  0    ok
+  1    the check failed (verify/status: agents missing, offline or mistagged; doctor: a FAIL;
+       run: a threshold failed)
+  2    usage: bad option, missing file, bad test definition
+  3    logs: bundle written but incomplete (its index.json lists what is missing)
+  4    stack or cluster unreadable
+  5    controller unreachable or timed out
+  6    controller TLS failure
+  7    controller credentials missing, refused or expired
+  8    run: the test ended in error on the controller
+  9    run: could not run (agents not ready, cool-down, session not created)
+  10   internal error (a bug, or an answer nobody expected)
+  130  interrupted"""
 
 
 class OpsError(Exception):

@@ -52,6 +52,26 @@ class StackInfo:
     secret_values: frozenset[str] = field(default=frozenset(), repr=False)
 
 
+def selected_stack(project_dir: Path) -> str:
+    """The stack `pulumi stack select` chose for the project (`pulumi stack --show-name`)."""
+    from pulumi.automation import LocalWorkspace
+    from pulumi.automation.errors import CommandError
+
+    if not (project_dir / "Pulumi.yaml").is_file():
+        raise UsageError(f"--project-dir: no Pulumi.yaml in {project_dir}")
+    try:
+        summary = LocalWorkspace(work_dir=str(project_dir)).stack()
+    except FileNotFoundError:
+        raise StackUnreadableError("the Pulumi CLI (`pulumi`) is not on PATH") from None
+    except CommandError as err:
+        raise StackUnreadableError(f"cannot list the stacks: {_cli_reason(err)}") from None
+    if summary is None:
+        raise UsageError(
+            "--stack: no stack is selected; pass --stack <name> or run `pulumi stack select`"
+        )
+    return summary.name
+
+
 def read_stack(stack_name: str, project_dir: Path) -> StackInfo:
     from pulumi.automation import LocalWorkspace
     from pulumi.automation.errors import CommandError

@@ -88,7 +88,6 @@ def test_logs_with_a_failed_item_exits_3(
         (["logs", "--stack", "s", "--group", "nope"], "--group: one of the stack's agent groups"),
         (["logs", "--stack", "s", "--since", "1d"], "--since: a positive duration"),
         (["logs", "--stack", "s", "--concurrency", "0"], "--concurrency: 1 to 16 (got 0)"),
-        (["logs"], "the following arguments are required: --stack"),
         (["verify", "--stack", "s", "--wait", "-1"], "--wait >= 0 and --interval > 0"),
         (["verify", "--stack", "s", "--ca-cert", "missing.pem"], "--ca-cert: no such file"),
         (
@@ -267,3 +266,27 @@ def test_verify_stops_waiting_when_nothing_left_can_change(
     assert code == 1 and time.monotonic() - started < 20
     (entry,) = json.loads(out)["groups"]["client"]["mistagged"]
     assert entry["actualTags"] == ["K8s-Group=elsewhere"]
+
+
+@pytest.mark.parametrize("command", ["logs", "verify"])
+def test_every_commands_help_says_where_credentials_come_from_and_lists_exit_codes(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as done:
+        main([command, "--help"], stdout=io.StringIO())
+    assert done.value.code == 0
+    text = capsys.readouterr().out
+    assert "CYPERF_OFFLINE_TOKEN" in text and "cyperf-ops:controllerOfflineToken" in text
+    assert "KUBECONFIG" in text
+    assert "10   internal error" in text and "7    controller credentials" in text
+
+
+def test_the_stack_defaults_to_the_selected_one(
+    deployed: FakeKube,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(ops.stack, "selected_stack", lambda project_dir: "east-west")
+    code, _, err = run(["logs", "--output-dir", str(tmp_path)], capsys)
+    assert code == 0 and "reading stack east-west (the selected stack)" in err
