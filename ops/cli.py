@@ -209,7 +209,7 @@ def run_logs(args: argparse.Namespace, stdout: TextIO, progress: Progress) -> in
 
 
 def run_verify(args: argparse.Namespace, stdout: TextIO, progress: Progress) -> int:
-    from ops.controller import Controller, Deadline, Tls, controller_url, preflight
+    from ops.controller import Controller, Deadline, Tls, controller_url, load_client, preflight
     from ops.credentials import credentials
     from ops.pods import list_agent_pods
     from ops.verify import match, summary_lines
@@ -218,8 +218,6 @@ def run_verify(args: argparse.Namespace, stdout: TextIO, progress: Progress) -> 
         raise UsageError(f"--wait >= 0 and --interval > 0 (got {args.wait}, {args.interval})")
     if args.ca_cert is not None and not Path(args.ca_cert).is_file():
         raise UsageError(f"--ca-cert: no such file {args.ca_cert!r}")
-    # The whole run, stack and cluster reads included, ends within --wait plus one last check.
-    deadline = Deadline(args.wait + FINAL_CHECK)
     stack, core = _load(args, progress)
     if args.controller is None and stack.controller_is_proxy:
         raise UsageError(
@@ -236,6 +234,10 @@ def run_verify(args: argparse.Namespace, stdout: TextIO, progress: Progress) -> 
     tls = Tls(verify=not args.insecure_skip_tls_verify, ca_cert=args.ca_cert)
     if not tls.verify:
         progress(f"warning: not verifying the TLS certificate of {url}")
+    load_client()
+    # From the first request to the controller, the run ends within --wait plus one last check
+    # (reading the stack and importing the client, seconds on a busy machine, come before).
+    deadline = Deadline(args.wait + FINAL_CHECK)
     preflight(url, tls, timeout=deadline.timeout(url))
     controller = Controller(url, creds, tls, deadline)
     progress(f"controller {url}, credentials from {creds.source}")

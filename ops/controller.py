@@ -83,6 +83,14 @@ def preflight(url: str, tls: Tls, timeout: float = TIMEOUT) -> None:
         ) from None
 
 
+def load_client() -> None:
+    """Import Keysight's client (its hundreds of models take seconds on a busy machine) before
+    the run's deadline starts: the deadline bounds waiting for the controller, not our start-up."""
+    import cyperf.api.agents_api
+    import cyperf.api.authorization_api
+    import cyperf.api_client  # noqa: F401
+
+
 class Deadline:
     """One deadline for a whole run: every request's timeout is cut to what is left of it."""
 
@@ -135,13 +143,19 @@ class Controller:
 
         self._client = OneTry(configuration)
 
+    @property
+    def api_client(self) -> Any:
+        """The client's ApiClient (one try per call, no credentials of its own): build other
+        `cyperf.api` objects on it and send their calls through `call`; `login()` first."""
+        return self._client
+
     def login(self) -> None:
         from cyperf.api.authorization_api import AuthorizationApi
 
         creds = self._creds
         grant = "refresh_token" if creds.offline_token else "password"
         self._configuration.access_token = None
-        answer = self._call(
+        answer = self.call(
             lambda timeout: AuthorizationApi(self._client).authenticate(
                 client_id="clt-wap",
                 grant_type=grant,
@@ -171,7 +185,7 @@ class Controller:
         while True:
             # The client unwraps the oneOf answer: a list of agents (all of them, or one
             # page) or the paged `{data, totalCount}` model.
-            page: Any = self._call(
+            page: Any = self.call(
                 lambda timeout: api.get_agents(
                     take=PAGE, skip=len(collected), _request_timeout=timeout
                 )
@@ -192,7 +206,9 @@ class Controller:
         # fetched on access, by an unbounded request: only the plain model's fields are read.
         return [self._agent(getattr(a, "base_model", a)) for a in collected]
 
-    def _call(self, request: Callable[[float], Any], login: bool = False) -> Any:
+    def call(self, request: Callable[[float], Any], login: bool = False) -> Any:
+        """`request(timeout)` through the client, bounded by the deadline, tried at most
+        ATTEMPTS times, the access token renewed once on a 401; every failure an OpsError."""
         from cyperf.exceptions import (
             ApiException,
             ForbiddenException,
