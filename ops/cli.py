@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from ops.connect import FINAL_CHECK, add_controller_options
 from ops.credentials import CREDENTIALS_HELP
 from ops.errors import (
     EXIT_BUNDLE_INCOMPLETE,
@@ -29,8 +29,6 @@ from ops.errors import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-# seconds after --wait for the last check's requests
-FINAL_CHECK = 30.0
 
 
 class Progress:
@@ -111,17 +109,7 @@ def parser() -> argparse.ArgumentParser:
     verify = add_command(
         commands, "verify", "check that every agent registered with the controller", common
     )
-    verify.add_argument(
-        "--controller",
-        help="controller address, host[:port] (default: the stack's controllerAddress)",
-    )
-    tls = verify.add_mutually_exclusive_group()
-    tls.add_argument("--ca-cert", help="PEM file to trust for the controller's certificate")
-    tls.add_argument(
-        "--insecure-skip-tls-verify",
-        action="store_true",
-        help="do not verify the controller's certificate (self-signed controllers)",
-    )
+    add_controller_options(verify)
     verify.add_argument(
         "--wait",
         type=float,
@@ -209,54 +197,23 @@ def run_logs(args: argparse.Namespace, stdout: TextIO, progress: Progress) -> in
 
 
 def run_verify(args: argparse.Namespace, stdout: TextIO, progress: Progress) -> int:
-    from ops.controller import Controller, Deadline, Tls, controller_url, load_client, preflight
-    from ops.credentials import credentials
-    from ops.pods import list_agent_pods
-    from ops.verify import match, summary_lines
+    from ops.connect import check_controller_options, connect, poll
+    from ops.verify import summary_lines
 
     if args.wait < 0 or args.interval <= 0:
         raise UsageError(f"--wait >= 0 and --interval > 0 (got {args.wait}, {args.interval})")
-    if args.ca_cert is not None and not Path(args.ca_cert).is_file():
-        raise UsageError(f"--ca-cert: no such file {args.ca_cert!r}")
+    check_controller_options(args)
     stack, core = _load(args, progress)
-    if args.controller is None and stack.controller_is_proxy:
-        raise UsageError(
-            "--controller: the stack's controllerAddress is a Controller Proxy; give the "
-            "controller's own address"
-        )
-    address = args.controller or stack.controller_address
-    if not address:
-        raise UsageError(
-            "--controller: the stack sets no cyperf-k8s:controllerAddress; give the address"
-        )
-    url = controller_url(address)
-    creds = credentials(os.environ, stack.ops_config)
-    tls = Tls(verify=not args.insecure_skip_tls_verify, ca_cert=args.ca_cert)
-    if not tls.verify:
-        progress(f"warning: not verifying the TLS certificate of {url}")
-    load_client()
-    # From the first request to the controller, the run ends within --wait plus one last check
-    # (reading the stack and importing the client, seconds on a busy machine, come before).
-    deadline = Deadline(args.wait + FINAL_CHECK)
-    preflight(url, tls, timeout=deadline.timeout(url))
-    controller = Controller(url, creds, tls, deadline)
-    progress(f"controller {url}, credentials from {creds.source}")
+    controller = connect(args, stack, args.wait, progress)
+    deadline = controller.deadline
     started = time.monotonic()
     while True:
-        pods = list_agent_pods(core, stack.namespace, args.group)
-        report = match(
-            pods,
-            controller.agents(),
-            stack.agent_tags,
-            args.group,
-            stack=stack.name,
-            replicas=stack.replicas,
-        )
+        report = poll(core, controller, stack, args.group)
         remaining = deadline.remaining() - FINAL_CHECK
         if report.ok or report.waiting_for == 0 or remaining <= 0:
             break
         progress(
-            f"{report.waiting_for} of {len(pods)} agent pods not registered yet; "
+            f"{report.waiting_for} of {len(report.pods)} agent pods not registered yet; "
             f"checking again (up to {remaining:.0f}s more)"
         )
         time.sleep(min(args.interval, remaining))
@@ -266,7 +223,7 @@ def run_verify(args: argparse.Namespace, stdout: TextIO, progress: Progress) -> 
             "stack": stack.name,
             "namespace": stack.namespace,
             "cluster": args.cluster,
-            "controller": url,
+            "controller": controller.url,
             "ok": report.ok,
             "waitedSeconds": round(waited, 1),
             "groups": {name: group.as_json() for name, group in report.groups.items()},

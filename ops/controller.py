@@ -126,7 +126,7 @@ class Controller:
 
         self.url = url
         self._creds = creds
-        self._deadline = deadline
+        self.deadline = deadline
         # No credentials in the client's configuration: it would log in by itself, unbounded.
         configuration = Configuration(host=url, ssl_ca_cert=tls.ca_cert, retries=False)
         configuration.verify_ssl = tls.verify
@@ -221,7 +221,7 @@ class Controller:
         renewed = login
         for attempt in range(1, ATTEMPTS + 1):
             try:
-                return request(self._deadline.timeout(self.url))
+                return request(self.deadline.timeout(self.url))
             except UnauthorizedException as err:
                 if renewed:
                     raise self._refused(err) from None
@@ -244,7 +244,7 @@ class Controller:
             except SSLError as err:
                 raise TlsError(f"controller {self.url}: TLS failed ({err})") from None
             except HTTPError as err:
-                if attempt == ATTEMPTS or self._deadline.remaining() <= 0:
+                if attempt == ATTEMPTS or self.deadline.remaining() <= 0:
                     raise UnreachableError(
                         f"controller {self.url}: {type(err).__name__} after {attempt} attempt(s)",
                         fix="check the controller's load and the network path to it",
@@ -255,7 +255,7 @@ class Controller:
                     fix="check the controller's version against the pinned client (cyperf "
                     "26.1.2) and report it",
                 ) from None
-            time.sleep(min(RETRY_PAUSE, max(0.0, self._deadline.remaining())))
+            time.sleep(min(RETRY_PAUSE, max(0.0, self.deadline.remaining())))
         raise AssertionError("unreachable")
 
     def _refused(self, err: Any) -> CredentialsError:
