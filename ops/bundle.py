@@ -36,7 +36,7 @@ from typing import Any
 from ops.errors import UsageError
 from ops.pods import AgentPod, list_agent_pods
 from ops.redact import Redactor
-from ops.stack import Secret, StackInfo
+from ops.stack import StackInfo
 
 CHUNK = 64 * 1024
 MAX_CONCURRENCY = 16
@@ -142,7 +142,7 @@ def collect(
         "notes": notes,
     }
     failed.extend(shortfalls(stack.replicas, pods, selected))
-    redactor = Redactor(stack.secret_values, [s.value for s in _secrets(stack.ops_config)])
+    redactor = Redactor.for_stack(stack)
     logs = 0
     try:
         with tarfile.open(partial, "w:gz") as tar:
@@ -347,10 +347,6 @@ def _spool(chunks: Iterable[bytes], sink: Any, redactor: Redactor) -> None:
 def _redact_line(line: bytes, redactor: Redactor) -> bytes:
     text = line.decode("utf-8", "surrogateescape")
     return redactor.text(text).encode("utf-8", "surrogateescape")
-
-
-def _secrets(ops_config: dict[str, Any]) -> list[Secret]:
-    return [v for v in ops_config.values() if isinstance(v, Secret)]
 
 
 def _failure(err: Exception) -> str:

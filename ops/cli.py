@@ -125,9 +125,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO = sys.stdout) -> int:
     progress = Progress()
     try:
         args = parser().parse_args(argv)
-        if args.command == "logs":
-            return run_logs(args, stdout, progress)
-        return run_verify(args, stdout, progress)
+        runners = {"logs": run_logs, "verify": run_verify}
+        return runners[args.command](args, stdout, progress)
     except OpsError as err:
         print(f"error: {err}", file=sys.stderr)
         return err.exit_code
@@ -148,7 +147,9 @@ def _first_line(err: Exception) -> str:
     return text.splitlines()[0] if text else "no detail"
 
 
-def _load(args: argparse.Namespace, progress: Callable[[str], None]) -> tuple[Any, Any]:
+def load(args: argparse.Namespace, progress: Callable[[str], None]) -> tuple[Any, Any]:
+    """(StackInfo, CoreV1Api) of `--stack` (default: the selected stack); sets `args.stack`,
+    checks `args.group` and says which cluster it read (also in `args.cluster`)."""
     from ops.kube import cluster_target, core_api
     from ops.pods import check_groups
     from ops.stack import read_stack, selected_stack
@@ -170,7 +171,7 @@ def run_logs(args: argparse.Namespace, stdout: TextIO, progress: Progress) -> in
     from ops.bundle import collect, parse_since
 
     since = parse_since(args.since)
-    stack, core = _load(args, progress)
+    stack, core = load(args, progress)
     throttled = Progress(min_interval=1.0)
     result = collect(
         stack,
@@ -203,7 +204,7 @@ def run_verify(args: argparse.Namespace, stdout: TextIO, progress: Progress) -> 
     if args.wait < 0 or args.interval <= 0:
         raise UsageError(f"--wait >= 0 and --interval > 0 (got {args.wait}, {args.interval})")
     check_controller_options(args)
-    stack, core = _load(args, progress)
+    stack, core = load(args, progress)
     controller = connect(args, stack, args.wait, progress)
     deadline = controller.deadline
     started = time.monotonic()

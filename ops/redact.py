@@ -16,7 +16,7 @@ from typing import Any
 
 from components.secrecy import mentions
 from components.settings.problems import MIN_SECRET_SUBSTRING
-from ops.stack import REDACTED
+from ops.stack import REDACTED, Secret, StackInfo
 
 
 class Redactor:
@@ -28,6 +28,12 @@ class Redactor:
         self.always = frozenset(s for s in always if s)
         # what log lines are scrubbed of: `always`, and each env value found secret
         self._in_text: set[str] = set(self.always)
+
+    @classmethod
+    def for_stack(cls, stack: StackInfo) -> Redactor:
+        """The stack's secret config strings; its controller token and password always."""
+        always = [v.value for v in stack.ops_config.values() if isinstance(v, Secret)]
+        return cls(stack.secret_values, always)
 
     def value(self, value: Any) -> Any:
         """A Kubernetes object (pod, Deployment, ReplicaSet: any JSON document) with each

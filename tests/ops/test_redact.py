@@ -7,6 +7,7 @@ import json
 
 from components import secrecy
 from ops.redact import Redactor, secret_strings
+from ops.stack import stack_info
 
 PROXY = "http://tester:pa55-proxy@proxy.example:3128"
 
@@ -65,3 +66,21 @@ def test_secret_strings_decode_objects_and_leave_the_kubeconfig_out() -> None:
     found = secret_strings(config)
     assert {PROXY, "c", "P", "tok-123456"} <= found
     assert not {"v1", "Config", "cyperf"} & found
+
+
+def test_for_stack_hides_the_controller_token_and_the_secret_config() -> None:
+    stack = stack_info(
+        "east-west",
+        {
+            "cyperf-k8s:agentGroups": (json.dumps([{"env": {"P": PROXY}}]), True),
+            "cyperf-ops:controllerOfflineToken": ("tok-123456", True),
+            "cyperf-ops:controllerUsername": ("tester", False),
+        },
+        {},
+    )
+    redactor = Redactor.for_stack(stack)
+    assert redactor.text("refresh_token=tok-123456 user tester") == (
+        "refresh_token=[secret] user tester"
+    )
+    hidden = redactor.value(pod([{"name": "P", "value": PROXY}]))
+    assert hidden["spec"]["containers"][0]["env"][0]["value"] == "[secret]"
