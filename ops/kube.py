@@ -37,7 +37,10 @@ def core_api(stack: StackInfo) -> client.CoreV1Api:
     except (config.ConfigException, OSError, ValueError) as err:
         # The loader's messages name contexts, keys and files, not credential values.
         where = "the stack's kubeconfig" if stack.kubeconfig else "KUBECONFIG/~/.kube/config"
-        raise StackUnreadableError(f"cannot load {where}: {_first_line(err)}") from None
+        raise StackUnreadableError(
+            f"cannot load {where}: {_first_line(err)}",
+            fix="check cyperf-k8s:kubeconfig and cyperf-k8s:kubeContext, or KUBECONFIG",
+        ) from None
     return client.CoreV1Api(api_client)
 
 

@@ -59,11 +59,15 @@ def list_agent_pods(core: Any, namespace: str, groups: Iterable[str] = ()) -> li
         listed = core.list_namespaced_pod(namespace, label_selector=selector, _request_timeout=30)
     except ApiException as err:
         raise StackUnreadableError(
-            f"cannot list pods in namespace {namespace!r}: {err.status} {err.reason}"
+            f"cannot list pods in namespace {namespace!r}: {err.status} {err.reason}",
+            fix=f"the kubeconfig's user needs to list pods there (`kubectl auth can-i list pods "
+            f"-n {namespace}`) in the cluster named above",
         ) from None
     except HTTPError as err:
         raise StackUnreadableError(
-            f"cannot reach the cluster's API server: {type(err).__name__}"
+            f"cannot reach the cluster's API server: {type(err).__name__}",
+            fix="check that the cluster named above is up and reachable (network, VPN, the "
+            "kubeconfig context)",
         ) from None
     serialize = core.api_client.sanitize_for_serialization
     pods = [agent_pod(serialize(item)) for item in listed.items]

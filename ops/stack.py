@@ -62,7 +62,9 @@ def selected_stack(project_dir: Path) -> str:
     try:
         summary = LocalWorkspace(work_dir=str(project_dir)).stack()
     except FileNotFoundError:
-        raise StackUnreadableError("the Pulumi CLI (`pulumi`) is not on PATH") from None
+        raise StackUnreadableError(
+            "the Pulumi CLI (`pulumi`) is not on PATH", fix="install it or add it to PATH"
+        ) from None
     except CommandError as err:
         raise StackUnreadableError(f"cannot list the stacks: {_cli_reason(err)}") from None
     if summary is None:
@@ -81,7 +83,9 @@ def read_stack(stack_name: str, project_dir: Path) -> StackInfo:
     try:
         workspace = LocalWorkspace(work_dir=str(project_dir))
     except FileNotFoundError:
-        raise StackUnreadableError("the Pulumi CLI (`pulumi`) is not on PATH") from None
+        raise StackUnreadableError(
+            "the Pulumi CLI (`pulumi`) is not on PATH", fix="install it or add it to PATH"
+        ) from None
     try:
         config = workspace.get_all_config(stack_name)
         outputs = workspace.stack_outputs(stack_name)
@@ -89,7 +93,9 @@ def read_stack(stack_name: str, project_dir: Path) -> StackInfo:
         # The CLI's own message (stack not found, backend login, passphrase) without our
         # command line; it never holds secret values.
         raise StackUnreadableError(
-            f"cannot read stack {stack_name!r}: {_cli_reason(err)}"
+            f"cannot read stack {stack_name!r}: {_cli_reason(err)}",
+            fix="check the name (`pulumi stack ls`), the backend login (`pulumi login`) and "
+            "PULUMI_CONFIG_PASSPHRASE for passphrase stacks",
         ) from None
     return stack_info(
         stack_name,
@@ -120,8 +126,8 @@ def stack_info(
         value = output("kubeconfig")
         if value is None:
             raise StackUnreadableError(
-                f"stack {stack_name!r} has cluster 'eks' but no kubeconfig output: "
-                "run `pulumi up` first"
+                f"stack {stack_name!r} has cluster 'eks' but no kubeconfig output",
+                fix="run `pulumi up` first",
             )
         kubeconfig = Secret(value if isinstance(value, str) else _json(value))
     elif plain("kubeconfig") is not None:
