@@ -71,7 +71,7 @@ def manifests(config: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
     from components import specs
     from components.settings.loading import parse_settings
 
-    agents = parse_settings(engine_config(config)).agents
+    agents = parse_settings(engine_config(config)).agents_in(STACK)
     objects: list[dict[str, Any]] = []
     if agents.create_namespace:
         objects.append(specs.namespace(agents))

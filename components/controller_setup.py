@@ -94,13 +94,13 @@ def _int(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def agent_assignment(groups: Sequence[AgentGroup]) -> dict[str, dict[str, Any]]:
+def agent_assignment(groups: Sequence[AgentGroup], stack: str) -> dict[str, dict[str, Any]]:
     """Per group: the tags to search for in the controller's Agent Assignment dialog."""
     return {
         group.name: {
             "role": group.role,
             "replicas": group.replicas,
-            "tags": [f"{k}={v}" for k, v in sorted(specs.agent_tags(group).items())],
+            "tags": [f"{k}={v}" for k, v in sorted(specs.agent_tags(group, stack).items())],
             "podSelector": ",".join(
                 f"{k}={v}" for k, v in sorted(specs.selector_labels(group).items())
             ),
@@ -157,7 +157,7 @@ def controller_setup(
             "isControllerProxy": agents.controller_is_proxy,
             "ingressPorts": cyperf.controller_ports(agents.release),
         },
-        "agentAssignment": agent_assignment(agents.groups),
+        "agentAssignment": agent_assignment(agents.groups, agents.stack),
         "networkSegmentIpRange": "Automatic IP, automatic prefix length, automatic gateway",
         "dutHost": dut_hosts,
         "dnsResolverNameServer": dns_server_ip,

@@ -12,7 +12,7 @@ from typing import Any
 
 from components import cyperf, pod_security, test_network
 from components.conntrack.planner import local_port_range_sysctl
-from components.settings.agent_groups import AgentGroup
+from components.settings.agent_groups import STACK_TAG_KEY, AgentGroup
 from components.settings.service import ServiceSettings
 from components.settings.stack import AgentsSettings
 
@@ -29,6 +29,9 @@ SKIP_AWAIT = "pulumi.com/skipAwait"
 AWAIT_TIMEOUT = "pulumi.com/timeoutSeconds"
 LOCAL_PORT_RANGE_SYSCTL = "net.ipv4.ip_local_port_range"
 
+# `cyperf-k8s=<stack>.<group>` (STACK_TAG_KEY, refused as a user tag key) is on every agent so
+# that day-two commands and a session's ByTag assignment find this stack's agents and no other
+# stack's: the default tags are the same everywhere.
 DEFAULT_TAGS = {
     "client": {"K8s-Group": "CyPerf-Agent-Client", "node-owner": "User"},
     "server": {"K8s-Group": "CyPerf-Agent-Server", "node-owner": "User"},
@@ -51,8 +54,14 @@ def agent_image(group: AgentGroup, release: str) -> str:
     return cyperf.agent_image(release, group.architecture)
 
 
-def agent_tags(group: AgentGroup) -> dict[str, str]:
-    return dict(group.tags) if group.tags else dict(DEFAULT_TAGS[group.role])
+def agent_tags(group: AgentGroup, stack: str) -> dict[str, str]:
+    tags = dict(group.tags) if group.tags else dict(DEFAULT_TAGS[group.role])
+    tags[STACK_TAG_KEY] = stack_tag_value(stack, group.name)
+    return tags
+
+
+def stack_tag_value(stack: str, group: str) -> str:
+    return f"{stack}.{group}"
 
 
 def render_agent_tags(tags: dict[str, str]) -> str:
@@ -76,11 +85,13 @@ def service_selector(group: AgentGroup) -> dict[str, str]:
     return {RUN_LABEL: run_label("server"), GROUP_LABEL: group.name}
 
 
-def agent_env(group: AgentGroup, controller_address: str | None) -> list[dict[str, str]]:
+def agent_env(
+    group: AgentGroup, controller_address: str | None, stack: str
+) -> list[dict[str, str]]:
     env = []
     if controller_address is not None:
         env.append({"name": "AGENT_CONTROLLER", "value": controller_address})
-    env.append({"name": "AGENT_TAGS", "value": render_agent_tags(agent_tags(group))})
+    env.append({"name": "AGENT_TAGS", "value": render_agent_tags(agent_tags(group, stack))})
     management, test = test_network.interfaces(group)
     for name, value in (
         ("AGENT_MANAGEMENT_INTERFACE", management),
@@ -116,7 +127,7 @@ def agent_container(group: AgentGroup, agents: AgentsSettings) -> dict[str, Any]
     container: dict[str, Any] = {
         "name": container_name(group),
         "image": agent_image(group, agents.release),
-        "env": agent_env(group, agents.controller_address),
+        "env": agent_env(group, agents.controller_address, agents.stack),
         "securityContext": {
             "privileged": False,
             # Unset means true: a setuid binary in the image could otherwise gain privileges.

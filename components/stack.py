@@ -52,9 +52,10 @@ def build(settings: StackSettings) -> None:
         ]
     )
     access = cluster_access(settings)
+    agents_settings = settings.agents_in(pulumi.get_stack())
     agents = CyperfAgents(
         AGENTS,
-        settings.agents,
+        agents_settings,
         access.tolerations_by_role,
         access.agents_depend_on,
         opts=pulumi.ResourceOptions(provider=access.provider),
@@ -71,7 +72,7 @@ def build(settings: StackSettings) -> None:
         )
     dut = DutOutputs(
         "dut",
-        settings.agents,
+        agents_settings,
         agents,
         access.dns_server_ip,
         settings.cluster_dns_service,
@@ -83,7 +84,8 @@ def build(settings: StackSettings) -> None:
         "namespace": settings.namespace,
         "controllerAddress": settings.controller_address,
         "agentTags": {
-            g.name: specs.render_agent_tags(specs.agent_tags(g)) for g in settings.agent_groups
+            g.name: specs.render_agent_tags(specs.agent_tags(g, agents_settings.stack))
+            for g in settings.agent_groups
         },
         "serverPodIps": dut.server_pod_ips,
         "serverPodIpsNotReady": dut.server_pod_ips_not_ready,

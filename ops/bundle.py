@@ -8,6 +8,8 @@ Layout (all under `cyperf-logs-<stack>-<UTC time>/`):
   pods/<pod>/pod.json                the pod object
   pods/<pod>/<container>.log         full log of the current container instance
   pods/<pod>/<container>.previous.log  log of the previous instance (restarted containers only)
+Every file and log line is redacted by the program's secrecy rule (ops/redact.py): a value set
+with `--secret` shows as "[secret]" in pod objects and logs as in the outputs.
 
 Logs are streamed from the API server to a temporary file in chunks and then copied into the
 archive, so a pod with an enormous log never sits in memory; at most `concurrency` logs are in
@@ -33,6 +35,7 @@ from typing import Any
 
 from ops.errors import UsageError
 from ops.pods import AgentPod, list_agent_pods
+from ops.redact import Redactor
 from ops.stack import StackInfo
 
 CHUNK = 64 * 1024
@@ -101,6 +104,7 @@ def collect(
     concurrency: int = 4,
     progress: Callable[[str], None] = lambda _: None,
     now: datetime | None = None,
+    cluster: str | None = None,
 ) -> BundleResult:
     if not 1 <= concurrency <= MAX_CONCURRENCY:
         raise UsageError(f"--concurrency: 1 to {MAX_CONCURRENCY} (got {concurrency})")
@@ -119,6 +123,7 @@ def collect(
         "bundle": name,
         "stack": stack.name,
         "namespace": stack.namespace,
+        "cluster": cluster,
         "createdAt": now.astimezone(UTC).isoformat(timespec="seconds"),
         "groups": selected or "all",
         "since": since_seconds and f"{since_seconds}s",
@@ -136,12 +141,17 @@ def collect(
         "failed": failed,
         "notes": notes,
     }
+    failed.extend(shortfalls(stack.replicas, pods, selected))
+    redactor = Redactor.for_stack(stack)
     logs = 0
     try:
         with tarfile.open(partial, "w:gz") as tar:
 
             def add_json(path: str, data: Any) -> None:
-                body = json.dumps(data, indent=2, sort_keys=True, default=str).encode() + b"\n"
+                body = (
+                    json.dumps(redactor.value(data), indent=2, sort_keys=True, default=str).encode()
+                    + b"\n"
+                )
                 _add_bytes(tar, f"{name}/{path}", body, now)
 
             add_json("stack/outputs.json", stack.outputs_redacted)
@@ -163,7 +173,13 @@ def collect(
             progress(f"{len(nodes or [])} agent nodes")
             with tempfile.TemporaryDirectory(prefix="cyperf-logs-") as scratch:
                 for item, spooled, error in _fetch_logs(
-                    core, stack.namespace, items, since_seconds, concurrency, Path(scratch)
+                    core,
+                    stack.namespace,
+                    items,
+                    since_seconds,
+                    concurrency,
+                    Path(scratch),
+                    redactor,
                 ):
                     if error is not None and item.previous and error.startswith("400 "):
                         # The kubelet keeps only the last terminated instance and drops it with
@@ -196,6 +212,24 @@ def collect(
         bytes=final.stat().st_size,
         seconds=time.monotonic() - started,
     )
+
+
+def shortfalls(
+    replicas: dict[str, int], pods: list[AgentPod], groups: list[str]
+) -> list[dict[str, str]]:
+    """A failed item per group with fewer live pods than the stack deployed: an empty bundle of
+    the wrong cluster is not a complete one."""
+    failed = []
+    for group, expected in sorted(replicas.items()):
+        live = sum(1 for p in pods if p.group == group and not p.gone)
+        if live < expected and (not groups or group in groups):
+            failed.append(
+                {
+                    "item": f"pods of group {group}",
+                    "error": f"{live} of the {expected} the stack deployed",
+                }
+            )
+    return failed
 
 
 def _add_bytes(tar: tarfile.TarFile, path: str, body: bytes, now: datetime) -> None:
@@ -236,6 +270,7 @@ def _fetch_logs(
     since_seconds: int | None,
     concurrency: int,
     scratch: Path,
+    redactor: Redactor,
 ) -> Iterable[tuple[LogItem, Path | None, str | None]]:
     """Yield each log as a spooled file (or an error), at most `concurrency` in flight."""
     pending = iter(enumerate(items))
@@ -245,7 +280,9 @@ def _fetch_logs(
         def submit_next() -> None:
             for number, item in pending:
                 target = scratch / f"{number}.log"
-                future = pool.submit(_stream_log, core, namespace, item, since_seconds, target)
+                future = pool.submit(
+                    _stream_log, core, namespace, item, since_seconds, target, redactor
+                )
                 running[future] = item
                 return
 
@@ -261,7 +298,12 @@ def _fetch_logs(
 
 
 def _stream_log(
-    core: Any, namespace: str, item: LogItem, since_seconds: int | None, target: Path
+    core: Any,
+    namespace: str,
+    item: LogItem,
+    since_seconds: int | None,
+    target: Path,
+    redactor: Redactor,
 ) -> tuple[Path | None, str | None]:
     from kubernetes.client.exceptions import ApiException
     from urllib3.exceptions import HTTPError
@@ -278,13 +320,33 @@ def _stream_log(
         response = core.read_namespaced_pod_log(item.pod, namespace, **kwargs)
         try:
             with target.open("wb") as sink:
-                for chunk in response.stream(CHUNK):
-                    sink.write(chunk)
+                _spool(response.stream(CHUNK), sink, redactor)
         finally:
             response.release_conn()
     except (ApiException, HTTPError, OSError) as err:
         return None, _failure(err)
     return target, None
+
+
+def _spool(chunks: Iterable[bytes], sink: Any, redactor: Redactor) -> None:
+    """Copy a log to `sink`, each line redacted when the stack has secrets (a line is held whole
+    so that a secret split across two chunks is still found)."""
+    if not redactor.scrubs_text:
+        for chunk in chunks:
+            sink.write(chunk)
+        return
+    pending = b""
+    for chunk in chunks:
+        *lines, pending = (pending + chunk).split(b"\n")
+        for line in lines:
+            sink.write(_redact_line(line, redactor) + b"\n")
+    if pending:
+        sink.write(_redact_line(pending, redactor))
+
+
+def _redact_line(line: bytes, redactor: Redactor) -> bytes:
+    text = line.decode("utf-8", "surrogateescape")
+    return redactor.text(text).encode("utf-8", "surrogateescape")
 
 
 def _failure(err: Exception) -> str:

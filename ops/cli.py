@@ -2,28 +2,32 @@
 
 Results go to stdout (`--json`: one JSON document), progress and errors to stderr.
 
-Exit codes:
-  0  logs: bundle complete. verify: every agent pod's agent is registered, online and tagged
-  1  verify: some agent is missing, offline or mistagged after waiting
-  2  usage: bad option, unknown group, missing credentials or settings
-  3  logs: bundle written, but some items could not be collected (listed in its index.json)
-  4  the stack, the cluster or the controller could not be read
+Exit codes: ops/errors.py (one per failure kind; listed in every command's --help).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from ops.errors import OpsError, UsageError
+from ops.connect import FINAL_CHECK, add_controller_options
+from ops.credentials import CREDENTIALS_HELP
+from ops.errors import (
+    EXIT_BUNDLE_INCOMPLETE,
+    EXIT_CHECK_FAILED,
+    EXIT_CODES_HELP,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    OpsError,
+    UsageError,
+)
 
-EXIT_OK, EXIT_NOT_REGISTERED, EXIT_USAGE, EXIT_PARTIAL, EXIT_UNREACHABLE = 0, 1, 2, 3, 4
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -42,23 +46,45 @@ class Progress:
             print(f"[{now - self._start:6.1f}s] {message}", file=sys.stderr, flush=True)
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
+    """Every parser of `python -m ops`: a bad option is a UsageError (exit code 2)."""
+
     def error(self, message: str) -> Any:
         raise UsageError(message)
 
 
+# The end of every command's --help: where credentials come from, and the exit codes.
+EPILOG = f"{CREDENTIALS_HELP}\n\n{EXIT_CODES_HELP}"
+
+
+def add_command(
+    commands: Any, name: str, help: str, common: argparse.ArgumentParser
+) -> argparse.ArgumentParser:
+    """A subcommand with the common options (--stack, --project-dir, --group, --json) and the
+    common --help epilog; other modules' commands register through it."""
+    return commands.add_parser(  # type: ignore[no-any-return]
+        name,
+        parents=[common],
+        help=help,
+        description=help,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
 def parser() -> argparse.ArgumentParser:
-    top = _Parser(
+    top = Parser(
         prog="python -m ops",
         description="Day-two commands for a deployed cyperf-k8s stack.",
-        epilog="Exit codes: 0 ok; 1 verify: agents missing, offline or mistagged; 2 usage; "
-        "3 logs: bundle incomplete (see its index.json); 4 stack, cluster or controller "
-        "unreachable.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    commands = top.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    common = _Parser(add_help=False)
+    commands = top.add_subparsers(dest="command", required=True, parser_class=Parser)
+    common = Parser(add_help=False)
     common.add_argument(
-        "--stack", required=True, help="Pulumi stack name (stacks/Pulumi.<stack>.yaml)"
+        "--stack",
+        help="Pulumi stack name (stacks/Pulumi.<stack>.yaml); default: the selected stack "
+        "(`pulumi stack select`)",
     )
     common.add_argument(
         "--project-dir",
@@ -75,27 +101,21 @@ def parser() -> argparse.ArgumentParser:
     )
     common.add_argument("--json", action="store_true", help="print one JSON document on stdout")
 
-    logs = commands.add_parser("logs", parents=[common], help="collect a log bundle (.tar.gz)")
+    logs = add_command(commands, "logs", "collect a log bundle (.tar.gz)", common)
     logs.add_argument("--since", help="only log lines newer than this, e.g. 30m, 2h, 1h30m")
     logs.add_argument("--output-dir", type=Path, default=Path.cwd(), help="default: current folder")
     logs.add_argument("--concurrency", type=int, default=4, help="logs fetched at once (1-16)")
 
-    verify = commands.add_parser(
-        "verify", parents=[common], help="check that every agent registered with the controller"
+    verify = add_command(
+        commands, "verify", "check that every agent registered with the controller", common
     )
+    add_controller_options(verify)
     verify.add_argument(
-        "--controller",
-        help="controller address, host[:port] (default: the stack's controllerAddress)",
-    )
-    tls = verify.add_mutually_exclusive_group()
-    tls.add_argument("--ca-cert", help="PEM file to trust for the controller's certificate")
-    tls.add_argument(
-        "--insecure-skip-tls-verify",
-        action="store_true",
-        help="do not verify the controller's certificate (self-signed controllers)",
-    )
-    verify.add_argument(
-        "--wait", type=float, default=180, help="seconds to wait for agents still starting (180)"
+        "--wait",
+        type=float,
+        default=180,
+        help="seconds to wait for agents still starting (180); the whole run ends within "
+        f"--wait + {FINAL_CHECK:.0f} s",
     )
     verify.add_argument("--interval", type=float, default=10, help="seconds between checks (10)")
     return top
@@ -105,35 +125,53 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO = sys.stdout) -> int:
     progress = Progress()
     try:
         args = parser().parse_args(argv)
-        if args.command == "logs":
-            return run_logs(args, stdout, progress)
-        return run_verify(args, stdout, progress)
-    except UsageError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return EXIT_USAGE
+        runners = {"logs": run_logs, "verify": run_verify}
+        return runners[args.command](args, stdout, progress)
     except OpsError as err:
         print(f"error: {err}", file=sys.stderr)
-        return EXIT_UNREACHABLE
+        return err.exit_code
     except KeyboardInterrupt:
-        return 130
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as err:
+        print(
+            f"error: internal error ({type(err).__name__}: {_first_line(err)}); fix: a bug or "
+            "an answer nobody expected; report it with the command line and this line",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
 
 
-def _load(args: argparse.Namespace, progress: Callable[[str], None]) -> tuple[Any, Any]:
-    from ops.kube import core_api
+def _first_line(err: Exception) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else "no detail"
+
+
+def load(args: argparse.Namespace, progress: Callable[[str], None]) -> tuple[Any, Any]:
+    """(StackInfo, CoreV1Api) of `--stack` (default: the selected stack); sets `args.stack`,
+    checks `args.group` and says which cluster it read (also in `args.cluster`)."""
+    from ops.kube import cluster_target, core_api
     from ops.pods import check_groups
-    from ops.stack import read_stack
+    from ops.stack import read_stack, selected_stack
 
-    progress(f"reading stack {args.stack}")
+    if args.stack is None:
+        args.stack = selected_stack(args.project_dir.resolve())
+        progress(f"reading stack {args.stack} (the selected stack)")
+    else:
+        progress(f"reading stack {args.stack}")
     stack = read_stack(args.stack, args.project_dir.resolve())
     args.group = check_groups(args.group, stack.agent_tags)
-    return stack, core_api(stack)
+    core = core_api(stack)
+    args.cluster = cluster_target(stack, core)
+    progress(f"cluster {args.cluster}, namespace {stack.namespace}")
+    return stack, core
 
 
 def run_logs(args: argparse.Namespace, stdout: TextIO, progress: Progress) -> int:
     from ops.bundle import collect, parse_since
 
     since = parse_since(args.since)
-    stack, core = _load(args, progress)
+    stack, core = load(args, progress)
     throttled = Progress(min_interval=1.0)
     result = collect(
         stack,
@@ -143,6 +181,7 @@ def run_logs(args: argparse.Namespace, stdout: TextIO, progress: Progress) -> in
         out_dir=args.output_dir,
         concurrency=args.concurrency,
         progress=throttled,
+        cluster=args.cluster,
     )
     if args.json:
         json.dump(result.as_json(), stdout, indent=2)
@@ -155,45 +194,27 @@ def run_logs(args: argparse.Namespace, stdout: TextIO, progress: Progress) -> in
         )
         for failure in result.failed:
             print(f"  not collected: {failure['item']}: {failure['error']}", file=stdout)
-    return EXIT_PARTIAL if result.failed else EXIT_OK
+    return EXIT_BUNDLE_INCOMPLETE if result.failed else EXIT_OK
 
 
 def run_verify(args: argparse.Namespace, stdout: TextIO, progress: Progress) -> int:
-    from ops.controller import Controller, Tls, controller_url, credentials, preflight
-    from ops.pods import list_agent_pods
-    from ops.verify import match, summary_lines
+    from ops.connect import check_controller_options, connect, poll
+    from ops.verify import summary_lines
 
     if args.wait < 0 or args.interval <= 0:
         raise UsageError(f"--wait >= 0 and --interval > 0 (got {args.wait}, {args.interval})")
-    stack, core = _load(args, progress)
-    if args.controller is None and stack.controller_is_proxy:
-        raise UsageError(
-            "--controller: the stack's controllerAddress is a Controller Proxy; give the "
-            "controller's own address"
-        )
-    address = args.controller or stack.controller_address
-    if not address:
-        raise UsageError(
-            "--controller: the stack sets no cyperf-k8s:controllerAddress; give the address"
-        )
-    url = controller_url(address)
-    creds = credentials(os.environ, stack.ops_config)
-    tls = Tls(verify=not args.insecure_skip_tls_verify, ca_cert=args.ca_cert)
-    if not tls.verify:
-        progress(f"warning: not verifying the TLS certificate of {url}")
-    preflight(url, tls)
-    controller = Controller(url, creds, tls)
-    progress(f"controller {url}, credentials from {creds.source}")
+    check_controller_options(args)
+    stack, core = load(args, progress)
+    controller = connect(args, stack, args.wait, progress)
+    deadline = controller.deadline
     started = time.monotonic()
-    deadline = started + args.wait
     while True:
-        pods = list_agent_pods(core, stack.namespace, args.group)
-        report = match(pods, controller.agents(), stack.agent_tags, args.group)
-        remaining = deadline - time.monotonic()
-        if report.ok or remaining <= 0:
+        report = poll(core, controller, stack, args.group)
+        remaining = deadline.remaining() - FINAL_CHECK
+        if report.ok or report.waiting_for == 0 or remaining <= 0:
             break
         progress(
-            f"{report.waiting_for} of {len(pods)} agent pods not registered yet; "
+            f"{report.waiting_for} of {len(report.pods)} agent pods not registered yet; "
             f"checking again (up to {remaining:.0f}s more)"
         )
         time.sleep(min(args.interval, remaining))
@@ -202,7 +223,8 @@ def run_verify(args: argparse.Namespace, stdout: TextIO, progress: Progress) -> 
         document = {
             "stack": stack.name,
             "namespace": stack.namespace,
-            "controller": url,
+            "cluster": args.cluster,
+            "controller": controller.url,
             "ok": report.ok,
             "waitedSeconds": round(waited, 1),
             "groups": {name: group.as_json() for name, group in report.groups.items()},
@@ -210,8 +232,9 @@ def run_verify(args: argparse.Namespace, stdout: TextIO, progress: Progress) -> 
         json.dump(document, stdout, indent=2)
         stdout.write("\n")
     else:
+        print(f"cluster {args.cluster}, namespace {stack.namespace}", file=stdout)
         for line in summary_lines(report):
             print(line, file=stdout)
         if not report.groups:
             print(f"no agent pods in namespace {stack.namespace}", file=stdout)
-    return EXIT_OK if report.ok else EXIT_NOT_REGISTERED
+    return EXIT_OK if report.ok else EXIT_CHECK_FAILED

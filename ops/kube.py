@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from kubernetes import client, config
 
-from ops.errors import OpsError
+from ops.errors import StackUnreadableError
 from ops.stack import StackInfo
 
 
@@ -31,14 +31,37 @@ def core_api(stack: StackInfo) -> client.CoreV1Api:
             )
     except yaml.YAMLError:
         # PyYAML's message quotes the offending line: never show it.
-        raise OpsError(
+        raise StackUnreadableError(
             "cannot load the stack's kubeconfig: not valid YAML (content hidden: it is a secret)"
         ) from None
     except (config.ConfigException, OSError, ValueError) as err:
         # The loader's messages name contexts, keys and files, not credential values.
         where = "the stack's kubeconfig" if stack.kubeconfig else "KUBECONFIG/~/.kube/config"
-        raise OpsError(f"cannot load {where}: {_first_line(err)}") from None
+        raise StackUnreadableError(
+            f"cannot load {where}: {_first_line(err)}",
+            fix="check cyperf-k8s:kubeconfig and cyperf-k8s:kubeContext, or KUBECONFIG",
+        ) from None
     return client.CoreV1Api(api_client)
+
+
+def cluster_target(stack: StackInfo, core: client.CoreV1Api) -> str:
+    """`<API server URL> (context <name>)`: which cluster a command read, said every time so a
+    wrong ambient context is seen at once."""
+    server = core.api_client.configuration.host
+    context = stack.kube_context
+    if context is None:
+        try:
+            if stack.kubeconfig is None:
+                _, active = config.list_kube_config_contexts(
+                    config_file=os.environ.get("KUBECONFIG") or None
+                )
+                context = active.get("name")
+            else:
+                context = _kubeconfig_dict(stack.kubeconfig.value).get("current-context")
+        except (config.ConfigException, OSError, ValueError, yaml.YAMLError):
+            context = None
+    source = "the stack's kubeconfig" if stack.kubeconfig else "KUBECONFIG/~/.kube/config"
+    return f"{server} (context {context or 'unnamed'} of {source})"
 
 
 def _kubeconfig_dict(value: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ops.errors import OpsError, UsageError
+from ops.errors import StackUnreadableError, UsageError
 
 PROJECT = "cyperf-k8s"
 # Keys of the operations commands live in their own namespace: the program refuses unknown
@@ -43,8 +43,35 @@ class StackInfo:
     controller_address: str | None
     controller_is_proxy: bool
     agent_tags: dict[str, str]  # group -> rendered AGENT_TAGS, from the stack outputs
+    # group -> the replicas the stack deployed (`controllerSetup.agentAssignment`, else the
+    # config); a group it cannot tell is missing
+    replicas: dict[str, int]
     outputs_redacted: dict[str, Any]
     ops_config: dict[str, Secret | str]  # `cyperf-ops:<key>` -> value (secret ones wrapped)
+    # every string of the secret config values: what a bundle redacts (ops/redact.py)
+    secret_values: frozenset[str] = field(default=frozenset(), repr=False)
+
+
+def selected_stack(project_dir: Path) -> str:
+    """The stack `pulumi stack select` chose for the project (`pulumi stack --show-name`)."""
+    from pulumi.automation import LocalWorkspace
+    from pulumi.automation.errors import CommandError
+
+    if not (project_dir / "Pulumi.yaml").is_file():
+        raise UsageError(f"--project-dir: no Pulumi.yaml in {project_dir}")
+    try:
+        summary = LocalWorkspace(work_dir=str(project_dir)).stack()
+    except FileNotFoundError:
+        raise StackUnreadableError(
+            "the Pulumi CLI (`pulumi`) is not on PATH", fix="install it or add it to PATH"
+        ) from None
+    except CommandError as err:
+        raise StackUnreadableError(f"cannot list the stacks: {_cli_reason(err)}") from None
+    if summary is None:
+        raise UsageError(
+            "--stack: no stack is selected; pass --stack <name> or run `pulumi stack select`"
+        )
+    return summary.name
 
 
 def read_stack(stack_name: str, project_dir: Path) -> StackInfo:
@@ -56,14 +83,20 @@ def read_stack(stack_name: str, project_dir: Path) -> StackInfo:
     try:
         workspace = LocalWorkspace(work_dir=str(project_dir))
     except FileNotFoundError:
-        raise OpsError("the Pulumi CLI (`pulumi`) is not on PATH") from None
+        raise StackUnreadableError(
+            "the Pulumi CLI (`pulumi`) is not on PATH", fix="install it or add it to PATH"
+        ) from None
     try:
         config = workspace.get_all_config(stack_name)
         outputs = workspace.stack_outputs(stack_name)
     except CommandError as err:
         # The CLI's own message (stack not found, backend login, passphrase) without our
         # command line; it never holds secret values.
-        raise OpsError(f"cannot read stack {stack_name!r}: {_cli_reason(err)}") from None
+        raise StackUnreadableError(
+            f"cannot read stack {stack_name!r}: {_cli_reason(err)}",
+            fix="check the name (`pulumi stack ls`), the backend login (`pulumi login`) and "
+            "PULUMI_CONFIG_PASSPHRASE for passphrase stacks",
+        ) from None
     return stack_info(
         stack_name,
         {key: (value.value, value.secret) for key, value in config.items()},
@@ -77,6 +110,7 @@ def stack_info(
     outputs: Mapping[str, tuple[Any, bool]],
 ) -> StackInfo:
     """StackInfo from `{key: (value, is_secret)}` of the stack's config and outputs."""
+    from ops.redact import secret_strings  # it imports this module
 
     def plain(key: str) -> Any:
         value, _ = config.get(f"{PROJECT}:{key}", (None, False))
@@ -91,9 +125,9 @@ def stack_info(
     if cluster == "eks":
         value = output("kubeconfig")
         if value is None:
-            raise OpsError(
-                f"stack {stack_name!r} has cluster 'eks' but no kubeconfig output: "
-                "run `pulumi up` first"
+            raise StackUnreadableError(
+                f"stack {stack_name!r} has cluster 'eks' but no kubeconfig output",
+                fix="run `pulumi up` first",
             )
         kubeconfig = Secret(value if isinstance(value, str) else _json(value))
     elif plain("kubeconfig") is not None:
@@ -114,11 +148,39 @@ def stack_info(
         controller_address=output("controllerAddress") or plain("controllerAddress"),
         controller_is_proxy=str(plain("controllerIsProxy")).lower() == "true",
         agent_tags=dict(agent_tags) if isinstance(agent_tags, dict) else {},
+        replicas=deployed_replicas(output("controllerSetup"), plain("agentGroups")),
         outputs_redacted={
             key: REDACTED if secret else value for key, (value, secret) in sorted(outputs.items())
         },
         ops_config=ops_config,
+        secret_values=secret_strings(config),
     )
+
+
+def deployed_replicas(setup: Any, groups: Any) -> dict[str, int]:
+    """Replicas per group from the `controllerSetup` output (what the last `up` deployed), else
+    from the `agentGroups` config (JSON text through the Automation API)."""
+    import json
+
+    assignment = setup.get("agentAssignment") if isinstance(setup, dict) else None
+    if isinstance(assignment, dict):
+        return {
+            str(name): int(entry["replicas"])
+            for name, entry in assignment.items()
+            if isinstance(entry, dict) and isinstance(entry.get("replicas"), int | float)
+        }
+    if isinstance(groups, str):
+        try:
+            groups = json.loads(groups)
+        except ValueError:
+            return {}
+    if not isinstance(groups, list):
+        return {}
+    return {
+        str(g["name"]): int(g.get("replicas", 1))
+        for g in groups
+        if isinstance(g, dict) and "name" in g and isinstance(g.get("replicas", 1), int)
+    }
 
 
 def _json(value: Any) -> str:

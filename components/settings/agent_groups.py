@@ -38,6 +38,10 @@ _check_tag_text = matches(TAG_TEXT, "non-empty printable ASCII without ',', '=' 
 # Names derived from a group (`cyperf-agent-<group>-deployment`) must stay valid DNS labels.
 MAX_GROUP_NAME = 40
 
+# Every agent carries `cyperf-k8s=<stack>.<group>` (components/specs.py): a user tag with this key
+# would let one stack's agents pass for another's.
+STACK_TAG_KEY = "cyperf-k8s"
+
 # Env variables the agent contract sets from dedicated settings; `env` must not override them.
 RESERVED_ENV = frozenset(
     {
@@ -145,7 +149,9 @@ class AgentGroup(Model):
     """The agents' `AGENT_TAGS`, rendered `key=value`, comma-separated in key order: what the
     controller's Agent Assignment shows and searches. Empty means `K8s-Group=CyPerf-Agent-Client`
     (or `-Server`) and `node-owner=User`; a given map replaces them. Keys and values are
-    printable ASCII without `,`, `=` or spaces."""
+    printable ASCII without `,`, `=` or spaces. Every agent also gets `cyperf-k8s=<stack>.<group>`,
+    unique to the stack's group (day-two commands and a session's `ByTag` assignment match on
+    it): the key `cyperf-k8s` is refused here."""
     management_interface: Interface | None = None
     """`AGENT_MANAGEMENT_INTERFACE`, a Linux interface name such as `eth0`; unset leaves the
     choice to the agent."""
@@ -211,6 +217,11 @@ class AgentGroup(Model):
     def _tags(cls, value: dict[str, str]) -> dict[str, str]:
         for key, item in value.items():
             check_part("tag key", key, _check_tag_text)
+            if key == STACK_TAG_KEY:
+                raise ValueError(
+                    f"tag key {key!r} is set by the stack (`{key}=<stack>.<group>`, unique to "
+                    "this stack's group); choose another key"
+                )
             check_part(f"tag {key!r}: value", item, _check_tag_text)
         return value
 

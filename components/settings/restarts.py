@@ -156,7 +156,8 @@ def _settings(data: dict[str, Any]) -> StackSettings | None:
 
 def _templates(settings: StackSettings) -> list[tuple[str, Any]]:
     """Each group's role and pod template, in the groups' order."""
-    agents = settings.agents
+    # any stack name: only what changes between two templates counts
+    agents = settings.agents_in("stack")
     return [
         (g.role, specs.deployment(g, agents)["spec"]["template"]) for g in settings.agent_groups
     ]

@@ -108,6 +108,8 @@ class AgentsSettings:
     namespace: str
     create_namespace: bool
     rollout_timeout_seconds: int
+    # The Pulumi stack's name: part of the tag that tells this stack's agents from any other's.
+    stack: str
     # Every string of a key set with `--secret`: what derives from one is registered secret.
     secret_values: frozenset[str] = frozenset()
 
@@ -282,8 +284,8 @@ class StackSettings(Model):
         """The cluster's Kubernetes minor version where the stack chooses it; None otherwise."""
         return None
 
-    @property
-    def agents(self) -> AgentsSettings:
+    def agents_in(self, stack: str) -> AgentsSettings:
+        """The agents' settings as the stack named `stack` deploys them."""
         return AgentsSettings(
             groups=tuple(self.agent_groups),
             release=self.cyperf_release,
@@ -292,5 +294,6 @@ class StackSettings(Model):
             namespace=self.namespace,
             create_namespace=self.create_namespace,
             rollout_timeout_seconds=self.rollout_timeout_seconds,
+            stack=stack,
             secret_values=self.secret_values,
         )

@@ -21,7 +21,7 @@ from tests.support.program import client, config_of, server
 
 
 def agents(**settings: Any) -> AgentsSettings:
-    return parse_settings(config_of(**settings)).agents
+    return parse_settings(config_of(**settings)).agents_in("east-west")
 
 
 def test_endpoint_addresses_dedupes_and_sorts_numerically() -> None:
@@ -91,17 +91,21 @@ def test_missing_pod_ips_are_said_only_when_fewer_ready_than_replicas() -> None:
 
 def test_agent_assignment_lists_tags_and_pod_selector_per_group() -> None:
     settings = agents(agentGroups=[client(tags={"site": "lab", "b": "2"}), server(replicas=3)])
-    assert agent_assignment(settings.groups) == {
+    assert agent_assignment(settings.groups, "lab") == {
         "client": {
             "role": "client",
             "replicas": 1,
-            "tags": ["b=2", "site=lab"],
+            "tags": ["b=2", "cyperf-k8s=lab.client", "site=lab"],
             "podSelector": "app=cyperf-agent,cyperf-k8s/agent-group=client,run=cyperf-agent-client",
         },
         "server": {
             "role": "server",
             "replicas": 3,
-            "tags": ["K8s-Group=CyPerf-Agent-Server", "node-owner=User"],
+            "tags": [
+                "K8s-Group=CyPerf-Agent-Server",
+                "cyperf-k8s=lab.server",
+                "node-owner=User",
+            ],
             "podSelector": "app=cyperf-agent,cyperf-k8s/agent-group=server,run=cyperf-agent-server",
         },
     }

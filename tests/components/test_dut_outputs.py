@@ -101,9 +101,10 @@ def test_controller_setup_answers_the_checklist(two_server_groups: StackRun) -> 
         "isControllerProxy": False,
         "ingressPorts": [443],
     }
-    assert setup["agentAssignment"]["clients"]["tags"] == ["site=lab"]
+    assert setup["agentAssignment"]["clients"]["tags"] == ["cyperf-k8s=test.clients", "site=lab"]
     assert setup["agentAssignment"]["a"]["tags"] == [
         "K8s-Group=CyPerf-Agent-Server",
+        "cyperf-k8s=test.a",
         "node-owner=User",
     ]
     assert setup["networkSegmentIpRange"].startswith("Automatic IP")
@@ -122,9 +123,9 @@ def test_controller_setup_answers_the_checklist(two_server_groups: StackRun) -> 
         "b": {"enabled": True, "targetUrl": "/CyPerfHTTPHealthCheck", "port": 80}
     }
     assert two_server_groups.exports["agentTags"] == {
-        "clients": "site=lab",
-        "a": "K8s-Group=CyPerf-Agent-Server,node-owner=User",
-        "b": "K8s-Group=CyPerf-Agent-Server,node-owner=User",
+        "clients": "cyperf-k8s=test.clients,site=lab",
+        "a": "K8s-Group=CyPerf-Agent-Server,cyperf-k8s=test.a,node-owner=User",
+        "b": "K8s-Group=CyPerf-Agent-Server,cyperf-k8s=test.b,node-owner=User",
     }
 
 

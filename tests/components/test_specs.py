@@ -19,7 +19,7 @@ DEDICATED = {"key": "dedicated", "operator": "Equal", "value": "cyperf", "effect
 
 
 def agents_of(*groups: dict[str, Any], **settings: Any) -> AgentsSettings:
-    return parse_settings(config_of(agentGroups=list(groups), **settings)).agents
+    return parse_settings(config_of(agentGroups=list(groups), **settings)).agents_in("east-west")
 
 
 def group_of(group: dict[str, Any]) -> AgentGroup:
@@ -29,18 +29,33 @@ def group_of(group: dict[str, Any]) -> AgentGroup:
 
 def test_agent_tags_render_in_key_order_and_default_per_role() -> None:
     tagged = group_of(client(tags={"zone": "b", "site": "lab"}))
-    assert specs.render_agent_tags(specs.agent_tags(tagged)) == "site=lab,zone=b"
-    assert specs.agent_tags(group_of(server())) == {
+    assert specs.render_agent_tags(specs.agent_tags(tagged, "east-west")) == (
+        "cyperf-k8s=east-west.client,site=lab,zone=b"
+    )
+    assert specs.agent_tags(group_of(server()), "lab-2") == {
         "K8s-Group": "CyPerf-Agent-Server",
         "node-owner": "User",
+        "cyperf-k8s": "lab-2.server",
     }
+
+
+def test_the_stack_tag_tells_two_stacks_and_two_groups_apart() -> None:
+    # Default tags are the same in every stack: only the stack tag keeps two stacks' agents
+    # (and a session's ByTag assignment) apart on one controller.
+    one = group_of(client())
+    tags = {
+        specs.render_agent_tags(specs.agent_tags(g, s))
+        for g in (one, group_of(client(name="other")))
+        for s in ("lab-1", "lab-2")
+    }
+    assert len(tags) == 4
 
 
 def test_agent_env_order_and_the_unset_controller() -> None:
     group = group_of(
         client(env={"ZZ": "1", "AA": "2"}, testInterface="eth1", managementInterface="eth0")
     )
-    names = [entry["name"] for entry in specs.agent_env(group, "10.0.0.1")]
+    names = [entry["name"] for entry in specs.agent_env(group, "10.0.0.1", "s")]
     assert names == [
         "AGENT_CONTROLLER",
         "AGENT_TAGS",
@@ -50,7 +65,9 @@ def test_agent_env_order_and_the_unset_controller() -> None:
         "ZZ",
     ]
     # No controller address: the agent gets no AGENT_CONTROLLER at all.
-    assert [entry["name"] for entry in specs.agent_env(group_of(server()), None)] == ["AGENT_TAGS"]
+    assert [entry["name"] for entry in specs.agent_env(group_of(server()), None, "s")] == [
+        "AGENT_TAGS"
+    ]
 
 
 def test_readiness_probe_per_mode() -> None:

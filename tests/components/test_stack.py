@@ -44,8 +44,8 @@ def test_an_existing_cluster_stack_exports_the_agents_outputs() -> None:
     assert run.exports["namespace"] == "perf"
     assert run.exports["controllerAddress"] == "192.0.2.10"
     assert run.exports["agentTags"] == {
-        "client": "site=lab",
-        "server": "K8s-Group=CyPerf-Agent-Server,node-owner=User",
+        "client": "cyperf-k8s=test.client,site=lab",
+        "server": "K8s-Group=CyPerf-Agent-Server,cyperf-k8s=test.server,node-owner=User",
     }
     assert run.exports["serverPodIps"] == {"server": ["10.244.0.5"]}
     # The components hang off the stack, each cluster object off the cluster's provider.

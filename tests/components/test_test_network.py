@@ -96,7 +96,7 @@ def test_a_slice_and_gateway_reach_the_whereabouts_config() -> None:
 def deployments(network: dict[str, Any], **group: Any) -> list[dict[str, Any]]:
     settings = settings_with(network, **group)
     grp = settings.agent_groups[0]
-    return test_network.expand(grp, specs.deployment(grp, settings.agents))
+    return test_network.expand(grp, specs.deployment(grp, settings.agents_in("test")))
 
 
 def env_of(deployment: dict[str, Any]) -> dict[str, str]:
@@ -204,7 +204,7 @@ def test_a_dpdk_group_runs_the_dpdk_image_privileged_with_the_host_paths() -> No
 def test_a_group_without_a_test_network_is_unchanged() -> None:
     settings = parse_settings(config_of(agentGroups=[server()]))
     group = settings.agent_groups[0]
-    plain = specs.deployment(group, settings.agents)
+    plain = specs.deployment(group, settings.agents_in("test"))
     assert test_network.expand(group, plain) == [plain]
     assert "annotations" not in plain["spec"]["template"]["metadata"]
     assert test_network.interfaces(group) == (None, None)

@@ -195,6 +195,10 @@ def test_verify_reports_the_pod_the_controller_does_not_list(
     rig: Rig, deployed: str, controller: FakeController
 ) -> None:
     tags = rig.outputs(STACK)["agentTags"]
+    # every agent carries its stack's own tag, which keeps two stacks apart on one controller
+    assert all(
+        f"cyperf-k8s={STACK}.{group}" in rendered.split(",") for group, rendered in tags.items()
+    )
     pods = agent_pods(rig)
     agents = [
         agent_json(
@@ -223,6 +227,13 @@ def test_verify_reports_the_pod_the_controller_does_not_list(
     registered = {r["pod"] for g in report["groups"].values() for r in g["registered"]}
     assert registered == {p["metadata"]["name"] for p in pods[1:]}
     assert "credentials from cyperf-ops:controllerOfflineToken" in result.stderr
+    # the cluster read is named, and the replicas the stack deployed are what was compared
+    assert report["cluster"].startswith("https://127.0.0.1:")
+    for name, reported in report["groups"].items():
+        deployed_pods = [
+            p for p in pods if p["metadata"]["labels"]["cyperf-k8s/agent-group"] == name
+        ]
+        assert (reported["expectedReplicas"], reported["short"]) == (len(deployed_pods), 0)
     logins = [form for _, path, form in controller.requests if path.endswith("/token")]
     assert logins and logins[0]["refresh_token"] == [TOKEN]
 

@@ -8,6 +8,10 @@ that client's models (tests/ops/test_fake_controller.py checks them against the 
   GET  /api/v2/agents?take=&skip=   Bearer token required
        -> GetAgents200Response: `{"data": [Agent...], "totalCount": n}` (paged) or `[Agent...]`
 It is not a CyPerf controller: agent field values are illustrative, and nothing else exists.
+Failures on demand: `token_error` (Keycloak's answer to every token request, e.g. 400
+invalid_grant for an expired or revoked offline token), `expire_after` (an access token serves
+that many agent requests, then gets 401 as an expired one does), `stall` (seconds a path waits
+before answering: a hung Keycloak or a slow page) and `malformed_agent()`.
 """
 
 from __future__ import annotations
@@ -32,9 +36,15 @@ AGENTS_PATH = "/api/v2/agents"
 
 
 def agent_json(
-    agent_id: str, ip: str, tags: list[str], offline: bool = False, hostname: str | None = None
+    agent_id: str,
+    ip: str,
+    tags: list[str],
+    offline: bool = False,
+    hostname: str | None = None,
+    **extra: Any,
 ) -> dict[str, Any]:
-    """One agent as `GET /api/v2/agents` lists it (fields of cyperf.models.Agent, by alias)."""
+    """One agent as `GET /api/v2/agents` lists it (fields of cyperf.models.Agent, by alias);
+    `extra` adds fields by alias, e.g. mgmtInterface, ntpInfo, requiresUpdating, SessionName."""
     return {
         "id": agent_id,
         "IP": ip,
@@ -42,7 +52,19 @@ def agent_json(
         "Status": "OFFLINE" if offline else "IDLE",
         "offline": offline,
         "hostname": hostname or agent_id,
+        **extra,
     }
+
+
+def malformed_agent() -> dict[str, Any]:
+    """An agent the client's model refuses: `IP` must be a string."""
+    return {"id": "broken", "IP": 17, "AgentTags": "not-a-list"}
+
+
+INVALID_GRANT = (
+    400,
+    {"error": "invalid_grant", "error_description": "Offline user session not found"},
+)
 
 
 def write_certificate(folder: Path) -> tuple[Path, Path]:
@@ -94,7 +116,12 @@ class FakeController:
     url: str = ""
     cert_file: Path | None = None
     requests: list[tuple[str, str, dict[str, list[str]]]] = field(default_factory=list)
-    _access_tokens: set[str] = field(default_factory=set)
+    token_error: tuple[int, dict[str, str]] | None = None
+    expire_after: int | None = None
+    stall: dict[str, float] = field(default_factory=dict)  # path -> seconds before answering
+    # set when the server stops, so a stalled answer does not hold up the test's end
+    stopping: threading.Event = field(default_factory=threading.Event)
+    _access_tokens: dict[str, int] = field(default_factory=dict)  # token -> requests served
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def token_response(self, form: dict[str, list[str]]) -> tuple[int, Any]:
@@ -103,6 +130,8 @@ class FakeController:
 
         if one("client_id") != "clt-wap":
             return 401, {"error": "unauthorized_client"}
+        if self.token_error is not None:
+            return self.token_error
         grant = one("grant_type")
         if grant == "refresh_token":
             accepted = one("refresh_token") == self.offline_token
@@ -114,7 +143,7 @@ class FakeController:
             return 401, {"error": "invalid_grant", "error_description": "Invalid credentials"}
         token = secrets.token_urlsafe(16)
         with self._lock:
-            self._access_tokens.add(token)
+            self._access_tokens[token] = 0
         return 200, {
             "access_token": token,
             "expires_in": 300,
@@ -123,12 +152,15 @@ class FakeController:
         }
 
     def agents_response(self, authorization: str | None, query: dict[str, list[str]]) -> Any:
+        token = (authorization or "").removeprefix("Bearer ")
         with self._lock:
-            known = authorization is not None and authorization.removeprefix("Bearer ") in (
-                self._access_tokens
-            )
+            served = self._access_tokens.get(token)
+            limit = self.expire_after
+            expired = served is not None and limit is not None and served >= limit
+            if served is not None:
+                self._access_tokens[token] = served + 1
             agents = list(self.agents)
-        if not known:
+        if served is None or expired:
             return 401, {"error": "not authenticated"}
         if not self.paged:
             return 200, agents
@@ -144,6 +176,7 @@ def _handler(fake: FakeController) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             form = parse_qs(self.rfile.read(length).decode())
             fake.requests.append(("POST", parts.path, form))
+            fake.stopping.wait(fake.stall.get(parts.path, 0))
             if parts.path != TOKEN_PATH:
                 self.reply_json(404, {"error": "not found"})
                 return
@@ -153,6 +186,7 @@ def _handler(fake: FakeController) -> type[BaseHTTPRequestHandler]:
             parts = urlsplit(self.path)
             query = parse_qs(parts.query)
             fake.requests.append(("GET", parts.path, query))
+            fake.stopping.wait(fake.stall.get(parts.path, 0))
             if parts.path != AGENTS_PATH:
                 self.reply_json(404, {"error": "not found"})
                 return
@@ -177,5 +211,6 @@ def serve(folder: Path, fake: FakeController | None = None) -> Iterator[FakeCont
     try:
         yield fake
     finally:
+        fake.stopping.set()
         server.shutdown()
         server.server_close()

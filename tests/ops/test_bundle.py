@@ -231,3 +231,23 @@ def test_an_interrupted_collection_leaves_no_partial_bundle(
     with pytest.raises(KeyboardInterrupt):
         collect(stack, core_api(stack), out_dir=tmp_path, now=NOW)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_secret_env_value_never_reaches_the_bundle(kube: FakeKube, tmp_path: Path) -> None:
+    # Before: pod.json held the `--secret` proxy URL in clear while outputs.json said [secret].
+    proxy = "http://tester:pa55-proxy@proxy.example:3128"
+    groups = [{"name": "client", "role": "client", "env": {"HTTPS_PROXY": proxy}}]
+    populate(kube)
+    secret_pod = kube.pods[0]
+    secret_pod["spec"]["containers"][0]["env"].append({"name": "HTTPS_PROXY", "value": proxy})
+    kube.logs[("client-a", "cyperf-agent-client", False)] = lambda: iter(
+        [b"proxy http://tester:pa55-pro", b"xy@proxy.example:3128 up\nnext line\n"]
+    )
+    stack = make_stack(kube.url, **{"cyperf-k8s:agentGroups": (json.dumps(groups), True)})
+    result = collect(stack, core_api(stack), out_dir=tmp_path, now=NOW)
+    files = read_bundle(result.path)
+    assert not any(b"pa55-proxy" in body for body in files.values())
+    env = json.loads(files["pods/client-a/pod.json"])["spec"]["containers"][0]["env"]
+    assert {"name": "HTTPS_PROXY", "value": "[secret]"} in env
+    # split across two chunks, still found; the rest of the log is kept
+    assert files["pods/client-a/cyperf-agent-client.log"] == b"proxy [secret] up\nnext line\n"

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from types import SimpleNamespace
 
-from ops.stack import REDACTED, Secret, stack_info
+import pytest
+
+from ops.errors import UsageError
+from ops.stack import REDACTED, Secret, deployed_replicas, selected_stack, stack_info
 
 
 def test_existing_cluster_stack_reads_kubeconfig_context_and_redacts_secret_outputs() -> None:
@@ -70,3 +75,33 @@ def test_cli_errors_show_the_clis_error_line_never_its_stdout() -> None:
         CommandResult('{"kubeconfig": "s3cr3t"}', "warning: x\nerror: incorrect passphrase\n", 255)
     )
     assert _cli_reason(err) == "error: incorrect passphrase"
+
+
+def test_deployed_replicas_come_from_the_outputs_then_the_config() -> None:
+    setup = {"agentAssignment": {"client": {"replicas": 3.0}, "server": {"replicas": 0}}}
+    assert deployed_replicas(setup, None) == {"client": 3, "server": 0}
+    config = '[{"name": "c", "role": "client", "replicas": 2}, {"name": "s", "role": "server"}]'
+    assert deployed_replicas(None, config) == {"c": 2, "s": 1}
+    assert deployed_replicas("[secret]", "not json") == {}
+
+
+@pytest.mark.parametrize(("selected", "name"), [(None, None), ("lab-2", "lab-2")])
+def test_the_selected_stack_or_a_usage_error(
+    selected: str | None, name: str | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pulumi.automation
+
+    class Workspace:
+        def __init__(self, work_dir: str) -> None:
+            assert work_dir == str(tmp_path)
+
+        def stack(self) -> object:
+            return None if selected is None else SimpleNamespace(name=selected)
+
+    monkeypatch.setattr(pulumi.automation, "LocalWorkspace", Workspace)
+    (tmp_path / "Pulumi.yaml").write_text("name: p\nruntime: python\n")
+    if name is None:
+        with pytest.raises(UsageError, match="--stack: no stack is selected"):
+            selected_stack(tmp_path)
+    else:
+        assert selected_stack(tmp_path) == name

@@ -27,7 +27,7 @@ def rendered(with_dpdk: bool) -> dict[str, Any]:
     network = {**NETWORK, "dpdk": {"inventory": [NIC]}} if with_dpdk else NETWORK
     settings = parse_settings(config_of(agentGroups=[server(testNetwork=network)]))
     group = settings.agent_groups[0]
-    return test_network.expand(group, specs.deployment(group, settings.agents))[0]
+    return test_network.expand(group, specs.deployment(group, settings.agents_in("test")))[0]
 
 
 def violations(props: dict[str, Any]) -> list[str]:

@@ -515,7 +515,7 @@ def test_every_resource_rule_accepts_both_seccomp_profiles(profile: str) -> None
     settings = parse_settings(
         config_of(agentGroups=[{"name": "client", "role": "client", "seccompProfile": profile}])
     )
-    props = specs.deployment(settings.agent_groups[0], settings.agents)
+    props = specs.deployment(settings.agent_groups[0], settings.agents_in("east-west"))
     assert props["spec"]["template"]["spec"]["securityContext"] == {
         "seccompProfile": {"type": profile}
     }

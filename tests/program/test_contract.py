@@ -121,6 +121,12 @@ def remove_deliberate_differences(role: str, registered: dict[str, Any]) -> dict
     assert pod_spec.pop("securityContext") == {"seccompProfile": {"type": "RuntimeDefault"}}
     security = pod_spec["containers"][0]["securityContext"]
     assert security.pop("allowPrivilegeEscalation") is False
+    # 10. One more agent tag, unique to the stack's group, so that two stacks' agents (same
+    #     default tags) never match each other's sessions or day-two checks.
+    tags = next(e for e in pod_spec["containers"][0]["env"] if e["name"] == "AGENT_TAGS")
+    kept = [t for t in tags["value"].split(",") if t != f"cyperf-k8s=test.{role}"]
+    assert len(kept) == len(tags["value"].split(",")) - 1
+    tags["value"] = ",".join(kept)
     return obj
 
 

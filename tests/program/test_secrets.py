@@ -68,10 +68,12 @@ def test_secret_agent_groups_keep_env_and_tags_secret() -> None:
     run = run_with(("agentGroups",))
     # The client through its env value, the server through its tags.
     assert spec_is_secret(run, "client") and env(run, "client")["LICENSE"] == ENV_SECRET
-    assert spec_is_secret(run, "server") and env(run, "server")["AGENT_TAGS"] == "site=lab-7"
+    assert spec_is_secret(run, "server") and env(run, "server")["AGENT_TAGS"] == (
+        "cyperf-k8s=test.server,site=lab-7"
+    )
     assert {"agentTags", "controllerSetup"} <= run.secret_exports
     assert "controllerAddress" not in run.secret_exports
-    assert run.exports["agentTags"]["server"] == "site=lab-7"
+    assert run.exports["agentTags"]["server"] == "cyperf-k8s=test.server,site=lab-7"
 
 
 def test_a_warning_never_prints_a_secret_value(logged_warnings: list[str]) -> None:

@@ -137,7 +137,7 @@ def test_client_group_settings(run: StackRun) -> None:
     assert container["image"] == "public.ecr.aws/keysight/cyperf-agent-aarch64:release26.0.0"
     assert container["env"] == [
         {"name": "AGENT_CONTROLLER", "value": "cyperf-proxy.lab.example"},
-        {"name": "AGENT_TAGS", "value": "K8s-Group=clients,segment=a"},
+        {"name": "AGENT_TAGS", "value": "K8s-Group=clients,cyperf-k8s=test.seg-a,segment=a"},
         {"name": "AGENT_MANAGEMENT_INTERFACE", "value": "eth0"},
         {"name": "AGENT_TEST_INTERFACE", "value": "eth1"},
         {"name": "AGENT_PROMISC_INTERFACE", "value": "<all>"},

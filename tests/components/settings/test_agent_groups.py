@@ -43,6 +43,12 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
         "tag 'segment': value 'a,b' must be non-empty printable ASCII without ','",
     ),
     (
+        "the stack's own tag key",
+        {"agentGroups": [server(tags={"cyperf-k8s": "other.server"})]},
+        "agentGroups[0].tags",
+        "tag key 'cyperf-k8s' is set by the stack (`cyperf-k8s=<stack>.<group>`",
+    ),
+    (
         "env overrides the contract",
         {"agentGroups": [server(env={"AGENT_CONTROLLER": "x"})]},
         "agentGroups[0].env",

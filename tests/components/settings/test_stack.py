@@ -26,7 +26,7 @@ def test_defaults_are_the_guides_east_west_pair() -> None:
         ("client", "client", 1),
         ("server", "server", 1),
     ]
-    server_group = settings.agents.server_groups[0]
+    server_group = settings.agents_in("east-west").server_groups[0]
     assert server_group.service is not None
     assert server_group.service.name == "cyperf-agent-service"
     assert server_group.service.type == "ClusterIP"
