@@ -10,7 +10,7 @@ the caller to check once the component has registered."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import pulumi
@@ -20,28 +20,19 @@ Props = dict[str, Any]
 
 class ChildChange:
     """A transform (call it as one) that applies `change` to the inputs of every child of type
-    `child_type` and adds `kept` (property paths) to its ignoreChanges, so a later `up` keeps
-    their first value; every other resource passes unchanged. `matched`: the names of the
-    children it changed, in the order the engine offered them."""
+    `child_type`, leaving its options as they are; every other resource passes unchanged.
+    `matched`: the names of the children it changed, in the order the engine offered them."""
 
-    def __init__(
-        self, child_type: str, change: Callable[[Props], Props], kept: Sequence[str] = ()
-    ) -> None:
+    def __init__(self, child_type: str, change: Callable[[Props], Props]) -> None:
         self.child_type = child_type
         self.change = change
-        self.kept = list(kept)
         self.matched: list[str] = []
 
     def __call__(self, args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
         if args.type_ != self.child_type:
             return None
         self.matched.append(args.name)
-        opts = args.opts
-        if self.kept:
-            opts = pulumi.ResourceOptions.merge(
-                opts, pulumi.ResourceOptions(ignore_changes=list(self.kept))
-            )
-        return pulumi.ResourceTransformResult(self.change(dict(args.props)), opts)
+        return pulumi.ResourceTransformResult(self.change(dict(args.props)), args.opts)
 
     def unmatched_warning(self, component: str) -> str | None:
         """What to tell the user when the transform has changed nothing by the time `component`
@@ -55,8 +46,6 @@ class ChildChange:
         )
 
 
-def child_transform(
-    child_type: str, change: Callable[[Props], Props], kept: Sequence[str] = ()
-) -> ChildChange:
+def child_transform(child_type: str, change: Callable[[Props], Props]) -> ChildChange:
     """The ChildChange of `child_type`; see there."""
-    return ChildChange(child_type, change, kept)
+    return ChildChange(child_type, change)

@@ -16,6 +16,22 @@ annotations, so an upgrade from v3.30/v3.31 installs it. It waits for its CRDs t
 engine creates and updates it first (tests/components/eks/calico_chart_kinds.json records, per
 pinned chart version, the kinds each chart renders and provides).
 
+Why a Helm release and not upstream's `helm template | kubectl apply --server-side` (the chart's
+README at v3.32.1: "some Calico CRDs exceed the size limit for client-side apply"): client-side
+apply copies the whole object into its `kubectl.kubernetes.io/last-applied-configuration`
+annotation, and an object's annotations may total 256 KiB, while
+`operator.tigera.io_installations.yaml` alone is 1,464,808 bytes at v3.32.1. Helm v3's kube
+client (the library pulumi-kubernetes's Release runs; helm/helm `pkg/kube/client.go`) creates
+each object (createResource) and updates it by a patch computed from the previous release's
+manifest and the live object (createPatch), writing no such annotation. What bounds a release is
+its record instead, one Secret (`sh.helm.release.v1.<name>.v<n>`, at most 1 MiB of data) holding
+base64(gzip(JSON of the release)) (helm/helm `pkg/storage/driver/util.go`, encodeRelease), and
+the JSON holds the chart's templates (base64: JSON `[]byte`) and the rendered manifest. At v3.32.1
+the chart's templates, with the `templates/calico` link to `libcalico-go/config/crd` resolved, are
+3,043,818 bytes in 32 files; that encoding, emulated, gives a record of about 945 KB, 90% of the
+limit: a later Calico whose CRDs grow by a tenth fails the CRD release's install with the Secret
+"Too long" before any CRD changes (check the record size when raising the default).
+
 Both releases are `deleted_with` the cluster's Kubernetes provider, so `pulumi destroy`, a CNI
 switch and a `serviceCidr` change (each a new physical cluster) never run their Helm uninstall.
 Evidence:

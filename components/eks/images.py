@@ -43,6 +43,11 @@ UNPINNED_IMAGE = "recommended when created, or at the last change of version, am
 UNPINNED_RELEASE = "the newest EKS release at the group's last create or version update (no pin)"
 # The `nodeImages` field that records what an unpinned template image was recommended for.
 RECOMMENDED_FOR = "recommendedFor"
+# The same record as the version before `recommendedFor` kept it: a tag of the launch template
+# itself, `<kubernetesVersion>/<amiType>`, set only where the image was the recommended one. Its
+# `nodeImages` entries were only {amiId, pinnedBy}; a stack it deployed last still has the tag
+# on the template in its state, until this version's first `up` rewrites the template's tags.
+LEGACY_RECOMMENDED_TAG = "cyperf-k8s/recommended-image-for"
 
 
 def recommended_image_key(eks: EksSettings, group: NodeGroupSettings) -> str | None:
@@ -99,7 +104,9 @@ def kept_image(
     (None: they could not be read), and `template`: the group's launch template in the stack's
     state, if any. The AMI is kept when that `up` recorded it as recommended for this run's
     version and amiType. A group that exists (in the outputs or by its template) without such a
-    record is warned about: its nodes roll if the recommended AMI differs from theirs."""
+    record is warned about: its nodes roll if the recommended AMI differs from theirs. A stack
+    last deployed by the version before the record was an output has it in the template's
+    LEGACY_RECOMMENDED_TAG instead."""
     key = recommended_image_key(eks, eks.node_groups.by_role()[role])
     if key is None:
         return None, []
@@ -118,7 +125,9 @@ def kept_image(
         # No group, or one on the path where EKS picks the AMI (a new group replaces it).
         return None, []
     running = str(entry.get("amiId") or (template or {}).get("imageId") or "")
-    recorded = entry.get(RECOMMENDED_FOR)
+    recorded = entry.get(RECOMMENDED_FOR) or ((template or {}).get("tags") or {}).get(
+        LEGACY_RECOMMENDED_TAG
+    )
     if running and recorded == key:
         return running, []
     if recorded:

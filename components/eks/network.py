@@ -142,8 +142,8 @@ class EksNetwork(pulumi.ComponentResource):
     node_subnet_ids: list[pulumi.Output[str]]
     # Public IPs of the NAT gateways of the node subnets, each under a key that stays with it
     # when NAT gateways or addresses come and go (the controller rules' names): the ones the
-    # stack made for private nodes, keyed by zone (`nat-<zone>`), or those an existing VPC's
-    # node subnets route through when asked to find them, keyed by the address itself.
+    # stack made for private nodes, keyed by zone index (`nat-<zone index>`), or those an
+    # existing VPC's node subnets route through when asked to find them, keyed by the address.
     nat_public_ips: dict[str, pulumi.Output[str]]
     # What the controller sees agents come from: NAT IPs as /32; otherwise the node subnet
     # CIDRs of an existing VPC (right for a privately reached controller); nothing for public

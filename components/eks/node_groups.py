@@ -19,8 +19,6 @@ from components.settings.eks.section import EksSettings
 from components.transforms import ChildChange, child_transform
 from components.warn import warn
 
-# What a failed read of the stack's own state leaves out of this run.
-
 
 def template_read(
     node_group: eks_sdk.ManagedNodeGroup,

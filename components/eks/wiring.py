@@ -27,7 +27,8 @@ UNREAD_STATE = (
     "this run cannot keep the node images of unpinned groups, warn about node groups a tags "
     "change rolls, keep unpinned kube-proxy and CoreDNS add-ons at their running versions (pin "
     "eks.cluster.kubeProxyAddonVersion and corednsAddonVersion), nor compare the EKS network, "
-    "admins and controller rules with what is deployed (see docs/eks.md)"
+    "admins and controller rules with what is deployed, nor check that a cluster this run "
+    "creates does not list its creator in eks.cluster.adminPrincipalArns (see docs/eks.md)"
 )
 
 
@@ -54,7 +55,11 @@ def provision(settings: StackSettings) -> ClusterAccess:
     # Before any resource: what the last completed `up` left (no AWS API), read once.
     state = deployed.read_own_stack(UNREAD_STATE)
     last_up = previous.previous_of(state[1]) if state is not None else previous.PreviousEks()
-    if eks.cluster.admin_principal_arns and not last_up.cluster_exists(physical_name):
+    # Unread, whether this run creates the cluster is unknown: the check is left out (as the
+    # other comparisons with what is deployed) rather than refusing an operator's `up` of a
+    # cluster that exists; a listed creator then fails in AWS (ResourceInUseException, docs/eks.md).
+    creates_cluster = state is not None and not last_up.cluster_exists(physical_name)
+    if eks.cluster.admin_principal_arns and creates_cluster:
         # Before any resource: the invoke answers with the identity the AWS provider uses, the
         # one EKS makes admin when this run creates the cluster.
         caller = aws.get_caller_identity()

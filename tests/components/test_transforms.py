@@ -1,6 +1,5 @@
-"""`child_transform` changes the inputs of the children of one type only, and adds the kept
-properties to their ignoreChanges without dropping the options the child already had (also with
-the EKS launch template change)."""
+"""`child_transform` changes the inputs of the children of one type only and leaves the options
+the child already had (also with the EKS launch template change)."""
 
 from __future__ import annotations
 
@@ -26,28 +25,19 @@ def args(typ: str, props: dict[str, Any], opts: pulumi.ResourceOptions) -> Any:
 
 
 def test_children_of_other_types_pass_unchanged() -> None:
-    transform = child_transform(TEMPLATE, tagged, ["imageId"])
+    transform = child_transform(TEMPLATE, tagged)
     for typ in ("aws:eks/nodeGroup:NodeGroup", "eks:index:ManagedNodeGroup"):
         assert transform(args(typ, {"tags": {}}, pulumi.ResourceOptions())) is None
 
 
 def test_a_child_of_the_type_gets_the_change_and_keeps_its_options() -> None:
-    transform = child_transform(TEMPLATE, tagged, ["imageId", "userData"])
+    transform = child_transform(TEMPLATE, tagged)
     original = {"imageId": "ami-1", "tags": {"team": "perf"}}
     opts = pulumi.ResourceOptions(protect=True, ignore_changes=["description"])
     result = transform(args(TEMPLATE, original, opts))
-    assert isinstance(result, pulumi.ResourceTransformResult) and result.opts is not None
+    assert isinstance(result, pulumi.ResourceTransformResult)
     assert result.props == {"imageId": "ami-1", "tags": {"team": "perf", "owner": "qa"}}
     assert original == {"imageId": "ami-1", "tags": {"team": "perf"}}
-    assert result.opts.protect is True
-    assert result.opts.ignore_changes == ["description", "imageId", "userData"]
-
-
-def test_without_kept_properties_the_options_are_the_childs_own() -> None:
-    opts = pulumi.ResourceOptions(ignore_changes=["description"])
-    result = child_transform(TEMPLATE, tagged)(args(TEMPLATE, {}, opts))
-    assert isinstance(result, pulumi.ResourceTransformResult)
-    assert result.props == {"tags": {"owner": "qa"}}
     assert result.opts is opts
 
 
@@ -56,7 +46,7 @@ TAGS = {"owner": "qa", "project": "cyperf-k8s"}
 
 def test_the_transform_passes_every_other_child_unchanged() -> None:
     change = functools.partial(launch_template.node_launch_template, tags=TAGS, own_tags={})
-    transform = child_transform(launch_template.LAUNCH_TEMPLATE_TYPE, change, ["imageId"])
+    transform = child_transform(launch_template.LAUNCH_TEMPLATE_TYPE, change)
     for typ in ("aws:eks/nodeGroup:NodeGroup", "aws:ec2/placementGroup:PlacementGroup"):
         args = pulumi.ResourceTransformArgs(True, typ, "x", {"tags": {}}, pulumi.ResourceOptions())
         assert transform(args) is None
@@ -66,8 +56,8 @@ def test_the_transform_passes_every_other_child_unchanged() -> None:
     result = transform(args)
     assert isinstance(result, pulumi.ResourceTransformResult) and result.opts is not None
     assert result.props["metadataOptions"] == {"httpPutResponseHopLimit": 1}
-    # The options pulumi-eks gave the template survive; ignoreChanges is added.
-    assert result.opts.protect is True and result.opts.ignore_changes == ["imageId"]
+    # The options pulumi-eks gave the template survive.
+    assert result.opts.protect is True and result.opts.ignore_changes is None
 
 
 def test_the_transform_counts_the_children_it_changed() -> None:

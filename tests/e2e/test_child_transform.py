@@ -1,7 +1,7 @@
 """The mechanism the EKS node groups rely on, run by the real engine: `child_transform` on a
-packaged (multi-language) component changes a child the component creates, and the
-ignoreChanges it adds keeps the child's first value on a later `up`, and by the time the
-component's URN resolves the transform has seen the child (what the node
+packaged (multi-language) component changes a child the component creates, again on a later
+`up` that updates the child (the node groups' hop limit and kept AMI are put back on every run),
+and by the time the component's URN resolves the transform has seen the child (what the node
 groups' check that their transform matched a launch template relies on).
 
 pulumi-eks cannot run here (it creates AWS resources), so the packaged component is
@@ -28,12 +28,12 @@ from components.transforms import child_transform
 
 
 def change(props):
-    # camelCase keys as the provider sends them: `keptValue`, not `kept_value`.
-    assert "keptValue" in props["data"], sorted(props["data"])
+    # camelCase keys as the provider sends them: `configValue`, not `config_value`.
+    assert "configValue" in props["data"], sorted(props["data"])
     return {**props, "data": {**props["data"], "hopLimit": "1"}}
 
 
-transform = child_transform("kubernetes:core/v1:ConfigMap", change, ["data.keptValue"])
+transform = child_transform("kubernetes:core/v1:ConfigMap", change)
 group = k8s.yaml.v2.ConfigGroup(
     "probe",
     objs=[
@@ -41,7 +41,7 @@ group = k8s.yaml.v2.ConfigGroup(
             "apiVersion": "v1",
             "kind": "ConfigMap",
             "metadata": {"name": "transform-probe", "namespace": "default"},
-            "data": {"keptValue": pulumi.Config().require("kept"), "otherValue": "same"},
+            "data": {"configValue": pulumi.Config().require("value"), "otherValue": "same"},
         }
     ],
     opts=pulumi.ResourceOptions(transforms=[transform]),
@@ -69,24 +69,23 @@ def probe(rig: Rig, tmp_path: Path) -> Rig:
     return Rig(rig.env, project)
 
 
-def test_a_transform_changes_a_packaged_components_child_and_keeps_its_first_value(
+def test_a_transform_changes_a_packaged_components_child_on_create_and_update(
     probe: Rig,
 ) -> None:
     with stack_of(probe, "probe") as stack:
-        probe.pulumi("config", "set", "kept", "first", stack=stack)
+        probe.pulumi("config", "set", "value", "first", stack=stack)
         probe.up(stack)
         data = probe.kubectl_json("get", "configmap", "transform-probe", "-n", "default")["data"]
-        assert data == {"keptValue": "first", "otherValue": "same", "hopLimit": "1"}
+        assert data == {"configValue": "first", "otherValue": "same", "hopLimit": "1"}
         outputs = probe.outputs(stack)
         [matched] = outputs["matched"]
         assert matched.endswith("transform-probe") and outputs["unmatched"] == ""
 
-        # The kept value changes in the program: no diff, and `up` leaves the object alone.
-        probe.pulumi("config", "set", "kept", "second", stack=stack)
-        probe.pulumi("preview", "--expect-no-changes", stack=stack)
+        # An update of the child: the program's new value and the transform's change both land.
+        probe.pulumi("config", "set", "value", "second", stack=stack)
         probe.up(stack)
         data = probe.kubectl_json("get", "configmap", "transform-probe", "-n", "default")["data"]
-        assert data["keptValue"] == "first"
+        assert data == {"configValue": "second", "otherValue": "same", "hopLimit": "1"}
 
         probe.pulumi("destroy", "--yes", "--skip-preview", stack=stack)
         gone = probe.run(

@@ -74,7 +74,8 @@ class NetworkSettings(Model):
     CIDRs on the server Services' node ports and, with the VPC CNI, their target ports on the
     pod IPs. Without it (or `dutSourceSecurityGroupId`) the nodes admit only each other."""
     dut_source_security_group_id: SecurityGroupId | None = None
-    """The DUT's security group (same VPC), admitted like `dutSourceCidrs`."""
+    """The DUT's security group, admitted like `dutSourceCidrs`; only with `vpcId` (a rule can
+    reference a group of the same or a peered VPC only, which a VPC the stack creates is not)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> NetworkSettings:
@@ -139,6 +140,22 @@ class NetworkSettings(Model):
                             getattr(self, key),
                         )
                     )
+            if self.dut_source_security_group_id is not None:
+                # EC2 refuses a rule referencing a group of another VPC unless the VPCs are
+                # peered (AWS VPC User Guide, "Security group rules"); a VPC this `up` creates
+                # cannot be peered yet, and a group in it cannot be the DUT's beforehand.
+                problems.append(
+                    Problem(
+                        ("dutSourceSecurityGroupId",),
+                        only_with(
+                            "vpcId (a rule references a group of the same or a peered VPC only)",
+                            "without it the stack creates the VPC",
+                            "list the DUT's addresses in dutSourceCidrs instead, or set vpcId "
+                            "to the DUT's VPC",
+                        ),
+                        self.dut_source_security_group_id,
+                    )
+                )
             problems += self._zone_problems()
             subnet_prefix = self.subnet_prefix
             if subnet_prefix > MAX_SUBNET_PREFIX:

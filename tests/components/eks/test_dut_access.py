@@ -6,6 +6,7 @@ from typing import Any
 
 from components.eks.dut_access import dut_ports
 from tests.support.eks import (
+    EXISTING_NETWORK,
     INGRESS,
     NODE_SECURITY_GROUP,
     eks_config,
@@ -65,6 +66,9 @@ def test_the_dut_source_opens_the_server_ports_on_the_node_security_group() -> N
             {
                 **CALICO,
                 "network": {
+                    # A group of the VPC the nodes are in (the only kind a rule may reference
+                    # without peering).
+                    **EXISTING_NETWORK,
                     "dutSourceCidrs": ["10.20.0.0/24"],
                     "dutSourceSecurityGroupId": "sg-0d0d0d0d0d0d0d0d0",
                 },

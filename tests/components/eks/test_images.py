@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from components.eks.images import UNPINNED_RELEASE, kept_image
+from components.eks.images import LEGACY_RECOMMENDED_TAG, UNPINNED_RELEASE, kept_image
 from mocks.aws import LATEST_RELEASE_VERSION
 from tests.support.eks import NODE_GROUP, eks_config, eks_of, run_provision
 
@@ -73,28 +73,49 @@ def deployed_with(client: dict[str, str]) -> dict[str, Any]:
     return {"nodeImages": {"client": client}}
 
 
+def legacy_template(recommended_for: str) -> dict[str, Any]:
+    """A launch template as the version before `recommendedFor` left it in the state."""
+    return {"imageId": "ami-1", "tags": {LEGACY_RECOMMENDED_TAG: recommended_for}}
+
+
+# The entry that version wrote for an unpinned group: no record of its own.
+LEGACY_ENTRY = {"amiId": "ami-1", "pinnedBy": UNPINNED}
+
+
 @pytest.mark.parametrize(
-    ("eks", "deployed", "kept", "warned"),
+    ("eks", "deployed", "template", "kept", "warned"),
     [
         # Recorded for this run's version and amiType: kept, nothing to say.
-        (CALICO, deployed_with({"amiId": "ami-1", "recommendedFor": KEY}), "ami-1", None),
+        (CALICO, deployed_with({"amiId": "ami-1", "recommendedFor": KEY}), None, "ami-1", None),
+        # Recorded by the version before in the template's tag: kept the same way.
+        (CALICO, deployed_with(LEGACY_ENTRY), legacy_template(KEY), "ami-1", None),
+        (CALICO, {}, legacy_template(KEY), "ami-1", None),
         # No stack outputs yet (first `up`), or no such group: the recommended AMI, silently.
-        (CALICO, {}, None, None),
-        (CALICO, {"nodeImages": {}}, None, None),
+        (CALICO, {}, None, None, None),
+        (CALICO, {"nodeImages": {}}, None, None, None),
         # A group where EKS picked the AMI: a new group replaces it (preview shows that).
-        (CALICO, deployed_with({"releaseVersion": "1.35.0-1"}), None, None),
+        (CALICO, deployed_with({"releaseVersion": "1.35.0-1"}), None, None, None),
         # Pinned now, or EKS picks the AMI now: config decides, no record needed.
         (
             {**CALICO, "nodeGroups": {"client": {"amiId": "ami-0123456789abcdef0"}}},
             None,
             None,
             None,
+            None,
         ),
-        ({}, None, None, None),
+        ({}, None, None, None, None),
         # A group exists but its record does not keep the image: warned, with the AMI to pin.
         (
             CALICO,
             deployed_with({"amiId": "ami-1", "recommendedFor": "1.34/AL2023_x86_64_STANDARD"}),
+            None,
+            None,
+            "recommended for 1.34/AL2023_x86_64_STANDARD, this run is for " + KEY,
+        ),
+        (
+            CALICO,
+            deployed_with(LEGACY_ENTRY),
+            legacy_template("1.34/AL2023_x86_64_STANDARD"),
             None,
             "recommended for 1.34/AL2023_x86_64_STANDARD, this run is for " + KEY,
         ),
@@ -102,23 +123,37 @@ def deployed_with(client: dict[str, str]) -> dict[str, Any]:
             CALICO,
             deployed_with({"amiId": "ami-1", "pinnedBy": "eks.nodeGroups.client.amiId"}),
             None,
+            None,
             "the client nodes run the AMI it pinned until now",
         ),
+        # No record in the entry nor in the template's tags.
+        (CALICO, deployed_with(LEGACY_ENTRY), None, None, "set amiId to ami-1"),
         (
             CALICO,
-            deployed_with({"amiId": "ami-1", "pinnedBy": UNPINNED}),
+            deployed_with(LEGACY_ENTRY),
+            {"imageId": "ami-1", "tags": {}},
             None,
             "set amiId to ami-1",
         ),
-        (CALICO, deployed_with({"amiId": "", "recommendedFor": KEY}), None, "the AMI they run"),
+        (
+            CALICO,
+            deployed_with({"amiId": "", "recommendedFor": KEY}),
+            None,
+            None,
+            "the AMI they run",
+        ),
         # The outputs could not be read: the recommended AMI, with a warning.
-        (CALICO, None, None, "nodeImages output could not be read"),
+        (CALICO, None, None, None, "nodeImages output could not be read"),
     ],
 )
 def test_kept_image(
-    eks: dict[str, Any], deployed: dict[str, Any] | None, kept: str | None, warned: str | None
+    eks: dict[str, Any],
+    deployed: dict[str, Any] | None,
+    template: dict[str, Any] | None,
+    kept: str | None,
+    warned: str | None,
 ) -> None:
-    image, warnings = kept_image("client", eks_of(eks), deployed, None)
+    image, warnings = kept_image("client", eks_of(eks), deployed, template)
     assert image == kept
     assert [str(w) for w in warnings if warned is not None and warned in str(w)] == [
         str(w) for w in warnings

@@ -20,7 +20,7 @@ import pytest
 
 from components import deployed
 from components.eks import launch_template
-from components.eks.images import UNPINNED_IMAGE
+from components.eks.images import LEGACY_RECOMMENDED_TAG, UNPINNED_IMAGE
 from mocks.aws import pulumi_eks_launch_template, recommended_ami
 from mocks.stack_state import StackState
 from tests.support.eks import (
@@ -314,11 +314,41 @@ def test_same_config_same_templates() -> None:
 # --- the kept image's record: the stack's own last `nodeImages` output ------------------------
 
 
+def legacy_state(run: ProvisionRun) -> StackState:
+    """The state `run` leaves, as the version before the `recommendedFor` record left it: the
+    nodeImages entry without it, the record in a tag of the group's template instead."""
+    state = deployed_state(run)
+    del state.outputs["nodeImages"]["client"]["recommendedFor"]
+    [template] = [
+        r["outputs"]
+        for r in state.resources.values()
+        if r["type"] == launch_template.LAUNCH_TEMPLATE_TYPE
+        and r["outputs"]["tags"][launch_template.OWNER_TAG].endswith("/eks-nodes-client-own-ami")
+    ]
+    template["tags"] = {**template["tags"], LEGACY_RECOMMENDED_TAG: KEY}
+    return state
+
+
+def test_a_stack_deployed_before_the_record_keeps_its_image(
+    logged_warnings: list[str],
+) -> None:
+    """The first `up` of this version on a stack the version before deployed: the record is the
+    template's tag, the image stays, nothing rolls."""
+    before = run_provision(calico_config())
+    logged_warnings.clear()
+    after = run_provision(calico_config(), updating(legacy_state(before), ami_release="r2"))
+    assert client_image(after) == recommended_ami("1.35", AL2023, "r1")
+    assert after.exports["nodeImages"]["client"]["recommendedFor"] == KEY
+    assert [w for w in logged_warnings if "roll" in w] == []
+    # The tag is gone from this run's template: the next run keeps it by the output's record.
+    assert LEGACY_RECOMMENDED_TAG not in templates(after)[CLIENT_OWN_AMI]["inputs"]["tags"]
+
+
 def test_a_group_without_a_record_warns_and_names_the_ami_to_pin(
     logged_warnings: list[str],
 ) -> None:
-    """A stack whose last output lacks the record (deployed before it existed): the nodes would
-    roll to the recommended AMI, and preview says so with the AMI that keeps them."""
+    """A stack whose last output and template both lack the record: the nodes would roll to
+    the recommended AMI, and preview says so with the AMI that keeps them."""
     before = run_provision(calico_config())
     state = deployed_state(before)
     del state.outputs["nodeImages"]["client"]["recommendedFor"]

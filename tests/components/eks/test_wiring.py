@@ -7,11 +7,15 @@ inside an empty loop cannot pass silently."""
 
 from __future__ import annotations
 
+import pytest
+
+from components import deployed
 from components.eks import plan
 from components.eks.images import UNPINNED_IMAGE
 from components.settings.problems import PROJECT
 from mocks.aws import recommended_ami
 from mocks.stack_state import StackState
+from tests.components.eks.test_previous import UnreadableState
 from tests.support.eks import (
     ADDON,
     CLUSTER,
@@ -177,3 +181,19 @@ def test_tags_reach_every_taggable_aws_resource(calico: ProvisionRun) -> None:
     for resource in taggable:
         assert resource.inputs.get("tags", {}).get("owner") == "qa", (resource.typ, resource.name)
     assert {r.typ for r in aws_resources} - {r.typ for r in taggable} == untaggable
+
+
+def test_an_unreadable_state_leaves_the_creator_check_out(
+    monkeypatch: pytest.MonkeyPatch, logged_warnings: list[str]
+) -> None:
+    """Whether this run creates the cluster is unknown: an operator listed as admin of a cluster
+    that exists is not refused; the warning says the check is left out."""
+    monkeypatch.setattr(deployed, "READ_RETRY_SECONDS", 0)
+    mocks = EksMocks()
+    mocks.stack_state = UnreadableState()
+    run = run_provision(eks_config({"cluster": {"adminPrincipalArns": [SSO_ROLE]}}), mocks)
+    entries = run.one(CLUSTER).inputs["accessEntries"]
+    assert [e["principalArn"] for e in entries.values()] == [SSO_ROLE]
+    assert "aws:index/getCallerIdentity:getCallerIdentity" not in [i.token for i in mocks.invokes]
+    [warning] = [w for w in logged_warnings if "own state could not be read" in w]
+    assert "nor check that a cluster this run creates does not list its creator" in warning

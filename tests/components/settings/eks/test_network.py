@@ -109,6 +109,13 @@ from tests.support.program import refused, rejected
             "applies only with vpcId (without it the stack creates the VPC and its subnets)",
         ),
         ({"network": {"nodePlacement": "dmz"}}, "eks.network.nodePlacement", "'private'"),
+        (
+            {"network": {"dutSourceSecurityGroupId": "sg-0d0d0d0d0d0d0d0d0"}},
+            "eks.network.dutSourceSecurityGroupId",
+            "applies only with vpcId (a rule references a group of the same or a peered VPC "
+            "only) (without it the stack creates the VPC); list the DUT's addresses in "
+            "dutSourceCidrs instead",
+        ),
     ],
 )
 def test_bad_network_settings_are_rejected_naming_the_key(
