@@ -4,6 +4,7 @@ existing objects (Endpoints, the DNS Service, a Namespace) from a table of clust
 from __future__ import annotations
 
 import copy
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,7 +45,6 @@ class ClusterMocks(pulumi.runtime.Mocks):
         self.invokes: list[Invoked] = []
         # What the program reads back of its own stack: none by default (a first `up`).
         self.stack_state = StackState()
-        self.services = 0
         self.next_node_port = 31000
         self.reads = 0
 
@@ -58,8 +58,10 @@ class ClusterMocks(pulumi.runtime.Mocks):
         }
         if args.typ == "kubernetes:core/v1:Service":
             spec = outputs.setdefault("spec", {})
-            spec["clusterIP"] = f"10.96.{1 + self.services // 250}.{self.services % 250 + 1}"
-            self.services += 1
+            metadata = outputs.get("metadata") or {}
+            spec["clusterIP"] = cluster_ip(
+                metadata.get("namespace") or "default", metadata.get("name") or args.name
+            )
             for port in spec.get("ports", []):
                 if spec.get("type") in ("NodePort", "LoadBalancer") and "nodePort" not in port:
                     port["nodePort"] = self.next_node_port
@@ -95,6 +97,14 @@ class ClusterMocks(pulumi.runtime.Mocks):
 
     def answer(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[Any]]:
         raise AssertionError(f"unexpected invoke {args.token}")
+
+
+def cluster_ip(namespace: str, name: str) -> str:
+    """A Service's ClusterIP, from its namespace and name only: Services register in whatever
+    order the program's reads resolve, so an address handed out in order would differ run to
+    run."""
+    digest = hashlib.sha256(f"{namespace}/{name}".encode()).digest()
+    return f"10.96.{1 + digest[0] % 250}.{1 + digest[1] % 250}"
 
 
 def service(namespace: str, name: str, cluster_ip: str) -> dict[str, Any]:

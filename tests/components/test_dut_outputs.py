@@ -84,13 +84,13 @@ def test_service_addresses_come_from_the_api(two_server_groups: StackRun) -> Non
     assert services["a"] == {
         "name": "svc-a",
         "type": "NodePort",
-        "clusterIp": "10.96.1.1",
+        "clusterIp": "10.96.103.182",
         "ports": [
             {"name": "http", "protocol": "TCP", "port": 80, "targetPort": 80, "nodePort": 31000}
         ],
         "loadBalancerAddress": None,
     }
-    assert services["b"]["clusterIp"] == "10.96.1.2"
+    assert services["b"]["clusterIp"] == "10.96.112.27"
     assert two_server_groups.exports["clusterDnsIp"] == "10.96.0.10"
 
 
@@ -110,7 +110,7 @@ def test_controller_setup_answers_the_checklist(two_server_groups: StackRun) -> 
     assert setup["networkSegmentIpRange"].startswith("Automatic IP")
     assert setup["dutHost"]["a"] == {
         "podIps": ["10.244.1.9", "10.244.3.20"],
-        "serviceClusterIp": "10.96.1.1",
+        "serviceClusterIp": "10.96.103.182",
         "nodePorts": {"http": 31000},
         "nodeAddresses": "the IP of any node (north-south clients outside the cluster)",
     }
