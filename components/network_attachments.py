@@ -82,7 +82,7 @@ def node_problems(
     key: Path, group: AgentGroup, node: str, metadata: Any, status: Any
 ) -> list[Problem]:
     """Why the inventory node cannot run the group's DPDK agent: it does not match the group's
-    node selector, or lacks the hugepages or the device resource one agent requests."""
+    node selector, or lacks the hugepages one agent requests."""
     problems = []
     labels = _get(metadata, "labels") or {}
     wrong = {k: v for k, v in group.effective_node_selector.items() if labels.get(k) != v}
@@ -96,8 +96,7 @@ def node_problems(
                 node,
             )
         )
-    network = group.test_network
-    dpdk = network.dpdk if network else None
+    dpdk = group.test_network.dpdk if group.test_network else None
     allocatable = _get(status, "allocatable") or {}
     if dpdk is not None:
         resource = f"hugepages-{dpdk.hugepage_size}"
@@ -108,17 +107,6 @@ def node_problems(
                     key,
                     f"node {node!r} has {resource} {have} allocatable, less than the agent's "
                     f"{dpdk.hugepages}; reserve hugepages and restart the kubelet",
-                    node,
-                )
-            )
-    if network is not None and network.resource_name is not None:
-        count = str(allocatable.get(network.resource_name) or "0")
-        if not count.isdigit() or int(count) < 1:
-            problems.append(
-                Problem(
-                    key,
-                    f"node {node!r} advertises no {network.resource_name} (allocatable "
-                    f"{count}); configure the SR-IOV device plugin's pool there",
                     node,
                 )
             )

@@ -8,8 +8,16 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from components.settings.fields import Memory, Model, check_dns_subdomain, matches, memory_bytes
+from components.settings.fields import (
+    Memory,
+    Model,
+    check_dns_subdomain,
+    cpu_millis,
+    matches,
+    memory_bytes,
+)
 from components.settings.problems import Problem, raise_any, repeated
+from components.settings.resources import Resources
 
 # A PCI address in domain:bus:device.function form, as Keysight's DPDK_TEST_INTERFACE_PCI_ID.
 PCI_ID = re.compile(r"[0-9a-f]{4}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]", re.ASCII)
@@ -103,7 +111,7 @@ class Dpdk(Model):
 
 
 def group_dpdk_problems(
-    dpdk: Dpdk, replicas: int, env: dict[str, str], one_agent_per_node: bool
+    dpdk: Dpdk, replicas: int, env: dict[str, str], one_agent_per_node: bool, resources: Resources
 ) -> list[Problem]:
     """A DPDK group's checks against its other keys, with paths relative to the group."""
     problems = [
@@ -131,6 +139,36 @@ def group_dpdk_problems(
                 f"must equal the {len(dpdk.inventory)} NIC(s) of testNetwork.dpdk.inventory: a "
                 "DPDK group runs one agent per NIC; remove it (it follows the inventory)",
                 replicas,
+            )
+        )
+    problems.extend(_cpu_problems(dpdk, resources))
+    return problems
+
+
+def _cpu_problems(dpdk: Dpdk, resources: Resources) -> list[Problem]:
+    """Each agent requests as many CPUs as its NIC's cpuSet names (components/test_network.py):
+    a CPU limit below that makes the API server refuse the Deployment, after the namespace and
+    the NetworkAttachmentDefinition exist."""
+    problems = []
+    counts = sorted({len(cpu_ids(nic.cpu_set)) for nic in dpdk.inventory})
+    if resources.requests.cpu is not None:
+        problems.append(
+            Problem(
+                ("resources", "requests", "cpu"),
+                "is set from testNetwork.dpdk.inventory on a DPDK group (each agent requests "
+                f"the {' or '.join(map(str, counts))} CPU(s) of its cpuSet); remove it",
+                resources.requests.cpu,
+            )
+        )
+    limit = resources.limits.cpu
+    if limit is not None and cpu_millis(limit) < 1000 * counts[-1]:
+        problems.append(
+            Problem(
+                ("resources", "limits", "cpu"),
+                f"must be at least {counts[-1]}, the CPUs of the largest cpuSet in "
+                "testNetwork.dpdk.inventory, which each agent requests (a request must not "
+                "exceed its limit)",
+                limit,
             )
         )
     return problems

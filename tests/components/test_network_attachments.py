@@ -121,17 +121,6 @@ KEY = "cyperf-k8s:agentGroups[0].testNetwork.dpdk.inventory[0].node"
             "has hugepages-1Gi 0 allocatable, less than the agent's 2Gi",
         ),
         (
-            {
-                "type": "sriov",
-                "resourceName": "intel.com/vf",
-                "ipam": {"range": "10.9.0.0/24"},
-                "dpdk": {"inventory": [NIC]},
-            },
-            cluster(crd(), {"n1": node({"agenttype": "server"}, {"hugepages-1Gi": "2Gi"})}),
-            KEY,
-            "advertises no intel.com/vf",
-        ),
-        (
             MACVLAN,
             cluster(crd(served=False)),
             "cyperf-k8s:agentGroups",

@@ -252,7 +252,90 @@ BAD_CONFIGS += [
 ]
 
 
-test_bad_config_is_rejected_before_any_resource = refusal_table(BAD_CONFIGS, at_least=29)
+BAD_CONFIGS += [
+    (
+        "dpdk cpu limit below the cpuSet",
+        {
+            "agentGroups": [
+                server(
+                    resources={"limits": {"cpu": "1"}}, testNetwork=net(dpdk={"inventory": [NIC]})
+                )
+            ]
+        },
+        "agentGroups[0].resources.limits.cpu",
+        "must be at least 2, the CPUs of the largest cpuSet",
+    ),
+    (
+        "dpdk cpu limit below the second NIC's cpuSet",
+        {
+            "agentGroups": [
+                server(
+                    oneAgentPerNode=False,
+                    resources={"limits": {"cpu": "3500m"}},
+                    testNetwork=net(
+                        dpdk={"inventory": [NIC, {**NIC, "pciId": "0000:13:00.0", "cpuSet": "4-7"}]}
+                    ),
+                )
+            ]
+        },
+        "agentGroups[0].resources.limits.cpu",
+        "must be at least 4",
+    ),
+    (
+        "dpdk cpu request by hand",
+        {
+            "agentGroups": [
+                server(
+                    resources={"requests": {"cpu": "1"}}, testNetwork=net(dpdk={"inventory": [NIC]})
+                )
+            ]
+        },
+        "agentGroups[0].resources.requests.cpu",
+        "is set from testNetwork.dpdk.inventory",
+    ),
+    (
+        "gateway among another group's addresses",
+        {
+            "agentGroups": [
+                client(testNetwork=ipam(rangeEnd="10.9.0.100")),
+                server(testNetwork=ipam(rangeStart="10.9.0.101", gateway="10.9.0.1")),
+            ]
+        },
+        "agentGroups[1].testNetwork.ipam.gateway",
+        "among the addresses 10.9.0.0-10.9.0.100 of agentGroups[0]",
+    ),
+    (
+        "gateway among a later group's addresses",
+        {
+            "agentGroups": [
+                client(testNetwork=ipam(rangeEnd="10.9.0.100", gateway="10.9.0.200")),
+                server(testNetwork=ipam(rangeStart="10.9.0.101")),
+            ]
+        },
+        "agentGroups[0].testNetwork.ipam.gateway",
+        "of agentGroups[1]",
+    ),
+    (
+        "dpdk on an sriov attachment",
+        {
+            "agentGroups": [
+                server(
+                    testNetwork=net(
+                        type="sriov",
+                        master=None,
+                        resourceName="intel.com/vf",
+                        dpdk={"inventory": [NIC]},
+                    )
+                )
+            ]
+        },
+        "agentGroups[0].testNetwork.dpdk",
+        "not supported with type 'sriov'",
+    ),
+]
+
+
+test_bad_config_is_rejected_before_any_resource = refusal_table(BAD_CONFIGS, at_least=35)
 
 
 def test_disjoint_slices_of_one_subnet_are_accepted() -> None:
@@ -304,3 +387,15 @@ def test_a_dpdk_groups_replicas_follow_its_inventory() -> None:
     ):
         settings = parse_settings(config_of(agentGroups=[group]))
         assert settings.agent_groups[0].replicas == 2
+
+
+def test_a_dpdk_group_with_a_cpu_limit_that_fits_its_cpu_sets_is_accepted() -> None:
+    nics = [NIC, {**NIC, "pciId": "0000:13:00.0", "cpuSet": "4-7"}]
+    group = server(
+        oneAgentPerNode=False,
+        resources={"limits": {"cpu": "4"}},
+        testNetwork=net(dpdk={"inventory": nics}),
+    )
+    settings = parse_settings(config_of(agentGroups=[group]))
+    assert settings.agent_groups[0].resources.limits.cpu == "4"
+    assert settings.agent_groups[0].resources.requests.cpu is None
