@@ -153,9 +153,11 @@ def _volume_name(path: str) -> str:
 
 
 def hugemem_allocation(numa_node: int, megabytes: int) -> str:
-    """DPDK_HUGEMEM_ALLOCATION_SIZE: MB per NUMA node, the NIC's node's share in its position
-    (Keysight's DPDK guide: `"<MB>,0"` for node 0, `"0,<MB>"` for node 1)."""
-    return ",".join(str(megabytes if n == numa_node else 0) for n in range(max(2, numa_node + 1)))
+    """DPDK_HUGEMEM_ALLOCATION_SIZE: MB per NUMA node up to the NIC's, its share in its position
+    (Keysight's DPDK guide: `"<MB>"` on a single-node host, `"0,<MB>"` for node 1). Node 0 takes
+    the single-node form, which a one-node host requires; the guide's `"<MB>,0"` differs from it
+    only by a node that gets nothing."""
+    return ",".join(str(megabytes if n == numa_node else 0) for n in range(numa_node + 1))
 
 
 def expand(group: AgentGroup, deployment: dict[str, Any]) -> list[dict[str, Any]]:

@@ -192,7 +192,9 @@ def test_test_networks_schedule_where_the_resources_are_and_drive_the_outputs(
             stack_file = rig.project / "stacks" / f"Pulumi.{stack}.yaml"
             stack_file.write_text(yaml.safe_dump({"config": config(dpdk_nodes=("rig-client-2",))}))
             lacking = rig.pulumi("preview", stack=stack, check=False)
+            assert lacking.returncode != 0
             assert "has hugepages-1Gi 0 allocatable" in lacking.text, lacking.text
+            assert rig.run("kubectl", "get", "namespace", NAMESPACE, check=False).returncode != 0
 
             stack_file.write_text(yaml.safe_dump({"config": config()}))
             rig.up(stack)
