@@ -113,29 +113,33 @@ def node_problems(
     return problems
 
 
-def network_attachment(
+def network_attachments(
     name: str,
     group: AgentGroup,
     namespace: pulumi.Input[str],
     opts: pulumi.ResourceOptions,
-) -> pulumi.Resource | None:
-    """The group's NetworkAttachmentDefinition in the agents' namespace, or None."""
-    if group.test_network is None:
-        return None
-    spec = test_network.network_attachment(
-        group,
-        group.test_network,
-        "",
-        {specs.APP_LABEL: specs.APP_VALUE, specs.GROUP_LABEL: group.name},
-    )
-    return k8s.apiextensions.CustomResource(
-        f"{name}-{group.name}-test-network",
-        api_version=spec["apiVersion"],
-        kind=spec["kind"],
-        metadata={**spec["metadata"], "namespace": namespace},
-        spec=spec["spec"],
-        opts=opts,
-    )
+) -> list[pulumi.Resource]:
+    """The group's NetworkAttachmentDefinitions in the agents' namespace: one, one per DPDK
+    inventory NIC over host-device, or none without a test network."""
+    network = group.test_network
+    if network is None:
+        return []
+    labels = {specs.APP_LABEL: specs.APP_VALUE, specs.GROUP_LABEL: group.name}
+    found: list[pulumi.Resource] = []
+    for nic in test_network.attachment_nics(network):
+        spec = test_network.network_attachment(group, network, "", labels, nic)
+        suffix = "" if nic is None else f"-{nic}"
+        found.append(
+            k8s.apiextensions.CustomResource(
+                f"{name}-{group.name}{suffix}-test-network",
+                api_version=spec["apiVersion"],
+                kind=spec["kind"],
+                metadata={**spec["metadata"], "namespace": namespace},
+                spec=spec["spec"],
+                opts=opts,
+            )
+        )
+    return found
 
 
 def server_pods(subsets: Any) -> list[str]:
@@ -164,16 +168,24 @@ def read_test_addresses(
         ).metadata
         for index, pod in enumerate(pods)
     ]
-    attachment = f"{pods[0].partition('/')[0]}/{test_network.nad_name(group)}"
-    return pulumi.Output.all(*reads).apply(functools.partial(_addresses_of, attachment))
+    namespace = pods[0].partition("/")[0]
+    network = group.test_network
+    attachments = [
+        f"{namespace}/{test_network.nad_name(group, nic)}"
+        for nic in (test_network.attachment_nics(network) if network else [None])
+    ]
+    return pulumi.Output.all(*reads).apply(functools.partial(_addresses_of, attachments))
 
 
-def _addresses_of(attachment: str, metadatas: Sequence[Any]) -> tuple[int, list[str]]:
+def _addresses_of(attachments: list[str], metadatas: Sequence[Any]) -> tuple[int, list[str]]:
     found: set[str] = set()
     without = 0
     for metadata in metadatas:
-        addresses = test_network.test_addresses(
-            attachment, dict(_get(metadata, "annotations") or {})
+        annotations = dict(_get(metadata, "annotations") or {})
+        # A DPDK group's pods each carry the attachment of their own NIC.
+        addresses = next(
+            (a for a in (test_network.test_addresses(n, annotations) for n in attachments) if a),
+            [],
         )
         without += not addresses
         found.update(addresses)

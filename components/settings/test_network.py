@@ -35,7 +35,8 @@ class TestNetwork(Model):
     from the SR-IOV device plugin's resource."""
     master: Interface | None = None
     """The host NIC: `device` of `host-device`, `master` of `macvlan` and `ipvlan`. Not with
-    `sriov`."""
+    `sriov`, nor with `host-device` in DPDK mode (each inventory NIC's attachment takes it by
+    `pciBusID`)."""
     resource_name: (
         Annotated[
             str,
@@ -88,6 +89,16 @@ class TestNetwork(Model):
                     Problem(
                         ("master",),
                         only_with("type host-device, macvlan or ipvlan", "type is 'sriov'"),
+                        self.master,
+                    )
+                )
+        elif self.type == "host-device" and self.dpdk is not None:
+            if self.master is not None:
+                problems.append(
+                    Problem(
+                        ("master",),
+                        "is not used with dpdk on type 'host-device': each inventory NIC gets "
+                        "an attachment that takes it by pciId; remove it",
                         self.master,
                     )
                 )

@@ -89,6 +89,31 @@ def test_a_dpdk_inventory_registers_one_deployment_per_nic_after_reading_its_nod
     assert run.exports["controllerSetup"]["agentAssignment"]["server"]["replicas"] == 2
 
 
+def test_dpdk_over_host_device_gets_one_nad_per_nic_that_its_deployments_wait_for() -> None:
+    second = {**NIC, "node": "n2", "pciId": "0000:13:00.0"}
+    network = {"type": "host-device", "ipam": MACVLAN["ipam"], "dpdk": {"inventory": [NIC, second]}}
+    run = run_stack(
+        config_of(agentGroups=[server(testNetwork=network)]),
+        cluster(crd(), {"n1": GOOD_NODE, "n2": GOOD_NODE}),
+    )
+    nads = sorted(run.of_type(NAD_TYPE), key=lambda r: r.name)
+    assert [n.name for n in nads] == [
+        "agents-server-0-test-network",
+        "agents-server-1-test-network",
+    ]
+    assert [n.inputs["metadata"]["name"] for n in nads] == [
+        "cyperf-server-0-test",
+        "cyperf-server-1-test",
+    ]
+    assert ['"pciBusID": "0000:0b:00.0"' in n.inputs["spec"]["config"] for n in nads] == [
+        True,
+        False,
+    ]
+    assert '"pciBusID": "0000:13:00.0"' in nads[1].inputs["spec"]["config"]
+    for deployment in run.of_type(DEPLOYMENT):
+        assert {n.urn for n in nads} <= set(deployment.dependencies)
+
+
 def refusal(network: dict[str, Any], state: ClusterState, **group: Any) -> str:
     error, run = run_stack_expecting_error(
         config_of(agentGroups=[server(testNetwork=network, **group)]), mocks=ClusterMocks(state)

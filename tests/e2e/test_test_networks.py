@@ -86,7 +86,6 @@ def config(
                 "role": "client",
                 "testNetwork": {
                     "type": "host-device",
-                    "master": "ens224",
                     "ipam": {"range": "198.19.0.0/24"},
                     "dpdk": {"hugepages": "2Gi", "inventory": inventory},
                 },
@@ -202,9 +201,11 @@ def test_test_networks_schedule_where_the_resources_are_and_drive_the_outputs(
                 "items"
             ]
             assert sorted(n["metadata"]["name"] for n in nads) == [
-                "cyperf-dpdk-test",
+                "cyperf-dpdk-0-test",
                 "cyperf-server-test",
             ]
+            dpdk_nad = next(n for n in nads if n["metadata"]["name"] == "cyperf-dpdk-0-test")
+            assert json.loads(dpdk_nad["spec"]["config"])["pciBusID"] == "0000:0b:00.0"
             server_nad = next(n for n in nads if n["metadata"]["name"] == "cyperf-server-test")
             assert json.loads(server_nad["spec"]["config"])["ipam"] == {
                 "type": "whereabouts",

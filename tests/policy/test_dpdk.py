@@ -24,7 +24,8 @@ NETWORK: dict[str, Any] = {
 
 
 def rendered(with_dpdk: bool) -> dict[str, Any]:
-    network = {**NETWORK, "dpdk": {"inventory": [NIC]}} if with_dpdk else NETWORK
+    # In DPDK mode the host-device attachment takes the NIC by its PCI ID, not by `master`.
+    network = {**NETWORK, "master": None, "dpdk": {"inventory": [NIC]}} if with_dpdk else NETWORK
     settings = parse_settings(config_of(agentGroups=[server(testNetwork=network)]))
     group = settings.agent_groups[0]
     return test_network.expand(group, specs.deployment(group, settings.agents_in("test")))[0]

@@ -335,7 +335,23 @@ BAD_CONFIGS += [
 ]
 
 
-test_bad_config_is_rejected_before_any_resource = refusal_table(BAD_CONFIGS, at_least=35)
+BAD_CONFIGS += [
+    (
+        "master on a dpdk host-device attachment",
+        {
+            "agentGroups": [
+                server(
+                    testNetwork=net(type="host-device", master="ens224", dpdk={"inventory": [NIC]})
+                )
+            ]
+        },
+        "agentGroups[0].testNetwork.master",
+        "each inventory NIC gets an attachment that takes it by pciId",
+    ),
+]
+
+
+test_bad_config_is_rejected_before_any_resource = refusal_table(BAD_CONFIGS, at_least=36)
 
 
 def test_disjoint_slices_of_one_subnet_are_accepted() -> None:
