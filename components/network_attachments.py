@@ -33,20 +33,42 @@ def cluster_checks(
         f"{name}-multus-crd", test_network.NAD_CRD, opts=opts
     )
     reads: list[pulumi.Output[Any]] = [crd.spec.apply(_crd_problems)]
+    demand = hugepage_demand([g for _, g in networked])
     for index, group in networked:
         dpdk = group.test_network.dpdk if group.test_network else None
-        for position, nic in enumerate(dpdk.inventory if dpdk else ()):
+        if dpdk is None:
+            continue
+        for position, nic in enumerate(dpdk.inventory):
             node = k8s.core.v1.Node.get(f"{name}-{group.name}-node-{position}", nic.node, opts=opts)
             key: Path = ("agentGroups", index, "testNetwork", "dpdk", "inventory", position, "node")
-            check = functools.partial(_node_read_problems, key, group, nic.node)
+            check = functools.partial(
+                _node_read_problems, key, group, nic.node, demand[(nic.node, dpdk.hugepage_size)]
+            )
             reads.append(pulumi.Output.all(node.metadata, node.status).apply(check))
     return pulumi.Output.all(*reads).apply(_raise_problems)
 
 
+def hugepage_demand(groups: Sequence[AgentGroup]) -> dict[tuple[str, str], tuple[int, int]]:
+    """(node, hugepage size) -> (bytes, agents): what every DPDK agent pinned to a node requests
+    of one page size, summed over the groups."""
+    demand: dict[tuple[str, str], tuple[int, int]] = {}
+    for group in groups:
+        dpdk = group.test_network.dpdk if group.test_network else None
+        if dpdk is None:
+            continue
+        for nic in dpdk.inventory:
+            total, agents = demand.get((nic.node, dpdk.hugepage_size), (0, 0))
+            demand[(nic.node, dpdk.hugepage_size)] = (
+                total + memory_bytes(dpdk.hugepages),
+                agents + 1,
+            )
+    return demand
+
+
 def _node_read_problems(
-    key: Path, group: AgentGroup, node: str, read: Sequence[Any]
+    key: Path, group: AgentGroup, node: str, needed: tuple[int, int], read: Sequence[Any]
 ) -> list[Problem]:
-    return node_problems(key, group, node, read[0], read[1])
+    return node_problems(key, group, node, needed, read[0], read[1])
 
 
 def _raise_problems(found: Sequence[list[Problem]]) -> bool:
@@ -79,10 +101,11 @@ def _crd_problems(spec: Any) -> list[Problem]:
 
 
 def node_problems(
-    key: Path, group: AgentGroup, node: str, metadata: Any, status: Any
+    key: Path, group: AgentGroup, node: str, needed: tuple[int, int], metadata: Any, status: Any
 ) -> list[Problem]:
     """Why the inventory node cannot run the group's DPDK agent: it does not match the group's
-    node selector, or lacks the hugepages one agent requests."""
+    node selector, or lacks the hugepages that all the DPDK agents pinned to it request
+    (`needed`: bytes, agents)."""
     problems = []
     labels = _get(metadata, "labels") or {}
     wrong = {k: v for k, v in group.effective_node_selector.items() if labels.get(k) != v}
@@ -101,12 +124,18 @@ def node_problems(
     if dpdk is not None:
         resource = f"hugepages-{dpdk.hugepage_size}"
         have = str(allocatable.get(resource) or "0")
-        if memory_bytes(have) < memory_bytes(dpdk.hugepages):
+        total, agents = needed
+        wanted = (
+            f"the agent's {dpdk.hugepages}"
+            if agents == 1
+            else f"the {total // 2**20}Mi its {agents} DPDK agents request together"
+        )
+        if memory_bytes(have) < total:
             problems.append(
                 Problem(
                     key,
-                    f"node {node!r} has {resource} {have} allocatable, less than the agent's "
-                    f"{dpdk.hugepages}; reserve hugepages and restart the kubelet",
+                    f"node {node!r} has {resource} {have} allocatable, less than {wanted}; "
+                    "reserve hugepages and restart the kubelet",
                     node,
                 )
             )

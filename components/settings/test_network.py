@@ -10,7 +10,12 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, model_validator
 
-from components.settings.dpdk import FIRST_DPDK_RELEASE, Dpdk, group_dpdk_problems
+from components.settings.dpdk import (
+    DPDK_RELEASES,
+    Dpdk,
+    group_dpdk_problems,
+    shared_cpu_problems,
+)
 from components.settings.fields import (
     Interface,
     Model,
@@ -175,7 +180,7 @@ def group_problems(
 
 def stack_problems(
     cluster: str,
-    release_version: tuple[int, ...],
+    release: str,
     controller_address: str | None,
     groups: list[tuple[str, str, TestNetwork | None]],
 ) -> list[Problem]:
@@ -207,13 +212,13 @@ def stack_problems(
                         architecture,
                     )
                 )
-            elif release_version < FIRST_DPDK_RELEASE:
+            elif release not in DPDK_RELEASES:
                 problems.append(
                     Problem(
                         (*key, "dpdk"),
-                        "needs cyperfRelease release7.0 or newer, the first with a "
-                        "cyperf-agent-dpdk image",
-                        ".".join(str(n) for n in release_version),
+                        f"needs a cyperfRelease with a known cyperf-agent-dpdk image, one of "
+                        f"{', '.join(DPDK_RELEASES)}; cyperfRelease is {release!r}",
+                        release,
                     )
                 )
             nics.extend((nic.node, nic.pci_id) for nic in network.dpdk.inventory)
@@ -261,6 +266,11 @@ def stack_problems(
                         name,
                     )
                 )
+    problems.extend(
+        shared_cpu_problems(
+            [(i, n.dpdk) for i, (_, _, n) in enumerate(groups) if n and n.dpdk is not None]
+        )
+    )
     for node, pci_id in repeated(nics):
         problems.append(
             Problem(

@@ -161,6 +161,32 @@ def test_a_cluster_that_cannot_carry_the_network_is_refused_before_any_object(
     assert fragment in line, line
 
 
+def test_a_node_lacking_the_hugepages_of_all_its_dpdk_agents_is_refused() -> None:
+    # Two agents on one node, of two groups: 2Gi each, 3Gi there.
+    second = {**NIC, "pciId": "0000:13:00.0", "cpuSet": "4,5"}
+    groups = [
+        server(testNetwork={**MACVLAN, "dpdk": {"inventory": [NIC]}}),
+        server(
+            name="more",
+            service=None,
+            testNetwork={
+                **MACVLAN,
+                "ipam": {"range": "10.8.0.0/24"},
+                "dpdk": {"inventory": [second]},
+            },
+        ),
+    ]
+    state = cluster(crd(), {"n1": node({"agenttype": "server"}, {"hugepages-1Gi": "3Gi"})})
+    error, run = run_stack_expecting_error(config_of(agentGroups=groups), mocks=ClusterMocks(state))
+    assert created(run) == []
+    wanted = "node 'n1' has hugepages-1Gi 3Gi allocatable, less than the 4096Mi its 2 DPDK agents"
+    lines = str(error).splitlines()[1:]
+    assert [line.partition(": ")[0] for line in lines] == [
+        f"  - cyperf-k8s:agentGroups[{i}].testNetwork.dpdk.inventory[0].node" for i in (0, 1)
+    ], error
+    assert all(wanted in line for line in lines), error
+
+
 def test_a_cluster_without_multus_fails_at_the_crd_read_before_any_object() -> None:
     error, run = run_stack_expecting_error(
         config_of(agentGroups=[server(testNetwork=MACVLAN)]), mocks=ClusterMocks(cluster())

@@ -139,7 +139,16 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
             "agentGroups": [server(testNetwork=net(dpdk={"inventory": [NIC]}))],
         },
         "agentGroups[0].testNetwork.dpdk",
-        "release7.0 or newer",
+        "known cyperf-agent-dpdk image, one of release7.0, 7.0.3.807",
+    ),
+    (
+        "dpdk on a release without a known image",
+        {
+            "cyperfRelease": "release26.1.0",
+            "agentGroups": [server(testNetwork=net(dpdk={"inventory": [NIC]}))],
+        },
+        "agentGroups[0].testNetwork.dpdk",
+        "cyperfRelease is 'release26.1.0'",
     ),
     (
         "dpdk group with replicas",
@@ -176,7 +185,12 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
         {
             "agentGroups": [
                 client(testNetwork={**ipam(rangeEnd="10.9.0.9"), "dpdk": {"inventory": [NIC]}}),
-                server(testNetwork={**ipam(rangeStart="10.9.0.10"), "dpdk": {"inventory": [NIC]}}),
+                server(
+                    testNetwork={
+                        **ipam(rangeStart="10.9.0.10"),
+                        "dpdk": {"inventory": [{**NIC, "cpuSet": "4,5"}]},
+                    }
+                ),
             ]
         },
         "agentGroups",
@@ -351,7 +365,42 @@ BAD_CONFIGS += [
 ]
 
 
-test_bad_config_is_rejected_before_any_resource = refusal_table(BAD_CONFIGS, at_least=36)
+BAD_CONFIGS += [
+    (
+        "two NICs of one node sharing a CPU",
+        {
+            "agentGroups": [
+                server(
+                    oneAgentPerNode=False,
+                    testNetwork=net(
+                        dpdk={"inventory": [NIC, {**NIC, "pciId": "0000:13:00.0", "cpuSet": "3-5"}]}
+                    ),
+                )
+            ]
+        },
+        "agentGroups[0].testNetwork.dpdk.inventory[1]",
+        "shares CPUs 3 on node 'n1' with agentGroups[0].testNetwork.dpdk.inventory[0]",
+    ),
+    (
+        "two groups' NICs of one node sharing CPUs",
+        {
+            "agentGroups": [
+                client(testNetwork={**ipam(rangeEnd="10.9.0.9"), "dpdk": {"inventory": [NIC]}}),
+                server(
+                    testNetwork={
+                        **ipam(rangeStart="10.9.0.10"),
+                        "dpdk": {"inventory": [{**NIC, "pciId": "0000:13:00.0"}]},
+                    }
+                ),
+            ]
+        },
+        "agentGroups[1].testNetwork.dpdk.inventory[0]",
+        "shares CPUs 2,3 on node 'n1' with agentGroups[0]",
+    ),
+]
+
+
+test_bad_config_is_rejected_before_any_resource = refusal_table(BAD_CONFIGS, at_least=39)
 
 
 def test_disjoint_slices_of_one_subnet_are_accepted() -> None:
