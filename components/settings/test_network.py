@@ -22,7 +22,7 @@ from components.settings.fields import (
     matches,
 )
 from components.settings.ipam import Ipam, gateway_problems
-from components.settings.problems import Problem, only_with, raise_any, repeated
+from components.settings.problems import KeyWarning, Problem, only_with, raise_any, repeated
 from components.settings.resources import Resources
 
 # `<prefix>/<name>` as the SR-IOV device plugin advertises it (default prefix `intel.com`); the
@@ -280,3 +280,19 @@ def stack_problems(
             )
         )
     return problems
+
+
+def network_warnings(groups: list[tuple[str, TestNetwork | None, bool]]) -> list[KeyWarning]:
+    """(role, network, has a Service) per group: a server group's test addresses are read
+    through its Service's Endpoints, so without one the outputs list none."""
+    return [
+        KeyWarning(
+            ("agentGroups", index, "service"),
+            "is null on a server group with a test network: serverTestIps and "
+            "controllerSetup.dutHost list no test addresses for it (they are read through the "
+            "Service's Endpoints); read them from each pod's k8s.v1.cni.cncf.io/network-status "
+            "annotation",
+        )
+        for index, (role, network, has_service) in enumerate(groups)
+        if role == "server" and network is not None and not has_service
+    ]
