@@ -5,6 +5,7 @@ NetworkAttachmentDefinition per group with a test network."""
 from __future__ import annotations
 
 import functools
+import ipaddress
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,6 +17,8 @@ from components.settings.agent_groups import AgentGroup
 from components.settings.fields import memory_bytes
 from components.settings.problems import Path, Problem, Problems
 from components.settings.stack import AgentsSettings
+
+KUBERNETES_SERVICE = "default/kubernetes"
 
 
 def cluster_checks(
@@ -33,6 +36,10 @@ def cluster_checks(
         f"{name}-multus-crd", test_network.NAD_CRD, opts=opts
     )
     reads: list[pulumi.Output[Any]] = [crd.spec.apply(_crd_problems)]
+    # The API server's own Service takes the first address of the service CIDR: the one address
+    # of that CIDR readable by name (the CIDRs themselves are published by no object).
+    api = k8s.core.v1.Service.get(f"{name}-kubernetes-service", KUBERNETES_SERVICE, opts=opts)
+    reads.append(api.spec.apply(functools.partial(_service_ip_problems, networked)))
     demand = hugepage_demand([g for _, g in networked])
     for index, group in networked:
         dpdk = group.test_network.dpdk if group.test_network else None
@@ -46,6 +53,31 @@ def cluster_checks(
             )
             reads.append(pulumi.Output.all(node.metadata, node.status).apply(check))
     return pulumi.Output.all(*reads).apply(_raise_problems)
+
+
+def _service_ip_problems(networked: list[tuple[int, AgentGroup]], spec: Any) -> list[Problem]:
+    address = _get(spec, "cluster_ip") or _get(spec, "clusterIP")
+    try:
+        service_ip = ipaddress.IPv4Address(address)
+    except ValueError:
+        return []
+    problems = []
+    for index, group in networked:
+        ipam = group.test_network.ipam if group.test_network else None
+        if ipam is None:
+            continue
+        start, end = ipam.slice()
+        if start <= service_ip <= end:
+            problems.append(
+                Problem(
+                    ("agentGroups", index, "testNetwork", "ipam"),
+                    f"hands out {service_ip}, the ClusterIP of Service {KUBERNETES_SERVICE}: "
+                    "the test range overlaps the cluster's service CIDR; choose a test subnet "
+                    "outside the cluster's service and pod CIDRs",
+                    ipam.range,
+                )
+            )
+    return problems
 
 
 def hugepage_demand(groups: Sequence[AgentGroup]) -> dict[tuple[str, str], tuple[int, int]]:

@@ -16,6 +16,7 @@ from mocks.stack_state import READS as STACK_READS
 from mocks.stack_state import StackState
 
 CLUSTER_DNS_IP = "10.96.0.10"
+KUBERNETES_SERVICE_IP = "10.96.0.1"
 # (type token, "namespace/name") -> the object a read returns.
 ClusterState = dict[tuple[str, str], dict[str, Any]]
 
@@ -119,15 +120,19 @@ def default_cluster_state(
     endpoints: dict[str, dict[str, Any]] | None = None,
     namespace_labels: dict[str, str] | None = None,
 ) -> ClusterState:
-    """The kube-dns Service, the agents' namespace (already there for stacks with
-    `createNamespace: false`; admitting the agents unless `namespace_labels` say otherwise), plus
-    Endpoints objects in `namespace`: service name -> the object's fields besides metadata (e.g.
+    """The kube-dns and default/kubernetes Services, the agents' namespace (already there for
+    stacks with `createNamespace: false`; admitting the agents unless `namespace_labels` say
+    otherwise), plus Endpoints objects in `namespace`: service name -> the object's fields
+    besides metadata (e.g.
     `subsets`)."""
     if namespace_labels is None:
         namespace_labels = {"pod-security.kubernetes.io/enforce": "privileged"}
     state: ClusterState = {
         ("kubernetes:core/v1:Service", "kube-system/kube-dns"): service(
             "kube-system", "kube-dns", CLUSTER_DNS_IP
+        ),
+        ("kubernetes:core/v1:Service", "default/kubernetes"): service(
+            "default", "kubernetes", KUBERNETES_SERVICE_IP
         ),
         ("kubernetes:core/v1:Namespace", namespace): {
             "metadata": {"name": namespace, "labels": namespace_labels},

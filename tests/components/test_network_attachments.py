@@ -187,6 +187,25 @@ def test_a_node_lacking_the_hugepages_of_all_its_dpdk_agents_is_refused() -> Non
     assert all(wanted in line for line in lines), error
 
 
+def test_a_range_holding_the_api_servers_service_ip_is_refused_before_any_object() -> None:
+    network = {**MACVLAN, "ipam": {"range": "10.96.0.0/24"}}
+    assert refusal(network, cluster(crd())) == (
+        "  - cyperf-k8s:agentGroups[0].testNetwork.ipam: hands out 10.96.0.1, the ClusterIP of "
+        "Service default/kubernetes: the test range overlaps the cluster's service CIDR; choose a "
+        "test subnet outside the cluster's service and pod CIDRs (got '10.96.0.0/24')"
+    )
+
+
+def test_a_slice_that_leaves_the_service_ip_out_passes() -> None:
+    network = {**MACVLAN, "ipam": {"range": "10.96.0.0/24", "rangeStart": "10.96.0.100"}}
+    run = run_stack(config_of(agentGroups=[server(testNetwork=network)]), cluster(crd()))
+    assert sorted(str(r.read_id) for r in run.reads("kubernetes:core/v1:Service")) == [
+        "default/kubernetes",
+        "kube-system/kube-dns",
+    ]
+    assert len(run.of_type(NAD_TYPE)) == 1
+
+
 def test_a_cluster_without_multus_fails_at_the_crd_read_before_any_object() -> None:
     error, run = run_stack_expecting_error(
         config_of(agentGroups=[server(testNetwork=MACVLAN)]), mocks=ClusterMocks(cluster())

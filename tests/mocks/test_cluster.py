@@ -155,13 +155,17 @@ def test_a_cluster_ip_follows_the_service_namespace_and_name_not_the_order(
     }
 
 
-def test_default_cluster_state_has_kube_dns_the_namespace_and_the_given_endpoints() -> None:
+def test_default_cluster_state_has_the_two_services_the_namespace_and_the_given_endpoints() -> None:
     subsets = [{"addresses": [{"ip": "10.244.0.5"}]}]
     state = default_cluster_state(namespace="perf", endpoints={"web": {"subsets": subsets}})
     assert state == {
         (SERVICE, "kube-system/kube-dns"): {
             "metadata": {"name": "kube-dns", "namespace": "kube-system"},
             "spec": {"clusterIP": CLUSTER_DNS_IP, "type": "ClusterIP"},
+        },
+        (SERVICE, "default/kubernetes"): {
+            "metadata": {"name": "kubernetes", "namespace": "default"},
+            "spec": {"clusterIP": "10.96.0.1", "type": "ClusterIP"},
         },
         ("kubernetes:core/v1:Namespace", "perf"): {
             "metadata": {
