@@ -82,12 +82,12 @@ class CyperfAgents(pulumi.ComponentResource):
         self.services = {}
         for group in agents.groups:
             tolerations = [dict(t) for t in tolerations_by_role.get(group.role, ())]
-            attachment = network_attachments.network_attachment(
+            attachments = network_attachments.network_attachments(
                 name, group, namespace, in_namespace
             )
             expanded = test_network.expand(group, specs.deployment(group, agents, tolerations))
             self.group_deployments[group.name] = [
-                self._deployment(name, group, spec, namespace, in_namespace, attachment, agents)
+                self._deployment(name, group, spec, namespace, in_namespace, attachments, agents)
                 for spec in expanded
             ]
             self.deployments[group.name] = self.group_deployments[group.name][0]
@@ -121,7 +121,7 @@ class CyperfAgents(pulumi.ComponentResource):
         spec: dict[str, Any],
         namespace: pulumi.Input[str],
         in_namespace: pulumi.ResourceOptions,
-        attachment: pulumi.Resource | None,
+        attachments: list[pulumi.Resource],
         agents: AgentsSettings,
     ) -> k8s.apps.v1.Deployment:
         for container in spec["spec"]["template"]["spec"]["containers"]:
@@ -137,7 +137,7 @@ class CyperfAgents(pulumi.ComponentResource):
             # on the rig, the provider's update await returned before the new pods were
             # ready, so the pod-IP outputs read an empty or partial Endpoints. Its create
             # await waits for every new pod, and the agents restart all at once either way.
-            # Its pods need the group's NetworkAttachmentDefinition (Multus refuses them without).
+            # Its pods need the group's NetworkAttachmentDefinitions (Multus refuses them without).
             opts=pulumi.ResourceOptions.merge(
                 in_namespace,
                 pulumi.ResourceOptions(
@@ -145,7 +145,7 @@ class CyperfAgents(pulumi.ComponentResource):
                     aliases=[
                         pulumi.Alias(name=f"{name}-{old}{suffix}") for old in group.previous_names
                     ],
-                    depends_on=[attachment] if attachment is not None else [],
+                    depends_on=attachments,
                 ),
             ),
         )

@@ -5,6 +5,7 @@ NetworkAttachmentDefinition per group with a test network."""
 from __future__ import annotations
 
 import functools
+import ipaddress
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,6 +17,8 @@ from components.settings.agent_groups import AgentGroup
 from components.settings.fields import memory_bytes
 from components.settings.problems import Path, Problem, Problems
 from components.settings.stack import AgentsSettings
+
+KUBERNETES_SERVICE = "default/kubernetes"
 
 
 def cluster_checks(
@@ -33,20 +36,71 @@ def cluster_checks(
         f"{name}-multus-crd", test_network.NAD_CRD, opts=opts
     )
     reads: list[pulumi.Output[Any]] = [crd.spec.apply(_crd_problems)]
+    # The API server's own Service takes the first address of the service CIDR: the one address
+    # of that CIDR readable by name (the CIDRs themselves are published by no object).
+    api = k8s.core.v1.Service.get(f"{name}-kubernetes-service", KUBERNETES_SERVICE, opts=opts)
+    reads.append(api.spec.apply(functools.partial(_service_ip_problems, networked)))
+    demand = hugepage_demand([g for _, g in networked])
     for index, group in networked:
         dpdk = group.test_network.dpdk if group.test_network else None
-        for position, nic in enumerate(dpdk.inventory if dpdk else ()):
+        if dpdk is None:
+            continue
+        for position, nic in enumerate(dpdk.inventory):
             node = k8s.core.v1.Node.get(f"{name}-{group.name}-node-{position}", nic.node, opts=opts)
             key: Path = ("agentGroups", index, "testNetwork", "dpdk", "inventory", position, "node")
-            check = functools.partial(_node_read_problems, key, group, nic.node)
+            check = functools.partial(
+                _node_read_problems, key, group, nic.node, demand[(nic.node, dpdk.hugepage_size)]
+            )
             reads.append(pulumi.Output.all(node.metadata, node.status).apply(check))
     return pulumi.Output.all(*reads).apply(_raise_problems)
 
 
+def _service_ip_problems(networked: list[tuple[int, AgentGroup]], spec: Any) -> list[Problem]:
+    address = _get(spec, "cluster_ip") or _get(spec, "clusterIP")
+    try:
+        service_ip = ipaddress.IPv4Address(address)
+    except ValueError:
+        return []
+    problems = []
+    for index, group in networked:
+        ipam = group.test_network.ipam if group.test_network else None
+        if ipam is None:
+            continue
+        start, end = ipam.slice()
+        if start <= service_ip <= end:
+            problems.append(
+                Problem(
+                    ("agentGroups", index, "testNetwork", "ipam"),
+                    f"hands out {service_ip}, the ClusterIP of Service {KUBERNETES_SERVICE}: "
+                    "the test range overlaps the cluster's service CIDR; choose a test subnet "
+                    "outside the cluster's service and pod CIDRs",
+                    ipam.range,
+                )
+            )
+    return problems
+
+
+def hugepage_demand(groups: Sequence[AgentGroup]) -> dict[tuple[str, str], tuple[int, int]]:
+    """(node, hugepage size) -> (bytes, agents): what every DPDK agent pinned to a node requests
+    of one page size, summed over the groups."""
+    demand: dict[tuple[str, str], tuple[int, int]] = {}
+    for group in groups:
+        dpdk = group.test_network.dpdk if group.test_network else None
+        if dpdk is None:
+            continue
+        for nic in dpdk.inventory:
+            total, agents = demand.get((nic.node, dpdk.hugepage_size), (0, 0))
+            demand[(nic.node, dpdk.hugepage_size)] = (
+                total + memory_bytes(dpdk.hugepages),
+                agents + 1,
+            )
+    return demand
+
+
 def _node_read_problems(
-    key: Path, group: AgentGroup, node: str, read: Sequence[Any]
+    key: Path, group: AgentGroup, node: str, needed: tuple[int, int], read: Sequence[Any]
 ) -> list[Problem]:
-    return node_problems(key, group, node, read[0], read[1])
+    return node_problems(key, group, node, needed, read[0], read[1])
 
 
 def _raise_problems(found: Sequence[list[Problem]]) -> bool:
@@ -79,10 +133,11 @@ def _crd_problems(spec: Any) -> list[Problem]:
 
 
 def node_problems(
-    key: Path, group: AgentGroup, node: str, metadata: Any, status: Any
+    key: Path, group: AgentGroup, node: str, needed: tuple[int, int], metadata: Any, status: Any
 ) -> list[Problem]:
     """Why the inventory node cannot run the group's DPDK agent: it does not match the group's
-    node selector, or lacks the hugepages or the device resource one agent requests."""
+    node selector, or lacks the hugepages that all the DPDK agents pinned to it request
+    (`needed`: bytes, agents)."""
     problems = []
     labels = _get(metadata, "labels") or {}
     wrong = {k: v for k, v in group.effective_node_selector.items() if labels.get(k) != v}
@@ -96,58 +151,56 @@ def node_problems(
                 node,
             )
         )
-    network = group.test_network
-    dpdk = network.dpdk if network else None
+    dpdk = group.test_network.dpdk if group.test_network else None
     allocatable = _get(status, "allocatable") or {}
     if dpdk is not None:
         resource = f"hugepages-{dpdk.hugepage_size}"
         have = str(allocatable.get(resource) or "0")
-        if memory_bytes(have) < memory_bytes(dpdk.hugepages):
+        total, agents = needed
+        wanted = (
+            f"the agent's {dpdk.hugepages}"
+            if agents == 1
+            else f"the {total // 2**20}Mi its {agents} DPDK agents request together"
+        )
+        if memory_bytes(have) < total:
             problems.append(
                 Problem(
                     key,
-                    f"node {node!r} has {resource} {have} allocatable, less than the agent's "
-                    f"{dpdk.hugepages}; reserve hugepages and restart the kubelet",
-                    node,
-                )
-            )
-    if network is not None and network.resource_name is not None:
-        count = str(allocatable.get(network.resource_name) or "0")
-        if not count.isdigit() or int(count) < 1:
-            problems.append(
-                Problem(
-                    key,
-                    f"node {node!r} advertises no {network.resource_name} (allocatable "
-                    f"{count}); configure the SR-IOV device plugin's pool there",
+                    f"node {node!r} has {resource} {have} allocatable, less than {wanted}; "
+                    "reserve hugepages and restart the kubelet",
                     node,
                 )
             )
     return problems
 
 
-def network_attachment(
+def network_attachments(
     name: str,
     group: AgentGroup,
     namespace: pulumi.Input[str],
     opts: pulumi.ResourceOptions,
-) -> pulumi.Resource | None:
-    """The group's NetworkAttachmentDefinition in the agents' namespace, or None."""
-    if group.test_network is None:
-        return None
-    spec = test_network.network_attachment(
-        group,
-        group.test_network,
-        "",
-        {specs.APP_LABEL: specs.APP_VALUE, specs.GROUP_LABEL: group.name},
-    )
-    return k8s.apiextensions.CustomResource(
-        f"{name}-{group.name}-test-network",
-        api_version=spec["apiVersion"],
-        kind=spec["kind"],
-        metadata={**spec["metadata"], "namespace": namespace},
-        spec=spec["spec"],
-        opts=opts,
-    )
+) -> list[pulumi.Resource]:
+    """The group's NetworkAttachmentDefinitions in the agents' namespace: one, one per DPDK
+    inventory NIC over host-device, or none without a test network."""
+    network = group.test_network
+    if network is None:
+        return []
+    labels = {specs.APP_LABEL: specs.APP_VALUE, specs.GROUP_LABEL: group.name}
+    found: list[pulumi.Resource] = []
+    for nic in test_network.attachment_nics(network):
+        spec = test_network.network_attachment(group, network, "", labels, nic)
+        suffix = "" if nic is None else f"-{nic}"
+        found.append(
+            k8s.apiextensions.CustomResource(
+                f"{name}-{group.name}{suffix}-test-network",
+                api_version=spec["apiVersion"],
+                kind=spec["kind"],
+                metadata={**spec["metadata"], "namespace": namespace},
+                spec=spec["spec"],
+                opts=opts,
+            )
+        )
+    return found
 
 
 def server_pods(subsets: Any) -> list[str]:
@@ -176,16 +229,24 @@ def read_test_addresses(
         ).metadata
         for index, pod in enumerate(pods)
     ]
-    attachment = f"{pods[0].partition('/')[0]}/{test_network.nad_name(group)}"
-    return pulumi.Output.all(*reads).apply(functools.partial(_addresses_of, attachment))
+    namespace = pods[0].partition("/")[0]
+    network = group.test_network
+    attachments = [
+        f"{namespace}/{test_network.nad_name(group, nic)}"
+        for nic in (test_network.attachment_nics(network) if network else [None])
+    ]
+    return pulumi.Output.all(*reads).apply(functools.partial(_addresses_of, attachments))
 
 
-def _addresses_of(attachment: str, metadatas: Sequence[Any]) -> tuple[int, list[str]]:
+def _addresses_of(attachments: list[str], metadatas: Sequence[Any]) -> tuple[int, list[str]]:
     found: set[str] = set()
     without = 0
     for metadata in metadatas:
-        addresses = test_network.test_addresses(
-            attachment, dict(_get(metadata, "annotations") or {})
+        annotations = dict(_get(metadata, "annotations") or {})
+        # A DPDK group's pods each carry the attachment of their own NIC.
+        addresses = next(
+            (a for a in (test_network.test_addresses(n, annotations) for n in attachments) if a),
+            [],
         )
         without += not addresses
         found.update(addresses)

@@ -18,6 +18,7 @@ from components.settings.controller_address import controller_address_warning
 from components.settings.loading import parse_settings, read_secret_keys, read_stack_config
 from components.settings.problems import Problems, raise_any
 from components.settings.stack import StackSettings
+from components.settings.test_network import network_warnings
 from components.warn import conceal_secrets, warn
 
 # The agents component's name: its objects are named after it and their group.
@@ -49,6 +50,9 @@ def build(settings: StackSettings) -> None:
             *renames.rename_warnings(settings.agent_groups, deployed),
             *conntrack.warnings(settings, plans),
             *([address_warning] if address_warning else []),
+            *network_warnings(
+                [(g.role, g.test_network, g.service is not None) for g in settings.agent_groups]
+            ),
         ]
     )
     access = cluster_access(settings)

@@ -44,14 +44,28 @@ HOSTNAME_LABEL = "kubernetes.io/hostname"
 CONFIG_ANNOTATION = "cyperf-k8s/test-network"
 
 
-def nad_name(group: AgentGroup) -> str:
-    return f"cyperf-{group.name}-test"
+def nad_name(group: AgentGroup, nic: int | None = None) -> str:
+    """The group's NetworkAttachmentDefinition, or that of its DPDK inventory's NIC `nic`."""
+    return f"cyperf-{group.name}-test" if nic is None else f"cyperf-{group.name}-{nic}-test"
 
 
-def cni_config(group: AgentGroup, network: TestNetwork) -> dict[str, Any]:
-    config: dict[str, Any] = {"cniVersion": CNI_VERSION, "name": nad_name(group)}
+def attachment_nics(network: TestNetwork) -> list[int | None]:
+    """One attachment for the group (None), or with DPDK over host-device one per inventory NIC:
+    a NIC bound to vfio-pci has no kernel link left, so `device: <name>` fails when a pod
+    restarts, while `pciBusID` finds the NIC by address and, seeing a userspace driver, hands it
+    over without moving a link (containernetworking/plugins plugins/main/host-device
+    `host-device.go`: `loadConf`, `hasDpdkDriver`, `DPDKMode`)."""
+    if network.dpdk is not None and network.type == "host-device":
+        return list(range(len(network.dpdk.inventory)))
+    return [None]
+
+
+def cni_config(group: AgentGroup, network: TestNetwork, nic: int | None = None) -> dict[str, Any]:
+    config: dict[str, Any] = {"cniVersion": CNI_VERSION, "name": nad_name(group, nic)}
     config["type"] = network.type
-    if network.type == "host-device":
+    if network.type == "host-device" and nic is not None and network.dpdk is not None:
+        config["pciBusID"] = network.dpdk.inventory[nic].pci_id
+    elif network.type == "host-device":
         config["device"] = network.master
     elif network.type == "macvlan":
         config.update(master=network.master, mode="bridge")
@@ -70,16 +84,24 @@ def cni_config(group: AgentGroup, network: TestNetwork) -> dict[str, Any]:
 
 
 def network_attachment(
-    group: AgentGroup, network: TestNetwork, namespace: str, labels: dict[str, str]
+    group: AgentGroup,
+    network: TestNetwork,
+    namespace: str,
+    labels: dict[str, str],
+    nic: int | None = None,
 ) -> dict[str, Any]:
-    metadata: dict[str, Any] = {"name": nad_name(group), "namespace": namespace, "labels": labels}
+    metadata: dict[str, Any] = {
+        "name": nad_name(group, nic),
+        "namespace": namespace,
+        "labels": labels,
+    }
     if network.resource_name is not None:
         metadata["annotations"] = {RESOURCE_NAME_ANNOTATION: network.resource_name}
     return {
         "apiVersion": NAD_API_VERSION,
         "kind": NAD_KIND,
         "metadata": metadata,
-        "spec": {"config": json.dumps(cni_config(group, network), sort_keys=True)},
+        "spec": {"config": json.dumps(cni_config(group, network, nic), sort_keys=True)},
     }
 
 
@@ -153,9 +175,11 @@ def _volume_name(path: str) -> str:
 
 
 def hugemem_allocation(numa_node: int, megabytes: int) -> str:
-    """DPDK_HUGEMEM_ALLOCATION_SIZE: MB per NUMA node, the NIC's node's share in its position
-    (Keysight's DPDK guide: `"<MB>,0"` for node 0, `"0,<MB>"` for node 1)."""
-    return ",".join(str(megabytes if n == numa_node else 0) for n in range(max(2, numa_node + 1)))
+    """DPDK_HUGEMEM_ALLOCATION_SIZE: MB per NUMA node up to the NIC's, its share in its position
+    (Keysight's DPDK guide: `"<MB>"` on a single-node host, `"0,<MB>"` for node 1). Node 0 takes
+    the single-node form, which a one-node host requires; the guide's `"<MB>,0"` differs from it
+    only by a node that gets nothing."""
+    return ",".join(str(megabytes if n == numa_node else 0) for n in range(numa_node + 1))
 
 
 def expand(group: AgentGroup, deployment: dict[str, Any]) -> list[dict[str, Any]]:
@@ -176,6 +200,10 @@ def expand(group: AgentGroup, deployment: dict[str, Any]) -> list[dict[str, Any]
         template = spec["spec"]["template"]
         template["metadata"]["labels"][NIC_LABEL] = str(index)
         template["spec"]["nodeSelector"][HOSTNAME_LABEL] = nic.node
+        if attachment_nics(network)[0] is not None:
+            template["metadata"]["annotations"][NETWORKS_ANNOTATION] = json.dumps(
+                [{"name": nad_name(group, index), "interface": network.interface}]
+            )
         container = template["spec"]["containers"][0]
         container["env"] = [*container["env"], *_nic_env(group, index, nic, megabytes)]
         container["resources"].setdefault("requests", {})["cpu"] = str(len(cpu_ids(nic.cpu_set)))

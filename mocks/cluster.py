@@ -4,6 +4,7 @@ existing objects (Endpoints, the DNS Service, a Namespace) from a table of clust
 from __future__ import annotations
 
 import copy
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ from mocks.stack_state import READS as STACK_READS
 from mocks.stack_state import StackState
 
 CLUSTER_DNS_IP = "10.96.0.10"
+KUBERNETES_SERVICE_IP = "10.96.0.1"
 # (type token, "namespace/name") -> the object a read returns.
 ClusterState = dict[tuple[str, str], dict[str, Any]]
 
@@ -44,7 +46,6 @@ class ClusterMocks(pulumi.runtime.Mocks):
         self.invokes: list[Invoked] = []
         # What the program reads back of its own stack: none by default (a first `up`).
         self.stack_state = StackState()
-        self.services = 0
         self.next_node_port = 31000
         self.reads = 0
 
@@ -58,8 +59,10 @@ class ClusterMocks(pulumi.runtime.Mocks):
         }
         if args.typ == "kubernetes:core/v1:Service":
             spec = outputs.setdefault("spec", {})
-            spec["clusterIP"] = f"10.96.{1 + self.services // 250}.{self.services % 250 + 1}"
-            self.services += 1
+            metadata = outputs.get("metadata") or {}
+            spec["clusterIP"] = cluster_ip(
+                metadata.get("namespace") or "default", metadata.get("name") or args.name
+            )
             for port in spec.get("ports", []):
                 if spec.get("type") in ("NodePort", "LoadBalancer") and "nodePort" not in port:
                     port["nodePort"] = self.next_node_port
@@ -97,6 +100,14 @@ class ClusterMocks(pulumi.runtime.Mocks):
         raise AssertionError(f"unexpected invoke {args.token}")
 
 
+def cluster_ip(namespace: str, name: str) -> str:
+    """A Service's ClusterIP, from its namespace and name only: Services register in whatever
+    order the program's reads resolve, so an address handed out in order would differ run to
+    run."""
+    digest = hashlib.sha256(f"{namespace}/{name}".encode()).digest()
+    return f"10.96.{1 + digest[0] % 250}.{1 + digest[1] % 250}"
+
+
 def service(namespace: str, name: str, cluster_ip: str) -> dict[str, Any]:
     return {
         "metadata": {"name": name, "namespace": namespace},
@@ -109,15 +120,19 @@ def default_cluster_state(
     endpoints: dict[str, dict[str, Any]] | None = None,
     namespace_labels: dict[str, str] | None = None,
 ) -> ClusterState:
-    """The kube-dns Service, the agents' namespace (already there for stacks with
-    `createNamespace: false`; admitting the agents unless `namespace_labels` say otherwise), plus
-    Endpoints objects in `namespace`: service name -> the object's fields besides metadata (e.g.
+    """The kube-dns and default/kubernetes Services, the agents' namespace (already there for
+    stacks with `createNamespace: false`; admitting the agents unless `namespace_labels` say
+    otherwise), plus Endpoints objects in `namespace`: service name -> the object's fields
+    besides metadata (e.g.
     `subsets`)."""
     if namespace_labels is None:
         namespace_labels = {"pod-security.kubernetes.io/enforce": "privileged"}
     state: ClusterState = {
         ("kubernetes:core/v1:Service", "kube-system/kube-dns"): service(
             "kube-system", "kube-dns", CLUSTER_DNS_IP
+        ),
+        ("kubernetes:core/v1:Service", "default/kubernetes"): service(
+            "default", "kubernetes", KUBERNETES_SERVICE_IP
         ),
         ("kubernetes:core/v1:Namespace", namespace): {
             "metadata": {"name": namespace, "labels": namespace_labels},

@@ -23,7 +23,7 @@ DESCRIPTION: Final = (
     f"Exception {DPDK_EXCEPTION}: an agent container running {DPDK_IMAGE_REPOSITORY} in a pod "
     f"template labelled {DPDK_LABEL}=true may be privileged (and so leave "
     "allowPrivilegeEscalation unset), and that template may mount the host paths "
-    f"{', '.join(DPDK_HOST_PATHS)}; nothing else."
+    f"{', '.join(DPDK_HOST_PATHS)} into such containers only; nothing else."
 )
 
 

@@ -19,7 +19,7 @@ from pulumi_policy import (
 from policy.dpdk import DESCRIPTION as DPDK_DESCRIPTION
 from policy.dpdk import DPDK_HOST_PATHS, is_dpdk_agent
 from policy.values import Unknown, as_dict, as_list, get, to_plain
-from policy.workloads import containers, pod_template
+from policy.workloads import Container, PodTemplate, containers, pod_template
 
 DAEMONSET: Final = "kubernetes:apps/v1:DaemonSet"
 NODE_TUNING_NAME_PREFIX: Final = "cyperf-node-tuning-"
@@ -41,13 +41,25 @@ def is_node_tuning(resource_type: str, props: object) -> bool:
     )
 
 
-def _host_paths(spec: object) -> list[tuple[int, object]]:
+def _host_paths(spec: object) -> list[tuple[int, object, object]]:
+    """(index, volume name, host path) of each hostPath volume."""
     found = []
     for index, volume in enumerate(as_list(get(spec, "volumes"))):
         host_path = get(volume, "hostPath")
         if host_path is not None:
-            found.append((index, get(host_path, "path")))
+            found.append((index, get(volume, "name"), get(host_path, "path")))
     return found
+
+
+def _mounted_by(template: PodTemplate, volume: object) -> list[Container]:
+    """The containers (init containers too) that mount the named volume."""
+    return [
+        container
+        for container in containers(template)
+        if any(
+            get(mount, "name") == volume for mount in as_list(container.spec.get("volumeMounts"))
+        )
+    ]
 
 
 def _tuning_container_problems(label: str, security: object) -> list[str]:
@@ -80,11 +92,20 @@ def validate_host_access(args: ResourceValidationArgs, report_violation: ReportV
     for field in HOST_NAMESPACE_FIELDS:
         if get(template.spec, field) is True and not (tuning and field == "hostNetwork"):
             problems.append(f"{where}.{field} is true")
-    for index, path in _host_paths(template.spec):
+    for index, volume, path in _host_paths(template.spec):
         if isinstance(path, Unknown) or (tuning and path == NODE_TUNING_HOST_PATH):
             continue
         if not (dpdk_agents and path in DPDK_HOST_PATHS):
             problems.append(f"{where}.volumes[{index}] mounts the host path {path!r}")
+            continue
+        # The exception covers the DPDK agent containers only: another container of the same
+        # pod mounting these paths gets no such grant.
+        problems.extend(
+            f"{container.label} mounts the host path {path!r} ({where}.volumes[{index}]) but is "
+            "not a DPDK agent"
+            for container in _mounted_by(template, volume)
+            if container.where not in dpdk_agents
+        )
     for container in containers(template):
         security = container.spec.get("securityContext")
         if get(security, "privileged") is True and container.where not in dpdk_agents:

@@ -297,6 +297,7 @@ class AgentGroup(Model):
                 self.env,
                 self.one_agent_per_node,
                 self.pod_annotations,
+                self.resources,
             )
         )
         raise_any(problems)

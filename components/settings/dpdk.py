@@ -8,17 +8,25 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from components.settings.fields import Memory, Model, check_dns_subdomain, matches, memory_bytes
+from components.settings.fields import (
+    Memory,
+    Model,
+    check_dns_subdomain,
+    cpu_millis,
+    matches,
+    memory_bytes,
+)
 from components.settings.problems import Problem, raise_any, repeated
+from components.settings.resources import Resources
 
 # A PCI address in domain:bus:device.function form, as Keysight's DPDK_TEST_INTERFACE_PCI_ID.
 PCI_ID = re.compile(r"[0-9a-f]{4}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]", re.ASCII)
 CPU_SET = re.compile(r"\d+(-\d+)?(,\d+(-\d+)?)*", re.ASCII)
 HUGEPAGE_BYTES = {"1Gi": 2**30, "2Mi": 2**21}
-# Keysight's DPDK agent image is published from CyPerf 7.0 on (tags `release7.0`, `7.0.3.807`,
-# `release26.0.0`, `26.0.3.834`, `release26.0.1` in the DPDK container guide of Keysight/cyperf,
-# deployment/containers/dpdk/README.md); its aarch64 image has only a moving `latest` tag there.
-FIRST_DPDK_RELEASE = (7, 0)
+# The tags of Keysight's DPDK agent image, as the DPDK container guide of Keysight/cyperf lists
+# them (deployment/containers/dpdk/README.md); its aarch64 image has only a moving `latest` tag
+# there. A release outside this list has no known DPDK image: add its tag once Keysight lists it.
+DPDK_RELEASES = ("release7.0", "7.0.3.807", "release26.0.0", "26.0.3.834", "release26.0.1")
 
 # The env a DPDK agent gets from its inventory NIC (components/test_network.py).
 DPDK_ENV = frozenset(
@@ -103,7 +111,7 @@ class Dpdk(Model):
 
 
 def group_dpdk_problems(
-    dpdk: Dpdk, replicas: int, env: dict[str, str], one_agent_per_node: bool
+    dpdk: Dpdk, replicas: int, env: dict[str, str], one_agent_per_node: bool, resources: Resources
 ) -> list[Problem]:
     """A DPDK group's checks against its other keys, with paths relative to the group."""
     problems = [
@@ -133,4 +141,57 @@ def group_dpdk_problems(
                 replicas,
             )
         )
+    problems.extend(_cpu_problems(dpdk, resources))
+    return problems
+
+
+def _cpu_problems(dpdk: Dpdk, resources: Resources) -> list[Problem]:
+    """Each agent requests as many CPUs as its NIC's cpuSet names (components/test_network.py):
+    a CPU limit below that makes the API server refuse the Deployment, after the namespace and
+    the NetworkAttachmentDefinition exist."""
+    problems = []
+    counts = sorted({len(cpu_ids(nic.cpu_set)) for nic in dpdk.inventory})
+    if resources.requests.cpu is not None:
+        problems.append(
+            Problem(
+                ("resources", "requests", "cpu"),
+                "is set from testNetwork.dpdk.inventory on a DPDK group (each agent requests "
+                f"the {' or '.join(map(str, counts))} CPU(s) of its cpuSet); remove it",
+                resources.requests.cpu,
+            )
+        )
+    limit = resources.limits.cpu
+    if limit is not None and cpu_millis(limit) < 1000 * counts[-1]:
+        problems.append(
+            Problem(
+                ("resources", "limits", "cpu"),
+                f"must be at least {counts[-1]}, the CPUs of the largest cpuSet in "
+                "testNetwork.dpdk.inventory, which each agent requests (a request must not "
+                "exceed its limit)",
+                limit,
+            )
+        )
+    return problems
+
+
+def shared_cpu_problems(dpdks: list[tuple[int, Dpdk]]) -> list[Problem]:
+    """Two agents on one node whose cpuSets share a CPU (within a group or across groups, by
+    group index): each would pin its DPDK threads to CPUs the other polls."""
+    problems = []
+    seen: list[tuple[int, int, DpdkNic]] = []
+    for index, dpdk in dpdks:
+        for position, nic in enumerate(dpdk.inventory):
+            for other, other_position, earlier in seen:
+                shared = sorted(set(cpu_ids(nic.cpu_set)) & set(cpu_ids(earlier.cpu_set)))
+                if earlier.node == nic.node and shared:
+                    problems.append(
+                        Problem(
+                            ("agentGroups", index, "testNetwork", "dpdk", "inventory", position),
+                            f"shares CPUs {','.join(map(str, shared))} on node {nic.node!r} "
+                            f"with agentGroups[{other}].testNetwork.dpdk.inventory"
+                            f"[{other_position}]; give each agent on a node its own CPUs",
+                            nic.cpu_set,
+                        )
+                    )
+            seen.append((index, position, nic))
     return problems

@@ -258,7 +258,7 @@ class StackSettings(Model):
         problems.extend(
             network_problems(
                 self.cluster,
-                cyperf.release_version(self.cyperf_release),
+                self.cyperf_release,
                 self.controller_address,
                 [(g.name, g.architecture, g.test_network) for g in self.agent_groups],
             )

@@ -10,13 +10,20 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, model_validator
 
-from components.settings.dpdk import FIRST_DPDK_RELEASE, Dpdk, group_dpdk_problems
+from components.settings.dpdk import (
+    DPDK_RELEASES,
+    Dpdk,
+    group_dpdk_problems,
+    shared_cpu_problems,
+)
 from components.settings.fields import (
     Interface,
     Model,
     matches,
 )
-from components.settings.problems import Problem, only_with, raise_any, repeated
+from components.settings.ipam import Ipam, gateway_problems
+from components.settings.problems import KeyWarning, Problem, only_with, raise_any, repeated
+from components.settings.resources import Resources
 
 # `<prefix>/<name>` as the SR-IOV device plugin advertises it (default prefix `intel.com`); the
 # name takes letters, digits, '_' and '-' (k8snetworkplumbingwg/sriov-network-device-plugin
@@ -24,75 +31,6 @@ from components.settings.problems import Problem, only_with, raise_any, repeated
 RESOURCE_NAME = re.compile(
     r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/[A-Za-z0-9_-]+", re.ASCII
 )
-# A PCI address in domain:bus:device.function form, as Keysight's DPDK_TEST_INTERFACE_PCI_ID.
-
-
-def _ipv4(value: str) -> str:
-    try:
-        ipaddress.IPv4Address(value)
-    except ValueError:
-        raise ValueError("must be an IPv4 address such as '192.168.10.1'") from None
-    return value
-
-
-def _ipv4_network(value: str) -> str:
-    try:
-        ipaddress.IPv4Network(value)
-    except ValueError:
-        raise ValueError(
-            "must be an IPv4 network in CIDR form with no host bits set, such as '192.168.10.0/24'"
-        ) from None
-    return value
-
-
-class Ipam(Model):
-    """Whereabouts: cluster-wide address assignment, so two nodes never hand out one address."""
-
-    range: Annotated[str, AfterValidator(_ipv4_network)]
-    """The test subnet in CIDR form (Whereabouts `range`), such as `192.168.10.0/24`."""
-    range_start: Annotated[str, AfterValidator(_ipv4)] | None = None
-    """The group's first address in `range` (Whereabouts `range_start`): groups sharing a subnet
-    take disjoint slices of it. Unset: the subnet's first address."""
-    range_end: Annotated[str, AfterValidator(_ipv4)] | None = None
-    """The group's last address in `range` (Whereabouts `range_end`). Unset: the subnet's last
-    address."""
-    gateway: Annotated[str, AfterValidator(_ipv4)] | None = None
-    """The test subnet's gateway (the DUT's address on it), outside the group's slice."""
-
-    def slice(self) -> tuple[ipaddress.IPv4Address, ipaddress.IPv4Address]:
-        network = ipaddress.IPv4Network(self.range)
-        start = ipaddress.IPv4Address(self.range_start) if self.range_start else network[0]
-        end = ipaddress.IPv4Address(self.range_end) if self.range_end else network[-1]
-        return start, end
-
-    @model_validator(mode="after")
-    def _within_range(self) -> Ipam:
-        network = ipaddress.IPv4Network(self.range)
-        problems = [
-            Problem((key,), f"must lie in range {self.range!r}", value)
-            for key, value in (
-                ("rangeStart", self.range_start),
-                ("rangeEnd", self.range_end),
-                ("gateway", self.gateway),
-            )
-            if value is not None and ipaddress.IPv4Address(value) not in network
-        ]
-        start, end = self.slice()
-        if not problems and start > end:
-            problems.append(
-                Problem(("rangeEnd",), f"must not come before rangeStart {start}", self.range_end)
-            )
-        if not problems and self.gateway and start <= ipaddress.IPv4Address(self.gateway) <= end:
-            problems.append(
-                Problem(
-                    ("gateway",),
-                    f"must lie outside the group's addresses {start}-{end} (set rangeStart or "
-                    "rangeEnd to leave it out)",
-                    self.gateway,
-                )
-            )
-        raise_any(problems)
-        return self
 
 
 class TestNetwork(Model):
@@ -102,7 +40,8 @@ class TestNetwork(Model):
     from the SR-IOV device plugin's resource."""
     master: Interface | None = None
     """The host NIC: `device` of `host-device`, `master` of `macvlan` and `ipvlan`. Not with
-    `sriov`."""
+    `sriov`, nor with `host-device` in DPDK mode (each inventory NIC's attachment takes it by
+    `pciBusID`)."""
     resource_name: (
         Annotated[
             str,
@@ -131,6 +70,19 @@ class TestNetwork(Model):
     def _attachment(self) -> TestNetwork:
         problems = []
         if self.type == "sriov":
+            if self.dpdk is not None:
+                # The device plugin hands the pod any VF of its pool, while the DPDK image drives
+                # the inventory's fixed DPDK_TEST_INTERFACE_PCI_ID: the two need not agree
+                # (docs/test-networks.md#dpdk).
+                problems.append(
+                    Problem(
+                        ("dpdk",),
+                        "is not supported with type 'sriov': the agent would drive the "
+                        "inventory's PCI ID, not the VF the device plugin allocated; use type "
+                        "'host-device' for DPDK",
+                        self.type,
+                    )
+                )
             if self.resource_name is None:
                 problems.append(
                     Problem(
@@ -142,6 +94,16 @@ class TestNetwork(Model):
                     Problem(
                         ("master",),
                         only_with("type host-device, macvlan or ipvlan", "type is 'sriov'"),
+                        self.master,
+                    )
+                )
+        elif self.type == "host-device" and self.dpdk is not None:
+            if self.master is not None:
+                problems.append(
+                    Problem(
+                        ("master",),
+                        "is not used with dpdk on type 'host-device': each inventory NIC gets "
+                        "an attachment that takes it by pciId; remove it",
                         self.master,
                     )
                 )
@@ -176,6 +138,7 @@ def group_problems(
     env: dict[str, str],
     one_agent_per_node: bool,
     pod_annotations: dict[str, str],
+    resources: Resources,
 ) -> list[Problem]:
     """A group's checks that involve its test network, with paths relative to the group."""
     if network is None:
@@ -209,13 +172,15 @@ def group_problems(
             )
         )
     if network.dpdk is not None:
-        problems.extend(group_dpdk_problems(network.dpdk, replicas, env, one_agent_per_node))
+        problems.extend(
+            group_dpdk_problems(network.dpdk, replicas, env, one_agent_per_node, resources)
+        )
     return problems
 
 
 def stack_problems(
     cluster: str,
-    release_version: tuple[int, ...],
+    release: str,
     controller_address: str | None,
     groups: list[tuple[str, str, TestNetwork | None]],
 ) -> list[Problem]:
@@ -247,13 +212,13 @@ def stack_problems(
                         architecture,
                     )
                 )
-            elif release_version < FIRST_DPDK_RELEASE:
+            elif release not in DPDK_RELEASES:
                 problems.append(
                     Problem(
                         (*key, "dpdk"),
-                        "needs cyperfRelease release7.0 or newer, the first with a "
-                        "cyperf-agent-dpdk image",
-                        ".".join(str(n) for n in release_version),
+                        f"needs a cyperfRelease with a known cyperf-agent-dpdk image, one of "
+                        f"{', '.join(DPDK_RELEASES)}; cyperfRelease is {release!r}",
+                        release,
                     )
                 )
             nics.extend((nic.node, nic.pci_id) for nic in network.dpdk.inventory)
@@ -273,6 +238,9 @@ def stack_problems(
                         network.ipam.range,
                     )
                 )
+    problems.extend(
+        gateway_problems([(i, n.ipam) for i, (_, _, n) in enumerate(groups) if n], slices)
+    )
     for position, (index, start, end) in enumerate(slices):
         for other, other_start, other_end in slices[:position]:
             if start <= other_end and other_start <= end:
@@ -298,6 +266,11 @@ def stack_problems(
                         name,
                     )
                 )
+    problems.extend(
+        shared_cpu_problems(
+            [(i, n.dpdk) for i, (_, _, n) in enumerate(groups) if n and n.dpdk is not None]
+        )
+    )
     for node, pci_id in repeated(nics):
         problems.append(
             Problem(
@@ -307,3 +280,19 @@ def stack_problems(
             )
         )
     return problems
+
+
+def network_warnings(groups: list[tuple[str, TestNetwork | None, bool]]) -> list[KeyWarning]:
+    """(role, network, has a Service) per group: a server group's test addresses are read
+    through its Service's Endpoints, so without one the outputs list none."""
+    return [
+        KeyWarning(
+            ("agentGroups", index, "service"),
+            "is null on a server group with a test network: serverTestIps and "
+            "controllerSetup.dutHost list no test addresses for it (they are read through the "
+            "Service's Endpoints); read them from each pod's k8s.v1.cni.cncf.io/network-status "
+            "annotation",
+        )
+        for index, (role, network, has_service) in enumerate(groups)
+        if role == "server" and network is not None and not has_service
+    ]

@@ -84,13 +84,13 @@ def test_service_addresses_come_from_the_api(two_server_groups: StackRun) -> Non
     assert services["a"] == {
         "name": "svc-a",
         "type": "NodePort",
-        "clusterIp": "10.96.1.1",
+        "clusterIp": "10.96.103.182",
         "ports": [
             {"name": "http", "protocol": "TCP", "port": 80, "targetPort": 80, "nodePort": 31000}
         ],
         "loadBalancerAddress": None,
     }
-    assert services["b"]["clusterIp"] == "10.96.1.2"
+    assert services["b"]["clusterIp"] == "10.96.112.27"
     assert two_server_groups.exports["clusterDnsIp"] == "10.96.0.10"
 
 
@@ -110,7 +110,7 @@ def test_controller_setup_answers_the_checklist(two_server_groups: StackRun) -> 
     assert setup["networkSegmentIpRange"].startswith("Automatic IP")
     assert setup["dutHost"]["a"] == {
         "podIps": ["10.244.1.9", "10.244.3.20"],
-        "serviceClusterIp": "10.96.1.1",
+        "serviceClusterIp": "10.96.103.182",
         "nodePorts": {"http": 31000},
         "nodeAddresses": "the IP of any node (north-south clients outside the cluster)",
     }
@@ -179,9 +179,12 @@ def test_fewer_ready_pod_ips_than_replicas_is_said(logged_warnings: list[str]) -
 NAD_STATUS = "k8s.v1.cni.cncf.io/network-status"
 
 
-def networked_cluster(annotated: dict[str, str | None]) -> Any:
+def networked_cluster(
+    annotated: dict[str, str | None], attachments: list[str] | None = None
+) -> Any:
     """Endpoints listing one ready pod per entry (pod name -> its test address, None for a pod
-    whose network-status Multus has not written), the pods, and the Multus CRD."""
+    whose network-status Multus has not written), the pods, and the Multus CRD; each pod's
+    status names `attachments[i]` (default the group's one attachment)."""
     state = default_cluster_state(
         endpoints={
             "cyperf-agent-service": {
@@ -208,7 +211,8 @@ def networked_cluster(annotated: dict[str, str | None]) -> Any:
     for i, (pod, address) in enumerate(annotated.items()):
         status = [{"name": "k8s-pod-network", "ips": [f"10.244.0.{i + 1}"], "default": True}]
         if address is not None:
-            status.append({"name": "cyperf/cyperf-server-test", "ips": [address]})
+            name = attachments[i] if attachments else "cyperf-server-test"
+            status.append({"name": f"cyperf/{name}", "ips": [address]})
         annotations = {NAD_STATUS: json.dumps(status)} if address is not None else {}
         state[("kubernetes:core/v1:Pod", f"cyperf/{pod}")] = {
             "metadata": {"name": pod, "namespace": "cyperf", "annotations": annotations}
@@ -257,3 +261,30 @@ def test_stacks_without_a_test_network_export_no_test_ips(two_server_groups: Sta
     assert all(
         "testIps" not in h for h in two_server_groups.exports["controllerSetup"]["dutHost"].values()
     )
+
+
+def test_a_dpdk_groups_pods_give_their_addresses_on_their_own_nics_attachment() -> None:
+    nics = [
+        {"node": node, "pciId": f"0000:0b:00.{i}", "numaNode": 0, "cpuSet": "2,3"}
+        for i, node in enumerate(("n1", "n2"))
+    ]
+    group = {
+        "name": "server",
+        "role": "server",
+        "testNetwork": {
+            "type": "host-device",
+            "ipam": {"range": "10.9.0.0/24"},
+            "dpdk": {"inventory": nics},
+        },
+    }
+    state = networked_cluster(
+        {"server-0": "10.9.0.3", "server-1": "10.9.0.4"},
+        ["cyperf-server-0-test", "cyperf-server-1-test"],
+    )
+    for node in ("n1", "n2"):
+        state[("kubernetes:core/v1:Node", node)] = {
+            "metadata": {"name": node, "labels": {"agenttype": "server"}},
+            "status": {"allocatable": {"hugepages-1Gi": "8Gi"}},
+        }
+    run = run_stack(config_of(controllerAddress="10.1.2.3", agentGroups=[group]), state)
+    assert run.exports["serverTestIps"] == {"server": ["10.9.0.3", "10.9.0.4"]}

@@ -89,6 +89,31 @@ def test_a_dpdk_inventory_registers_one_deployment_per_nic_after_reading_its_nod
     assert run.exports["controllerSetup"]["agentAssignment"]["server"]["replicas"] == 2
 
 
+def test_dpdk_over_host_device_gets_one_nad_per_nic_that_its_deployments_wait_for() -> None:
+    second = {**NIC, "node": "n2", "pciId": "0000:13:00.0"}
+    network = {"type": "host-device", "ipam": MACVLAN["ipam"], "dpdk": {"inventory": [NIC, second]}}
+    run = run_stack(
+        config_of(agentGroups=[server(testNetwork=network)]),
+        cluster(crd(), {"n1": GOOD_NODE, "n2": GOOD_NODE}),
+    )
+    nads = sorted(run.of_type(NAD_TYPE), key=lambda r: r.name)
+    assert [n.name for n in nads] == [
+        "agents-server-0-test-network",
+        "agents-server-1-test-network",
+    ]
+    assert [n.inputs["metadata"]["name"] for n in nads] == [
+        "cyperf-server-0-test",
+        "cyperf-server-1-test",
+    ]
+    assert ['"pciBusID": "0000:0b:00.0"' in n.inputs["spec"]["config"] for n in nads] == [
+        True,
+        False,
+    ]
+    assert '"pciBusID": "0000:13:00.0"' in nads[1].inputs["spec"]["config"]
+    for deployment in run.of_type(DEPLOYMENT):
+        assert {n.urn for n in nads} <= set(deployment.dependencies)
+
+
 def refusal(network: dict[str, Any], state: ClusterState, **group: Any) -> str:
     error, run = run_stack_expecting_error(
         config_of(agentGroups=[server(testNetwork=network, **group)]), mocks=ClusterMocks(state)
@@ -121,17 +146,6 @@ KEY = "cyperf-k8s:agentGroups[0].testNetwork.dpdk.inventory[0].node"
             "has hugepages-1Gi 0 allocatable, less than the agent's 2Gi",
         ),
         (
-            {
-                "type": "sriov",
-                "resourceName": "intel.com/vf",
-                "ipam": {"range": "10.9.0.0/24"},
-                "dpdk": {"inventory": [NIC]},
-            },
-            cluster(crd(), {"n1": node({"agenttype": "server"}, {"hugepages-1Gi": "2Gi"})}),
-            KEY,
-            "advertises no intel.com/vf",
-        ),
-        (
             MACVLAN,
             cluster(crd(served=False)),
             "cyperf-k8s:agentGroups",
@@ -145,6 +159,51 @@ def test_a_cluster_that_cannot_carry_the_network_is_refused_before_any_object(
     line = refusal(network, state)
     assert line.startswith(f"  - {key}: "), line
     assert fragment in line, line
+
+
+def test_a_node_lacking_the_hugepages_of_all_its_dpdk_agents_is_refused() -> None:
+    # Two agents on one node, of two groups: 2Gi each, 3Gi there.
+    second = {**NIC, "pciId": "0000:13:00.0", "cpuSet": "4,5"}
+    groups = [
+        server(testNetwork={**MACVLAN, "dpdk": {"inventory": [NIC]}}),
+        server(
+            name="more",
+            service=None,
+            testNetwork={
+                **MACVLAN,
+                "ipam": {"range": "10.8.0.0/24"},
+                "dpdk": {"inventory": [second]},
+            },
+        ),
+    ]
+    state = cluster(crd(), {"n1": node({"agenttype": "server"}, {"hugepages-1Gi": "3Gi"})})
+    error, run = run_stack_expecting_error(config_of(agentGroups=groups), mocks=ClusterMocks(state))
+    assert created(run) == []
+    wanted = "node 'n1' has hugepages-1Gi 3Gi allocatable, less than the 4096Mi its 2 DPDK agents"
+    lines = str(error).splitlines()[1:]
+    assert [line.partition(": ")[0] for line in lines] == [
+        f"  - cyperf-k8s:agentGroups[{i}].testNetwork.dpdk.inventory[0].node" for i in (0, 1)
+    ], error
+    assert all(wanted in line for line in lines), error
+
+
+def test_a_range_holding_the_api_servers_service_ip_is_refused_before_any_object() -> None:
+    network = {**MACVLAN, "ipam": {"range": "10.96.0.0/24"}}
+    assert refusal(network, cluster(crd())) == (
+        "  - cyperf-k8s:agentGroups[0].testNetwork.ipam: hands out 10.96.0.1, the ClusterIP of "
+        "Service default/kubernetes: the test range overlaps the cluster's service CIDR; choose a "
+        "test subnet outside the cluster's service and pod CIDRs (got '10.96.0.0/24')"
+    )
+
+
+def test_a_slice_that_leaves_the_service_ip_out_passes() -> None:
+    network = {**MACVLAN, "ipam": {"range": "10.96.0.0/24", "rangeStart": "10.96.0.100"}}
+    run = run_stack(config_of(agentGroups=[server(testNetwork=network)]), cluster(crd()))
+    assert sorted(str(r.read_id) for r in run.reads("kubernetes:core/v1:Service")) == [
+        "default/kubernetes",
+        "kube-system/kube-dns",
+    ]
+    assert len(run.of_type(NAD_TYPE)) == 1
 
 
 def test_a_cluster_without_multus_fails_at_the_crd_read_before_any_object() -> None:

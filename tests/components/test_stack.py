@@ -75,3 +75,30 @@ def test_the_program_warns_about_a_documentation_address(logged_warnings: list[s
         "cyperf-k8s:controllerAddress: '192.0.2.10' is a documentation address (RFC 5737), the "
         "example stacks' placeholder: set the controller's real address"
     ]
+
+
+def test_the_program_warns_about_a_server_group_with_a_test_network_and_no_service(
+    logged_warnings: list[str],
+) -> None:
+    state = default_cluster_state(endpoints={"cyperf-agent-service": {"subsets": []}})
+    state[
+        (
+            "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
+            "network-attachment-definitions.k8s.cni.cncf.io",
+        )
+    ] = {"spec": {"versions": [{"name": "v1", "served": True}]}}
+    network = {"type": "macvlan", "master": "ens224", "ipam": {"range": "10.9.0.0/24"}}
+    groups = [
+        client(testNetwork={**network, "ipam": {"range": "10.8.0.0/24"}}),
+        server(testNetwork=network),
+        server(
+            name="quiet", service=None, testNetwork={**network, "ipam": {"range": "10.7.0.0/24"}}
+        ),
+    ]
+    run_stack(config_of(controllerAddress="10.1.2.3", agentGroups=groups), state)
+    assert [w for w in logged_warnings if "test network" in w] == [
+        "cyperf-k8s:agentGroups[2].service: is null on a server group with a test network: "
+        "serverTestIps and controllerSetup.dutHost list no test addresses for it (they are read "
+        "through the Service's Endpoints); read them from each pod's "
+        "k8s.v1.cni.cncf.io/network-status annotation"
+    ]

@@ -141,7 +141,6 @@ def test_a_changed_network_changes_the_pod_template() -> None:
 
 DPDK_NET = {
     "type": "host-device",
-    "master": "ens224",
     "ipam": {"range": "10.9.0.0/24"},
     "dpdk": {"hugepages": "4Gi", "inventory": [NIC0, NIC1]},
 }
@@ -156,11 +155,16 @@ def test_a_dpdk_inventory_expands_into_one_pinned_deployment_per_nic() -> None:
     selectors = [d["spec"]["selector"]["matchLabels"] for d in expanded]
     assert selectors[0] != selectors[1]
     for index, (deployment, nic, hugemem, cpus) in enumerate(
-        zip(expanded, (NIC0, NIC1), ("4096,0", "0,4096"), ("2", "4"), strict=True)
+        zip(expanded, (NIC0, NIC1), ("4096", "0,4096"), ("2", "4"), strict=True)
     ):
         assert deployment["spec"]["replicas"] == 1
         template = deployment["spec"]["template"]
         assert template["metadata"]["labels"][test_network.NIC_LABEL] == str(index)
+        # Each agent attaches its own NIC's attachment.
+        networks = template["metadata"]["annotations"]["k8s.v1.cni.cncf.io/networks"]
+        assert json.loads(networks) == [
+            {"name": f"cyperf-server-{index}-test", "interface": "net1"}
+        ]
         assert template["spec"]["nodeSelector"] == {
             "agenttype": "server",
             "kubernetes.io/hostname": nic["node"],
@@ -177,6 +181,36 @@ def test_a_dpdk_inventory_expands_into_one_pinned_deployment_per_nic() -> None:
         assert container["resources"]["requests"]["cpu"] == cpus
         assert container["resources"]["requests"]["hugepages-1Gi"] == "4Gi"
         assert container["resources"]["limits"]["hugepages-1Gi"] == "4Gi"
+
+
+def test_dpdk_over_host_device_gets_one_attachment_per_nic_by_pci_address() -> None:
+    group = settings_with(DPDK_NET).agent_groups[0]
+    network = group.test_network
+    assert network is not None
+    assert test_network.attachment_nics(network) == [0, 1]
+    nads = [
+        test_network.network_attachment(group, network, "lab", {"app": "x"}, nic)
+        for nic in test_network.attachment_nics(network)
+    ]
+    assert [n["metadata"]["name"] for n in nads] == ["cyperf-server-0-test", "cyperf-server-1-test"]
+    assert [json.loads(n["spec"]["config"]) for n in nads] == [
+        {
+            "cniVersion": "0.3.1",
+            "name": f"cyperf-server-{index}-test",
+            "type": "host-device",
+            "pciBusID": nic["pciId"],
+            "ipam": WHEREABOUTS,
+        }
+        for index, nic in enumerate((NIC0, NIC1))
+    ]
+
+
+def test_dpdk_over_macvlan_keeps_one_attachment_on_its_master() -> None:
+    network = {**DPDK_NET, "type": "macvlan", "master": "ens224"}
+    group = settings_with(network, oneAgentPerNode=False).agent_groups[0]
+    assert group.test_network is not None
+    assert test_network.attachment_nics(group.test_network) == [None]
+    assert nad_config(network)["master"] == "ens224"
 
 
 def test_a_dpdk_group_runs_the_dpdk_image_privileged_with_the_host_paths() -> None:
@@ -242,7 +276,8 @@ def test_the_test_address_is_the_attachment_entry_of_network_status(
 
 
 def test_hugemem_puts_the_share_at_the_nics_numa_node() -> None:
-    assert test_network.hugemem_allocation(0, 2048) == "2048,0"
+    # Node 0 in Keysight's single-NUMA form, which a one-node host needs.
+    assert test_network.hugemem_allocation(0, 2048) == "2048"
     assert test_network.hugemem_allocation(1, 2048) == "0,2048"
     assert test_network.hugemem_allocation(3, 1024) == "0,0,0,1024"
 

@@ -86,7 +86,6 @@ def config(
                 "role": "client",
                 "testNetwork": {
                     "type": "host-device",
-                    "master": "ens224",
                     "ipam": {"range": "198.19.0.0/24"},
                     "dpdk": {"hugepages": "2Gi", "inventory": inventory},
                 },
@@ -192,7 +191,9 @@ def test_test_networks_schedule_where_the_resources_are_and_drive_the_outputs(
             stack_file = rig.project / "stacks" / f"Pulumi.{stack}.yaml"
             stack_file.write_text(yaml.safe_dump({"config": config(dpdk_nodes=("rig-client-2",))}))
             lacking = rig.pulumi("preview", stack=stack, check=False)
+            assert lacking.returncode != 0
             assert "has hugepages-1Gi 0 allocatable" in lacking.text, lacking.text
+            assert rig.run("kubectl", "get", "namespace", NAMESPACE, check=False).returncode != 0
 
             stack_file.write_text(yaml.safe_dump({"config": config()}))
             rig.up(stack)
@@ -200,9 +201,11 @@ def test_test_networks_schedule_where_the_resources_are_and_drive_the_outputs(
                 "items"
             ]
             assert sorted(n["metadata"]["name"] for n in nads) == [
-                "cyperf-dpdk-test",
+                "cyperf-dpdk-0-test",
                 "cyperf-server-test",
             ]
+            dpdk_nad = next(n for n in nads if n["metadata"]["name"] == "cyperf-dpdk-0-test")
+            assert json.loads(dpdk_nad["spec"]["config"])["pciBusID"] == "0000:0b:00.0"
             server_nad = next(n for n in nads if n["metadata"]["name"] == "cyperf-server-test")
             assert json.loads(server_nad["spec"]["config"])["ipam"] == {
                 "type": "whereabouts",

@@ -91,7 +91,7 @@ def test_services_get_cluster_ips_and_node_ports_from_the_api_server() -> None:
     answered: dict[str, Any] = {}
 
     def body() -> None:
-        # One after the other, so the addresses are handed out in a known order.
+        # One after the other, so the node ports are handed out in a known order.
         previous: list[pulumi.Resource] = []
         outputs = []
         for name, spec in specs.items():
@@ -108,28 +108,64 @@ def test_services_get_cluster_ips_and_node_ports_from_the_api_server() -> None:
 
     run_done(ClusterMocks(), body)
     plain_spec, plain_status = answered["plain"]
-    assert plain_spec["clusterIP"] == "10.96.1.1"
+    assert plain_spec["clusterIP"] == "10.96.193.51"
     assert plain_spec["ports"] == [{"port": 80}]
     assert plain_status == {"loadBalancer": {}}
     nodes_spec, _ = answered["nodes"]
-    assert nodes_spec["clusterIP"] == "10.96.1.2"
+    assert nodes_spec["clusterIP"] == "10.96.223.91"
     # A configured node port is kept; the API server assigns the others from 31000 on.
     assert nodes_spec["ports"] == [
         {"port": 80, "nodePort": 31000},
         {"port": 443, "nodePort": 30443},
     ]
     balanced_spec, _ = answered["balanced"]
-    assert balanced_spec["clusterIP"] == "10.96.1.3"
+    assert balanced_spec["clusterIP"] == "10.96.139.9"
     assert balanced_spec["ports"] == [{"port": 53, "nodePort": 31001}]
 
 
-def test_default_cluster_state_has_kube_dns_the_namespace_and_the_given_endpoints() -> None:
+@pytest.mark.parametrize("order", [("web", "db"), ("db", "web")])
+def test_a_cluster_ip_follows_the_service_namespace_and_name_not_the_order(
+    order: tuple[str, str],
+) -> None:
+    answered: dict[str, Any] = {}
+
+    def body() -> None:
+        previous: list[pulumi.Resource] = []
+        outputs = []
+        for namespace in ("perf", "other"):
+            for name in order:
+                service = pulumi.CustomResource(
+                    SERVICE,
+                    f"{namespace}-{name}",
+                    {"metadata": {"name": name, "namespace": namespace}, "spec": {}},
+                    pulumi.ResourceOptions(depends_on=previous),
+                )
+                previous = [service]
+                key = f"{namespace}/{name}"
+                spec = service.spec  # type: ignore[attr-defined]
+                outputs.append(spec.apply(functools.partial(answered.__setitem__, key)))
+        pulumi.export("done", pulumi.Output.all(*outputs).apply(lambda _: True))
+
+    run_done(ClusterMocks(), body)
+    assert {key: spec["clusterIP"] for key, spec in answered.items()} == {
+        "perf/web": "10.96.33.71",
+        "perf/db": "10.96.236.196",
+        "other/web": "10.96.103.109",
+        "other/db": "10.96.19.222",
+    }
+
+
+def test_default_cluster_state_has_the_two_services_the_namespace_and_the_given_endpoints() -> None:
     subsets = [{"addresses": [{"ip": "10.244.0.5"}]}]
     state = default_cluster_state(namespace="perf", endpoints={"web": {"subsets": subsets}})
     assert state == {
         (SERVICE, "kube-system/kube-dns"): {
             "metadata": {"name": "kube-dns", "namespace": "kube-system"},
             "spec": {"clusterIP": CLUSTER_DNS_IP, "type": "ClusterIP"},
+        },
+        (SERVICE, "default/kubernetes"): {
+            "metadata": {"name": "kubernetes", "namespace": "default"},
+            "spec": {"clusterIP": "10.96.0.1", "type": "ClusterIP"},
         },
         ("kubernetes:core/v1:Namespace", "perf"): {
             "metadata": {

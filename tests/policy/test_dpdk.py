@@ -24,7 +24,8 @@ NETWORK: dict[str, Any] = {
 
 
 def rendered(with_dpdk: bool) -> dict[str, Any]:
-    network = {**NETWORK, "dpdk": {"inventory": [NIC]}} if with_dpdk else NETWORK
+    # In DPDK mode the host-device attachment takes the NIC by its PCI ID, not by `master`.
+    network = {**NETWORK, "master": None, "dpdk": {"inventory": [NIC]}} if with_dpdk else NETWORK
     settings = parse_settings(config_of(agentGroups=[server(testNetwork=network)]))
     group = settings.agent_groups[0]
     return test_network.expand(group, specs.deployment(group, settings.agents_in("test")))[0]
@@ -102,3 +103,21 @@ def test_the_dpdk_image_must_be_pinned_too() -> None:
     props = rendered(with_dpdk=True)
     template(props)["spec"]["containers"][0]["image"] = f"{dpdk.DPDK_IMAGE_REPOSITORY}:latest"
     assert any("latest" in v for v in violations(props))
+
+
+def test_another_container_of_a_dpdk_pod_may_not_mount_the_host_paths() -> None:
+    props = rendered(with_dpdk=True)
+    pod = template(props)["spec"]
+    mounts = copy.deepcopy(pod["containers"][0]["volumeMounts"])
+    image = "public.ecr.aws/docker/library/busybox:1.36"
+    pod["initContainers"] = [{"name": "setup", "image": image, "volumeMounts": mounts[:1]}]
+    pod["containers"].append({"name": "sidecar", "image": image, "volumeMounts": mounts[1:]})
+    found = [v for v in violations(props) if "host path" in v]
+    assert [v.partition(";")[0] for v in found] == [
+        "container 'setup' (spec.template.spec.initContainers[0]) mounts the host path '/dev' "
+        "(spec.template.spec.volumes[0]) but is not a DPDK agent",
+        "container 'sidecar' (spec.template.spec.containers[1]) mounts the host path "
+        "'/lib/modules' (spec.template.spec.volumes[1]) but is not a DPDK agent",
+        "container 'sidecar' (spec.template.spec.containers[1]) mounts the host path "
+        "'/lib/firmware' (spec.template.spec.volumes[2]) but is not a DPDK agent",
+    ]

@@ -139,7 +139,16 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
             "agentGroups": [server(testNetwork=net(dpdk={"inventory": [NIC]}))],
         },
         "agentGroups[0].testNetwork.dpdk",
-        "release7.0 or newer",
+        "known cyperf-agent-dpdk image, one of release7.0, 7.0.3.807",
+    ),
+    (
+        "dpdk on a release without a known image",
+        {
+            "cyperfRelease": "release26.1.0",
+            "agentGroups": [server(testNetwork=net(dpdk={"inventory": [NIC]}))],
+        },
+        "agentGroups[0].testNetwork.dpdk",
+        "cyperfRelease is 'release26.1.0'",
     ),
     (
         "dpdk group with replicas",
@@ -176,7 +185,12 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
         {
             "agentGroups": [
                 client(testNetwork={**ipam(rangeEnd="10.9.0.9"), "dpdk": {"inventory": [NIC]}}),
-                server(testNetwork={**ipam(rangeStart="10.9.0.10"), "dpdk": {"inventory": [NIC]}}),
+                server(
+                    testNetwork={
+                        **ipam(rangeStart="10.9.0.10"),
+                        "dpdk": {"inventory": [{**NIC, "cpuSet": "4,5"}]},
+                    }
+                ),
             ]
         },
         "agentGroups",
@@ -252,7 +266,141 @@ BAD_CONFIGS += [
 ]
 
 
-test_bad_config_is_rejected_before_any_resource = refusal_table(BAD_CONFIGS, at_least=29)
+BAD_CONFIGS += [
+    (
+        "dpdk cpu limit below the cpuSet",
+        {
+            "agentGroups": [
+                server(
+                    resources={"limits": {"cpu": "1"}}, testNetwork=net(dpdk={"inventory": [NIC]})
+                )
+            ]
+        },
+        "agentGroups[0].resources.limits.cpu",
+        "must be at least 2, the CPUs of the largest cpuSet",
+    ),
+    (
+        "dpdk cpu limit below the second NIC's cpuSet",
+        {
+            "agentGroups": [
+                server(
+                    oneAgentPerNode=False,
+                    resources={"limits": {"cpu": "3500m"}},
+                    testNetwork=net(
+                        dpdk={"inventory": [NIC, {**NIC, "pciId": "0000:13:00.0", "cpuSet": "4-7"}]}
+                    ),
+                )
+            ]
+        },
+        "agentGroups[0].resources.limits.cpu",
+        "must be at least 4",
+    ),
+    (
+        "dpdk cpu request by hand",
+        {
+            "agentGroups": [
+                server(
+                    resources={"requests": {"cpu": "1"}}, testNetwork=net(dpdk={"inventory": [NIC]})
+                )
+            ]
+        },
+        "agentGroups[0].resources.requests.cpu",
+        "is set from testNetwork.dpdk.inventory",
+    ),
+    (
+        "gateway among another group's addresses",
+        {
+            "agentGroups": [
+                client(testNetwork=ipam(rangeEnd="10.9.0.100")),
+                server(testNetwork=ipam(rangeStart="10.9.0.101", gateway="10.9.0.1")),
+            ]
+        },
+        "agentGroups[1].testNetwork.ipam.gateway",
+        "among the addresses 10.9.0.0-10.9.0.100 of agentGroups[0]",
+    ),
+    (
+        "gateway among a later group's addresses",
+        {
+            "agentGroups": [
+                client(testNetwork=ipam(rangeEnd="10.9.0.100", gateway="10.9.0.200")),
+                server(testNetwork=ipam(rangeStart="10.9.0.101")),
+            ]
+        },
+        "agentGroups[0].testNetwork.ipam.gateway",
+        "of agentGroups[1]",
+    ),
+    (
+        "dpdk on an sriov attachment",
+        {
+            "agentGroups": [
+                server(
+                    testNetwork=net(
+                        type="sriov",
+                        master=None,
+                        resourceName="intel.com/vf",
+                        dpdk={"inventory": [NIC]},
+                    )
+                )
+            ]
+        },
+        "agentGroups[0].testNetwork.dpdk",
+        "not supported with type 'sriov'",
+    ),
+]
+
+
+BAD_CONFIGS += [
+    (
+        "master on a dpdk host-device attachment",
+        {
+            "agentGroups": [
+                server(
+                    testNetwork=net(type="host-device", master="ens224", dpdk={"inventory": [NIC]})
+                )
+            ]
+        },
+        "agentGroups[0].testNetwork.master",
+        "each inventory NIC gets an attachment that takes it by pciId",
+    ),
+]
+
+
+BAD_CONFIGS += [
+    (
+        "two NICs of one node sharing a CPU",
+        {
+            "agentGroups": [
+                server(
+                    oneAgentPerNode=False,
+                    testNetwork=net(
+                        dpdk={"inventory": [NIC, {**NIC, "pciId": "0000:13:00.0", "cpuSet": "3-5"}]}
+                    ),
+                )
+            ]
+        },
+        "agentGroups[0].testNetwork.dpdk.inventory[1]",
+        "shares CPUs 3 on node 'n1' with agentGroups[0].testNetwork.dpdk.inventory[0]",
+    ),
+    (
+        "two groups' NICs of one node sharing CPUs",
+        {
+            "agentGroups": [
+                client(testNetwork={**ipam(rangeEnd="10.9.0.9"), "dpdk": {"inventory": [NIC]}}),
+                server(
+                    testNetwork={
+                        **ipam(rangeStart="10.9.0.10"),
+                        "dpdk": {"inventory": [{**NIC, "pciId": "0000:13:00.0"}]},
+                    }
+                ),
+            ]
+        },
+        "agentGroups[1].testNetwork.dpdk.inventory[0]",
+        "shares CPUs 2,3 on node 'n1' with agentGroups[0]",
+    ),
+]
+
+
+test_bad_config_is_rejected_before_any_resource = refusal_table(BAD_CONFIGS, at_least=39)
 
 
 def test_disjoint_slices_of_one_subnet_are_accepted() -> None:
@@ -304,3 +452,15 @@ def test_a_dpdk_groups_replicas_follow_its_inventory() -> None:
     ):
         settings = parse_settings(config_of(agentGroups=[group]))
         assert settings.agent_groups[0].replicas == 2
+
+
+def test_a_dpdk_group_with_a_cpu_limit_that_fits_its_cpu_sets_is_accepted() -> None:
+    nics = [NIC, {**NIC, "pciId": "0000:13:00.0", "cpuSet": "4-7"}]
+    group = server(
+        oneAgentPerNode=False,
+        resources={"limits": {"cpu": "4"}},
+        testNetwork=net(dpdk={"inventory": nics}),
+    )
+    settings = parse_settings(config_of(agentGroups=[group]))
+    assert settings.agent_groups[0].resources.limits.cpu == "4"
+    assert settings.agent_groups[0].resources.requests.cpu is None
