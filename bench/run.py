@@ -28,7 +28,7 @@ if __package__ in (None, ""):
 
 from bench.common import ROOT, Scratch, python  # noqa: E402
 
-PARTS = ("1", "2", "3", "4")
+PARTS = ("1", "2", "3", "4", "5")
 
 
 def fingerprint() -> str:
@@ -45,7 +45,7 @@ def fingerprint() -> str:
     return digest.hexdigest()[:12]
 
 
-def header(runs: int) -> str:
+def header(runs: int, note: str = "") -> str:
     load = os.getloadavg()
     import subprocess
 
@@ -70,7 +70,7 @@ def header(runs: int) -> str:
         f"{os.cpu_count()} CPUs, {platform.system()} {platform.machine()}, Python {pythonver}, "
         f"load average at start {load[0]:.2f}; {runs} runs per measurement, each in a fresh "
         "process; `median [min-max]`; ratios are program / baseline of the same run (per-run "
-        "pairs for the ratio columns)."
+        "pairs for the ratio columns)." + note
     )
 
 
@@ -81,7 +81,18 @@ def main(argv: list[str] | None = None) -> int:
         "--rig-runs", type=int, default=3, help="runs of the rig comparison (default 3)"
     )
     parser.add_argument(
-        "--parts", default=",".join(PARTS), help="comma-separated subset of 1,2,3,4 (default all)"
+        "--scale-runs", type=int, default=2, help="runs of each day-two command in part 5 (2)"
+    )
+    parser.add_argument(
+        "--scale-nodes", type=int, default=1000, help="nodes of part 5's rig (default 1000)"
+    )
+    parser.add_argument(
+        "--scale-sizes",
+        default="10,100,1000",
+        help="agents of part 5's stacks, at least 2 sizes (default 10,100,1000)",
+    )
+    parser.add_argument(
+        "--parts", default=",".join(PARTS), help="comma-separated subset of 1-5 (default all)"
     )
     parser.add_argument("--write", type=Path, help="also write the tables to this Markdown file")
     args = parser.parse_args(argv)
@@ -91,7 +102,13 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.monotonic()
     first = fingerprint()
-    sections = [header(args.runs)]
+    note = ""
+    if "5" in parts:
+        note = (
+            f" Part 5: {args.scale_runs} runs per day-two command and size, "
+            f"{args.scale_nodes} nodes, stacks of {args.scale_sizes} agents."
+        )
+    sections = [header(args.runs, note)]
     print(sections[0], "\n", flush=True)
     scratch = Scratch()
     try:
@@ -112,6 +129,13 @@ def main(argv: list[str] | None = None) -> int:
             from bench import rig
 
             text = rig.compare(args.rig_runs, scratch)
+            sections.append(text)
+            print(text, "\n", flush=True)
+        if "5" in parts:
+            from bench import scale
+
+            sizes = [int(n) for n in args.scale_sizes.split(",")]
+            text = scale.compare(args.scale_runs, scratch, args.scale_nodes, sizes)
             sections.append(text)
             print(text, "\n", flush=True)
         if "4" in parts:

@@ -8,7 +8,7 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,10 +29,18 @@ def rig_env(base: dict[str, str]) -> dict[str, str]:
 
 
 @contextmanager
-def own_rig(state: Path, cluster: str) -> Iterator[dict[str, str]]:
-    """Start a rig in `state` (rig/start.sh), yield its environment, stop it and remove its
-    state (rig/stop.sh) at the end, also when starting failed."""
-    base = {**os.environ, "CYPERF_RIG_STATE": str(state), "CYPERF_RIG_CLUSTER": cluster}
+def own_rig(
+    state: Path, cluster: str, settings: Mapping[str, str] | None = None
+) -> Iterator[dict[str, str]]:
+    """Start a rig in `state` (rig/start.sh, with `settings` such as CYPERF_RIG_CLIENT_NODES),
+    yield its environment, stop it and remove its state (rig/stop.sh) at the end, also when
+    starting failed."""
+    base = {
+        **os.environ,
+        **(settings or {}),
+        "CYPERF_RIG_STATE": str(state),
+        "CYPERF_RIG_CLUSTER": cluster,
+    }
     try:
         start = subprocess.run(
             ["bash", str(ROOT / "rig" / "start.sh")], capture_output=True, env=base
