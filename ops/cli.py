@@ -98,6 +98,10 @@ def parser() -> argparse.ArgumentParser:
         "--wait", type=float, default=180, help="seconds to wait for agents still starting (180)"
     )
     verify.add_argument("--interval", type=float, default=10, help="seconds between checks (10)")
+    from ops import status
+
+    for command in (status,):
+        command.add_parser(commands, common)
     return top
 
 
@@ -107,6 +111,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO = sys.stdout) -> int:
         args = parser().parse_args(argv)
         if args.command == "logs":
             return run_logs(args, stdout, progress)
+        if hasattr(args, "run"):
+            return int(args.run(args, stdout, progress))
         return run_verify(args, stdout, progress)
     except UsageError as err:
         print(f"error: {err}", file=sys.stderr)
