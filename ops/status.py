@@ -15,9 +15,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
+from time import monotonic, sleep
 from typing import Any, TextIO
 
 from ops.connect import (
@@ -227,14 +227,14 @@ def run_status(args: argparse.Namespace, stdout: TextIO, progress: Callable[[str
         controller = open_controller(args, stack, progress)
     else:
         progress(f"registration not checked: no controller credentials; {how_to_configure()}")
-    deadline = time.monotonic() + args.wait
+    deadline = monotonic() + args.wait
     while True:
         pods = list_agent_pods(core, stack.namespace, args.group)
         agents = controller.agents() if controller else []
         report = match(pods, agents, stack.agent_tags, args.group) if controller else None
         table = rows(pods, report, agents)
         ok = healthy(table, report)
-        remaining = deadline - time.monotonic()
+        remaining = deadline - monotonic()
         if args.watch or ok or remaining <= 0:
             _print(args.json, stack, controller.url if controller else None, table, report, stdout)
         if not args.watch and (ok or remaining <= 0):
@@ -244,7 +244,7 @@ def run_status(args: argparse.Namespace, stdout: TextIO, progress: Callable[[str
                 1 for r in table if not r.ready or r.registration not in ("registered", NOT_CHECKED)
             )
             progress(f"{waiting} of {len(table)} agent pods not ready or not registered yet")
-        time.sleep(args.interval if args.watch else min(args.interval, remaining))
+        sleep(args.interval if args.watch else min(args.interval, remaining))
     if not table:
         progress(f"no agent pods in namespace {stack.namespace}")
     return EXIT_OK if ok else EXIT_FAILED

@@ -173,7 +173,7 @@ def test_status_wait_polls_until_registered(
         polls.append(seconds)
         controller.agents = late
 
-    monkeypatch.setattr(ops.status.time, "sleep", sleep)
+    monkeypatch.setattr(ops.status, "sleep", sleep)
     code, out, err = run([*controller_args(controller), "--wait", "60", "--interval", "5"], capsys)
     assert code == 0 and polls == [5]
     assert "2 of 2 agent pods not ready or not registered yet" in err
@@ -190,7 +190,7 @@ def test_status_watch_reprints_until_interrupted(
         if len(sleeps) == 2:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(ops.status.time, "sleep", sleep)
+    monkeypatch.setattr(ops.status, "sleep", sleep)
     code, out, _ = run(["--watch", "--json", "--interval", "2"], capsys)
     assert code == 130 and sleeps == [2, 2]
     documents = [json.loads(line) for line in out.splitlines()]
