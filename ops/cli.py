@@ -98,9 +98,9 @@ def parser() -> argparse.ArgumentParser:
         "--wait", type=float, default=180, help="seconds to wait for agents still starting (180)"
     )
     verify.add_argument("--interval", type=float, default=10, help="seconds between checks (10)")
-    from ops import prune, status
+    from ops import doctor, prune, status
 
-    for command in (status, prune):
+    for command in (status, doctor, prune):
         command.add_parser(commands, common)
     return top
 
