@@ -226,7 +226,10 @@ def run_status(args: argparse.Namespace, stdout: TextIO, progress: Callable[[str
     if credentials_configured(os.environ, stack.ops_config):
         controller = open_controller(args, stack, progress)
     else:
-        progress(f"registration not checked: no controller credentials; {how_to_configure()}")
+        progress(
+            f"registration not checked: no controller credentials; {how_to_configure()}; then "
+            f"`make status STACK={stack.name}`"
+        )
     deadline = monotonic() + args.wait
     while True:
         pods = list_agent_pods(core, stack.namespace, args.group)
