@@ -70,19 +70,23 @@ def group_of(pod: dict[str, Any]) -> str:
 @pytest.fixture
 def controller(rig: Rig, deployed: str, tmp_path: Path) -> Iterator[FakeController]:
     """Lists one registered agent per pod (with the stack's tag), and two stale ones."""
-    tags = rig.outputs(STACK)["agentTags"]
+    rendered = rig.outputs(STACK)["agentTags"]
+
+    def tags(group: str) -> list[str]:
+        return sorted({*rendered[group].split(","), stack_tag(STACK, group)})
+
     with serve(tmp_path, FakeController(offline_token=TOKEN)) as fake:
         fake.agents = [
             agent_json(
                 f"agent-{i}",
                 pod["status"]["podIP"],
-                [*tags[group_of(pod)].split(","), stack_tag(STACK, group_of(pod))],
+                tags(group_of(pod)),
                 hostname=pod["metadata"]["name"],
             )
             for i, pod in enumerate(agent_pods(rig))
         ] + [
-            agent_json("stale-1", "10.250.0.1", [stack_tag(STACK, "client")], offline=True),
-            agent_json("stale-2", "10.250.0.2", [stack_tag(STACK, "server")], offline=True),
+            agent_json("stale-1", "10.250.0.1", tags("client"), offline=True),
+            agent_json("stale-2", "10.250.0.2", tags("server"), offline=True),
         ]
         yield fake
 

@@ -129,6 +129,33 @@ def _split(selector: str) -> list[str]:
     return [*terms, current]
 
 
+VERSION = {
+    "major": "1",
+    "minor": "34",
+    "gitVersion": "v1.34.0",
+    "gitCommit": "0000000",
+    "gitTreeState": "clean",
+    "buildDate": "2026-01-01T00:00:00Z",
+    "goVersion": "go1.24",
+    "compiler": "gc",
+    "platform": "linux/amd64",
+}
+LISTED = {
+    "apps": ("deployments", "replicasets", "daemonsets"),
+    "core": ("services", "endpoints", "resourcequotas", "limitranges"),
+}
+
+
+def _namespaced_list(segments: list[str]) -> tuple[str, str] | None:
+    """(namespace, kind) of a list the bundle reads beyond pods, events and nodes."""
+    if segments[:3] == ["apis", "apps", "v1"] and len(segments) == 6:
+        namespace, kind = segments[4], segments[5]
+        return (namespace, kind) if kind in LISTED["apps"] else None
+    if segments[:3] == ["api", "v1", "namespaces"] and len(segments) == 5:
+        return (segments[3], segments[4]) if segments[4] in LISTED["core"] else None
+    return None
+
+
 @dataclass
 class FakeKube:
     pods: list[dict[str, Any]] = field(default_factory=list)
@@ -140,7 +167,12 @@ class FakeKube:
     log_queries: list[dict[str, list[str]]] = field(default_factory=list)
     in_flight: int = 0
     max_in_flight: int = 0
-    namespaces: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> labels
+    # name -> labels; the stack's namespace as the program creates it
+    namespaces: dict[str, dict[str, str]] = field(
+        default_factory=lambda: {"cyperf": {"pod-security.kubernetes.io/enforce": "privileged"}}
+    )
+    # plural kind (deployments, services, ...) -> objects, each with metadata.namespace
+    objects: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     on_create: Callable[[dict[str, Any]], None] | None = None
     created: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
@@ -165,7 +197,16 @@ def _handler(fake: FakeKube) -> type[BaseHTTPRequestHandler]:
             parts = urlsplit(self.path)
             query = parse_qs(parts.query)
             segments = parts.path.strip("/").split("/")
-            if segments == ["api", "v1", "nodes"]:
+            listed_kind = _namespaced_list(segments)
+            if segments == ["version"]:
+                self.reply_json(200, VERSION)
+            elif listed_kind:
+                namespace, kind = listed_kind
+                items = [
+                    o for o in fake.objects.get(kind, []) if o["metadata"]["namespace"] == namespace
+                ]
+                self.reply_json(200, {"kind": "List", "metadata": {}, "items": items})
+            elif segments == ["api", "v1", "nodes"]:
                 self.reply_json(200, {"kind": "NodeList", "metadata": {}, "items": fake.nodes})
             elif segments[:3] == ["api", "v1", "namespaces"] and segments[4:] == ["events"]:
                 items = [e for e in fake.events if e["metadata"]["namespace"] == segments[3]]

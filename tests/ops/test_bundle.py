@@ -226,7 +226,7 @@ def test_an_interrupted_collection_leaves_no_partial_bundle(
         raise KeyboardInterrupt
         yield
 
-    monkeypatch.setattr("ops.bundle._fetch_logs", interrupted)
+    monkeypatch.setattr("ops.bundle.fetch_logs", interrupted)
     stack = make_stack(kube.url)
     with pytest.raises(KeyboardInterrupt):
         collect(stack, core_api(stack), out_dir=tmp_path, now=NOW)
