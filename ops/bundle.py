@@ -1,22 +1,8 @@
 """`logs`: one .tar.gz with what support asks for when agents misbehave.
 
-Layout (all under `cyperf-logs-<stack>-<UTC time>/`), like `oc adm must-gather`'s:
-  index.json                         what is where, what could not be collected
-  collector.json                     project commit, argv, start/end times, Kubernetes version
-  summary.txt                        `kubectl get pods -o wide` of the agents, Warning events
-  stack/outputs.json                 the stack outputs, secret values replaced by "[secret]"
-  stack/config.json                  the stack config, secret values replaced by "[secret]"
-  events.json                        the namespace's events, oldest first
-  nodes.json                         the agent nodes: labels, taints, conditions, capacity, versions
-  namespace/<kind>.json              the Namespace (labels) and its Deployments, ReplicaSets,
-                                     DaemonSets, Services, Endpoints, ResourceQuotas, LimitRanges
-  pods/<pod>/pod.json                the pod object
-  pods/<pod>/<container>.log         full log of the current container instance
-  pods/<pod>/<container>.previous.log  log of the previous instance (restarted containers only)
-  node-tuning/<pod>/...              the node-tuning DaemonSet's pods and logs (conntrack count/max)
-  kube-system/pods.json              kube-proxy and CNI pods on the agent nodes: images, versions
-  kube-system/<pod>/<container>.log  their logs
-  controller/agents.json             with --controller-agents only: the controller's agent records
+Layout (all under `cyperf-logs-<stack>-<UTC time>/`), like `oc adm must-gather`'s: FILES below,
+also written to index.json. The stack, namespace, pods, nodes, node-tuning, kube-proxy and CNI
+pods, events, versions, and (opt-in) the controller's agent records.
 
 Log lines carry the API server's RFC 3339 timestamps (`kubectl logs --timestamps`). Every JSON
 file and the summary pass through `redact` (ops/redact.py) with the stack's secret values.
@@ -28,10 +14,12 @@ archive. The archive is written as `<name>.tar.gz.part` and renamed when complet
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import os
 import re
+import sys
 import tarfile
 import tempfile
 import time
@@ -42,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ops import gather
+from ops.connect import add_controller_options, open_controller
 from ops.errors import UsageError
 from ops.podlogs import LogItem, fetch_logs, log_items
 from ops.pods import AgentPod, agent_pod, list_agent_pods
@@ -71,6 +60,34 @@ FILES = {
 }
 MAX_CONCURRENCY = 16
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+def add_options(logs: argparse.ArgumentParser) -> None:
+    logs.add_argument(
+        "--max-bytes",
+        type=int,
+        help="cap on the logs' total size; logs past it are listed in index.json, not stored",
+    )
+    logs.add_argument(
+        "--controller-agents",
+        action="store_true",
+        help="also store the controller's agent records (needs controller credentials)",
+    )
+    add_controller_options(logs)
+
+
+def extras_from(
+    args: argparse.Namespace, stack: StackInfo, progress: Callable[[str], None]
+) -> Extras:
+    agents = None
+    if args.controller_agents:
+        agents = [a.as_json() for a in open_controller(args, stack, progress).agents()]
+    return Extras(
+        argv=tuple(sys.argv),
+        project_dir=args.project_dir.resolve(),
+        max_bytes=args.max_bytes,
+        controller_agents=agents,
+    )
 
 
 def parse_since(text: str | None) -> int | None:

@@ -79,6 +79,9 @@ def parser() -> argparse.ArgumentParser:
     logs.add_argument("--since", help="only log lines newer than this, e.g. 30m, 2h, 1h30m")
     logs.add_argument("--output-dir", type=Path, default=Path.cwd(), help="default: current folder")
     logs.add_argument("--concurrency", type=int, default=4, help="logs fetched at once (1-16)")
+    from ops.bundle import add_options
+
+    add_options(logs)
 
     verify = commands.add_parser(
         "verify", parents=[common], help="check that every agent registered with the controller"
@@ -136,7 +139,7 @@ def _load(args: argparse.Namespace, progress: Callable[[str], None]) -> tuple[An
 
 
 def run_logs(args: argparse.Namespace, stdout: TextIO, progress: Progress) -> int:
-    from ops.bundle import collect, parse_since
+    from ops.bundle import collect, extras_from, parse_since
 
     since = parse_since(args.since)
     stack, core = _load(args, progress)
@@ -149,6 +152,7 @@ def run_logs(args: argparse.Namespace, stdout: TextIO, progress: Progress) -> in
         out_dir=args.output_dir,
         concurrency=args.concurrency,
         progress=throttled,
+        extras=extras_from(args, stack, progress),
     )
     if args.json:
         json.dump(result.as_json(), stdout, indent=2)

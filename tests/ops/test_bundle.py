@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from ops.bundle import collect, parse_since
+from ops.bundle import Extras, collect, parse_since
 from ops.errors import UsageError
 from ops.kube import core_api
 from tests.ops.conftest import SERVER_TAGS, make_stack
@@ -231,3 +231,98 @@ def test_an_interrupted_collection_leaves_no_partial_bundle(
     with pytest.raises(KeyboardInterrupt):
         collect(stack, core_api(stack), out_dir=tmp_path, now=NOW)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_must_gather_parts_timestamps_and_redaction(kube: FakeKube, tmp_path: Path) -> None:
+    populate(kube)
+    secret = "proxy-password-for-tests"
+    kube.pods[0]["spec"]["containers"][0]["env"].append(
+        {"name": "HTTPS_PROXY", "value": f"http://user:{secret}@proxy:3128"}
+    )
+    tuning = pod_json("tuning-x", "", None, "node-c1", containers=("conntrack-tuning",))
+    tuning["metadata"]["labels"] = {"app.kubernetes.io/name": "cyperf-node-tuning"}
+    proxy = pod_json("kube-proxy-a", "", None, "node-c1", namespace="kube-system")
+    proxy["metadata"]["labels"] = {"k8s-app": "kube-proxy"}
+    proxy["spec"]["containers"][0]["image"] = "registry.k8s.io/kube-proxy:v1.34.0"
+    far = pod_json("kube-proxy-far", "", None, "node-x", namespace="kube-system")
+    dns = pod_json("coredns-1", "", None, "node-c1", namespace="kube-system")
+    kube.pods += [tuning, proxy, far, dns]
+    kube.logs[("tuning-x", "conntrack-tuning", False)] = text(
+        "2026-11-30T01:00:00Z nf_conntrack_count=5 nf_conntrack_max=10\n"
+    )
+    kube.logs[("kube-proxy-a", "cyperf-agent-client", False)] = text("proxy log\n")
+    kube.objects = {
+        "deployments": [
+            {
+                "metadata": {"name": "cyperf-agent-client", "namespace": "cyperf"},
+                "spec": {"template": {"spec": {"containers": [{"name": "a", "env": [
+                    {"name": "HTTPS_PROXY", "value": f"http://user:{secret}@proxy:3128"}
+                ]}]}}, "selector": {}},
+            }
+        ],
+        "services": [{"metadata": {"name": "cyperf-agent-service", "namespace": "cyperf"}}],
+    }  # fmt: skip
+    kube.events.append(
+        {
+            "metadata": {"name": "w1", "namespace": "cyperf"},
+            "lastTimestamp": "2026-11-30T01:00:03Z",
+            "type": "Warning",
+            "reason": "BackOff",
+            "message": "Back-off restarting failed container",
+            "involvedObject": {"kind": "Pod", "name": "client-b"},
+        }
+    )
+    stack = make_stack(kube.url, **{"cyperf-ops:controllerPassword": (secret, True)})
+    agents = [{"agentId": "a1", "configuredProxy": f"http://user:{secret}@proxy:3128"}]
+    result = collect(
+        stack,
+        core_api(stack),
+        out_dir=tmp_path,
+        now=NOW,
+        extras=Extras(argv=("logs", "--stack", "east-west"), controller_agents=agents),
+    )
+    assert result.failed == []
+    files = read_bundle(result.path)
+    assert not any(secret.encode() in body for body in files.values())
+    pod = json.loads(files["pods/client-a/pod.json"])
+    assert pod["spec"]["containers"][0]["env"][-1]["value"] == "http://user:[secret]@proxy:3128"
+    assert json.loads(files["controller/agents.json"])[0]["configuredProxy"].count("[secret]") == 1
+    deployments = json.loads(files["namespace/deployments.json"])
+    assert [d["metadata"]["name"] for d in deployments] == ["cyperf-agent-client"]
+    assert json.loads(files["namespace/services.json"])[0]["metadata"]["name"] == (
+        "cyperf-agent-service"
+    )
+    assert json.loads(files["namespace/namespace.json"])["metadata"]["labels"] == {
+        "pod-security.kubernetes.io/enforce": "privileged"
+    }
+    assert json.loads(files["namespace/replicasets.json"]) == []
+    assert b"nf_conntrack_count=5" in files["node-tuning/tuning-x/conntrack-tuning.log"]
+    network = json.loads(files["kube-system/pods.json"])
+    assert [(p["name"], p["images"]) for p in network] == [
+        ("kube-proxy-a", {"cyperf-agent-client": "registry.k8s.io/kube-proxy:v1.34.0"})
+    ]  # only kube-proxy/CNI pods, only on agent nodes
+    assert files["kube-system/kube-proxy-a/cyperf-agent-client.log"] == b"proxy log\n"
+    assert all(q["timestamps"] == ["True"] for q in kube.log_queries)
+    collector = json.loads(files["collector.json"])
+    assert collector["argv"] == ["logs", "--stack", "east-west"]
+    assert collector["kubernetesVersion"] == "v1.34.0" and collector["startedAt"] == (
+        "2026-11-30T01:02:03+00:00"
+    )
+    assert len(collector["projectCommit"]) == 40  # this checkout's HEAD
+    summary = files["summary.txt"].decode().splitlines()
+    assert summary[3].split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE"]
+    assert summary[5].split()[:4] == ["client-b", "1/1", "Running", "2"]
+    assert "Warning events (1):" in summary
+    assert summary[-1].split()[:3] == ["2026-11-30T01:00:03+00:00", "BackOff", "Pod/client-b"]
+
+
+def test_max_bytes_keeps_the_bundle_under_the_cap(kube: FakeKube, tmp_path: Path) -> None:
+    populate(kube)
+    stack = make_stack(kube.url)
+    result = collect(stack, core_api(stack), out_dir=tmp_path, now=NOW, extras=Extras(max_bytes=40))
+    assert result.failed == [] and result.logs == 2
+    index = json.loads(read_bundle(result.path)["index.json"])
+    skipped = [n for n in index["notes"] if "--max-bytes 40" in n["note"]]
+    assert len(skipped) == 2 and index["maxBytes"] == 40
+    with pytest.raises(UsageError, match="--max-bytes"):
+        collect(stack, core_api(stack), out_dir=tmp_path, extras=Extras(max_bytes=0))
