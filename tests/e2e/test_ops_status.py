@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tarfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -171,3 +172,75 @@ def test_doctor_on_the_rig(rig: Rig, controller: FakeController) -> None:
         == []
     )
     assert result.returncode == 0, result.text  # WARN and SKIP only
+
+
+def test_logs_bundle_must_gather_parts(rig: Rig, deployed: str, tmp_path: Path) -> None:
+    # KWOK serves each agent pod's log from a file named by a `Logs` resource (rig/README.md)
+    log_file = tmp_path / "agent.log"
+    log_file.write_text("2026-01-01T00:00:00.000000000Z stdout F agent says hello\n")
+    resources = [
+        {
+            "apiVersion": "kwok.x-k8s.io/v1alpha1",
+            "kind": "Logs",
+            "metadata": {"name": pod["metadata"]["name"], "namespace": NAMESPACE},
+            "spec": {
+                "logs": [
+                    {
+                        "containers": [pod["spec"]["containers"][0]["name"]],
+                        "logsFile": str(log_file),
+                    }
+                ]
+            },
+        }
+        for pod in agent_pods(rig)
+    ]
+    manifest = tmp_path / "logs.yaml"
+    manifest.write_text(yaml.safe_dump_all(resources))
+    rig.run("kubectl", "apply", "-f", str(manifest))
+    secret = "e2e-secret-config-value"
+    rig.pulumi("config", "set", "--secret", "cyperf-ops:bundleProbe", secret, stack=STACK)
+    try:
+        rig.wait_for(
+            lambda: "agent says hello"
+            in rig.run("kubectl", "-n", NAMESPACE, "logs", agent_pods(rig)[0]["metadata"]["name"],
+                       check=False).stdout,
+            "KWOK serving the agent log",
+        )  # fmt: skip
+        result = ops(rig, "logs", "--output-dir", str(tmp_path), "--json", token=None)
+    finally:
+        rig.pulumi("config", "rm", "cyperf-ops:bundleProbe", stack=STACK)
+    assert result.returncode == 0, result.text
+    path = Path(json.loads(result.stdout)["bundle"])
+    top = path.name.removesuffix(".tar.gz")
+    with tarfile.open(path) as tar:
+        files = {
+            m.name.removeprefix(f"{top}/"): tar.extractfile(m).read()  # type: ignore[union-attr]
+            for m in tar.getmembers()
+        }
+    assert not any(secret.encode() in body for body in files.values())
+    config = json.loads(files["stack/config.json"])
+    assert config["cyperf-ops:bundleProbe"] == "[secret]"
+    assert config["cyperf-k8s:controllerAddress"] == "192.0.2.10"
+    deployments = json.loads(files["namespace/deployments.json"])
+    groups = [
+        d["spec"]["template"]["metadata"]["labels"]["cyperf-k8s/agent-group"] for d in deployments
+    ]
+    assert (
+        sorted(groups) == ["client", "server"]
+        and len(json.loads(files["namespace/replicasets.json"])) >= 2
+    )
+    services = [s["metadata"]["name"] for s in json.loads(files["namespace/services.json"])]
+    assert "cyperf-agent-service" in services
+    labels = json.loads(files["namespace/namespace.json"])["metadata"]["labels"]
+    assert labels["pod-security.kubernetes.io/enforce"] == "privileged"
+    assert isinstance(json.loads(files["kube-system/pods.json"]), list)
+    collector = json.loads(files["collector.json"])
+    server = json.loads(rig.run("kubectl", "version", "-o", "json").stdout)["serverVersion"]
+    assert collector["kubernetesVersion"] == server["gitVersion"]
+    summary = files["summary.txt"].decode()
+    for pod in agent_pods(rig):
+        assert pod["metadata"]["name"] in summary
+    for pod in agent_pods(rig):
+        name, container = pod["metadata"]["name"], pod["spec"]["containers"][0]["name"]
+        line = files[f"pods/{name}/{container}.log"].decode()
+        assert line.endswith(" agent says hello\n") and line.startswith("2026-01-01T00:00:00")
