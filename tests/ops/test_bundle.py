@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import tarfile
 import tracemalloc
@@ -12,10 +13,13 @@ from typing import Any
 
 import pytest
 
+import ops.stack
 from ops.bundle import Extras, collect, parse_since
+from ops.cli import main
 from ops.errors import UsageError
 from ops.kube import core_api
 from tests.ops.conftest import SERVER_TAGS, make_stack
+from tests.ops.fake_controller import FakeController, agent_json
 from tests.ops.fake_kube import FakeKube, node_json, pod_json
 
 NOW = datetime(2026, 11, 30, 1, 2, 3, tzinfo=UTC)
@@ -326,3 +330,41 @@ def test_max_bytes_keeps_the_bundle_under_the_cap(kube: FakeKube, tmp_path: Path
     assert len(skipped) == 2 and index["maxBytes"] == 40
     with pytest.raises(UsageError, match="--max-bytes"):
         collect(stack, core_api(stack), out_dir=tmp_path, extras=Extras(max_bytes=0))
+
+
+def test_logs_command_stores_the_controllers_agents_only_when_asked(
+    kube: FakeKube,
+    controller: FakeController,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    populate(kube)
+    stack = make_stack(kube.url)
+    monkeypatch.setattr(ops.stack, "read_stack", lambda name, project_dir: stack)
+    monkeypatch.setenv("CYPERF_OFFLINE_TOKEN", controller.offline_token)
+    controller.agents = [agent_json("a1", "10.244.0.1", ["k=v"])]
+    assert controller.cert_file is not None
+    argv = ["logs", "--stack", "east-west", "--output-dir", str(tmp_path), "--json"]
+    address = ["--controller", controller.url.removeprefix("https://")]
+    tls = ["--ca-cert", str(controller.cert_file)]
+    out = io.StringIO()
+    assert main([*argv, "--max-bytes", "1000000"], stdout=out) == 0
+    first = read_bundle_at(Path(json.loads(out.getvalue())["bundle"]))
+    assert "controller/agents.json" not in first and controller.requests == []
+    assert json.loads(first["collector.json"])["controllerAgents"] is False
+    assert json.loads(first["index.json"])["maxBytes"] == 1000000
+    (tmp_path / "again").mkdir()
+    argv[4] = str(tmp_path / "again")
+    out = io.StringIO()
+    assert main([*argv, "--controller-agents", *address, *tls], stdout=out) == 0
+    second = read_bundle_at(Path(json.loads(out.getvalue())["bundle"]))
+    assert [a["agentId"] for a in json.loads(second["controller/agents.json"])] == ["a1"]
+
+
+def read_bundle_at(path: Path) -> dict[str, bytes]:
+    top = path.name.removesuffix(".tar.gz")
+    with tarfile.open(path) as tar:
+        return {
+            m.name.removeprefix(f"{top}/"): tar.extractfile(m).read()  # type: ignore[union-attr]
+            for m in tar.getmembers()
+        }
