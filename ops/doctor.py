@@ -92,7 +92,7 @@ def diagnose(args: argparse.Namespace, found: list[Check], progress: Callable[[s
         found.append(Check("cluster", "FAIL", str(err), "check the stack's kubeconfig/context"))
         return
     pinned = stack.kubeconfig is not None or stack.kube_context is not None
-    found.append(checks.cluster(server, stack.kube_context, pinned))
+    found.append(checks.cluster(server, _context(stack), pinned))
     found.append(checks.namespace(stack.namespace, labels, exists))
     for group in groups:
         found.append(checks.agent_nodes(group, [p for p in pods if p.group == group], nodes))
@@ -163,6 +163,26 @@ def _reach(
     if not placed:
         return Check(name, "SKIP", f"no scheduled {group} pod to copy placement from")
     return run_probe(core, namespace, group, placed[0], address, args.probe_timeout, progress)
+
+
+def _context(stack: Any) -> str | None:
+    """The kube context read: the stack's kubeContext, else the kubeconfig's current one."""
+    import yaml
+    from kubernetes import config
+
+    if stack.kube_context:
+        return str(stack.kube_context)
+    if stack.kubeconfig is None:
+        try:
+            _, active = config.list_kube_config_contexts(os.environ.get("KUBECONFIG") or None)
+        except (config.ConfigException, OSError):
+            return None
+        return str(active["name"])
+    try:
+        loaded = yaml.safe_load(stack.kubeconfig.value)
+    except yaml.YAMLError:
+        return None  # the kubeconfig may be a path; its content is never shown
+    return str(loaded.get("current-context")) if isinstance(loaded, dict) else None
 
 
 def _namespace(core: Any, namespace: str) -> tuple[bool, dict[str, str]]:

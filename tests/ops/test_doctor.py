@@ -7,6 +7,7 @@ to a port where nothing listens."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -22,7 +23,7 @@ from ops.cli import main
 from ops.errors import OpsError
 from tests.ops.conftest import CLIENT_TAGS, SERVER_TAGS, make_stack
 from tests.ops.fake_controller import FakeController, agent_json
-from tests.ops.fake_kube import FakeKube, node_json, pod_json
+from tests.ops.fake_kube import FakeKube, kubeconfig, node_json, pod_json
 from tests.ops.test_reach import NC_STAND_IN
 
 PRIVILEGED = {"pod-security.kubernetes.io/enforce": "privileged"}
@@ -125,6 +126,9 @@ def test_doctor_all_green_with_real_probes_to_the_controller_port(
         "conntrack": "SKIP",
     }
     assert code == 0
+    assert found["cluster"]["detail"] == (
+        f"API server {deployed.url}, context fake (the stack's own kubeconfig or kubeContext)"
+    )
     port = controller.url.rsplit(":", 1)[1]
     assert found["controller reachable from client nodes"]["detail"] == (
         f"from node node-c1: port(s) [{port}] open"
@@ -186,3 +190,23 @@ def test_doctor_text_output_prints_each_fix(
     index = next(i for i, line in enumerate(lines) if line.startswith("WARN  namespace:"))
     assert lines[index + 1].startswith("      fix: kubectl label --overwrite namespace cyperf")
     assert lines[-1].endswith("failed") and "passed" in lines[-1]
+
+
+def test_doctor_names_the_current_context_when_the_stack_pins_none(
+    deployed: FakeKube,
+    controller: FakeController,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    ambient = tmp_path / "kubeconfig"
+    ambient.write_text(json.dumps(kubeconfig(deployed.url)))
+    monkeypatch.setenv("KUBECONFIG", str(ambient))
+    stack = make_stack(deployed.url)
+    unpinned = dataclasses.replace(stack, kubeconfig=None)
+    monkeypatch.setattr(ops.stack, "read_stack", lambda name, project_dir: unpinned)
+    _, found, _ = run(controller, capsys)
+    cluster = found["cluster"]
+    assert cluster["level"] == "WARN"
+    assert cluster["detail"].startswith(f"API server {deployed.url}, context fake: the stack sets")
+    assert "cyperf-k8s:kubeContext" in cluster["fix"]
