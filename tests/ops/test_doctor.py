@@ -210,3 +210,15 @@ def test_doctor_names_the_current_context_when_the_stack_pins_none(
     assert cluster["level"] == "WARN"
     assert cluster["detail"].startswith(f"API server {deployed.url}, context fake: the stack sets")
     assert "cyperf-k8s:kubeContext" in cluster["fix"]
+
+
+def test_doctor_stops_at_an_unreachable_cluster(
+    controller: FakeController, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stack = make_stack("http://127.0.0.1:9")  # discard port: nothing listens
+    monkeypatch.setattr(ops.stack, "read_stack", lambda name, project_dir: stack)
+    monkeypatch.setattr("shutil.which", lambda name: f"/opt/bin/{name}")
+    code, found, _ = run(controller, capsys)
+    assert code == 1 and list(found) == ["pulumi CLI", "stack", "cluster"]
+    assert found["cluster"]["level"] == "FAIL"
+    assert found["cluster"]["detail"].startswith("cannot reach the cluster's API server")
