@@ -107,6 +107,8 @@ def test_status_without_credentials_shows_every_pod(rig: Rig, deployed: str) -> 
         name: pod["spec"]["nodeName"] for name, pod in pods.items()
     }
     assert all(row["ready"] and row["registration"] == "-" for row in document["pods"])
+    assert document["short"] == []
+    assert f"cluster {document['cluster']}, namespace {NAMESPACE}" in result.stderr
     assert "registration not checked: no controller credentials" in result.stderr
 
 
@@ -116,7 +118,9 @@ def test_status_with_the_controller_and_a_missing_agent(
     result = ops(rig, "status", *controller_args(controller))
     assert result.returncode == 0, result.text
     lines = result.stdout.splitlines()
-    assert lines[0].split()[:3] == ["GROUP", "POD", "READY"]
+    # the cluster it read comes first (a wrong kubeconfig context is seen at once)
+    assert lines[0].startswith("cluster ") and lines[0].endswith(f", namespace {NAMESPACE}")
+    assert lines[1].split()[:3] == ["GROUP", "POD", "READY"]
     assert sum(" registered " in line for line in lines) == 4
     assert sum(line.startswith("extra agent stale-") for line in lines) == 2
     left_out = controller.agents.pop(0)
