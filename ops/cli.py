@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ops.errors import OpsError, UsageError
+from ops.run import command as run_command
 
 EXIT_OK, EXIT_NOT_REGISTERED, EXIT_USAGE, EXIT_PARTIAL, EXIT_UNREACHABLE = 0, 1, 2, 3, 4
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,6 +99,7 @@ def parser() -> argparse.ArgumentParser:
         "--wait", type=float, default=180, help="seconds to wait for agents still starting (180)"
     )
     verify.add_argument("--interval", type=float, default=10, help="seconds between checks (10)")
+    run_command.add_parser(commands, common)
     return top
 
 
@@ -107,10 +109,15 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO = sys.stdout) -> int:
         args = parser().parse_args(argv)
         if args.command == "logs":
             return run_logs(args, stdout, progress)
+        if args.command == "run":
+            return run_command.run_run(args, stdout, progress)
         return run_verify(args, stdout, progress)
     except UsageError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
+    except run_command.NotRun as err:
+        print(f"error: {err}", file=sys.stderr)
+        return run_command.EXIT_NOT_RUN
     except OpsError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_UNREACHABLE

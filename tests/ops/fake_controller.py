@@ -94,6 +94,8 @@ class FakeController:
     url: str = ""
     cert_file: Path | None = None
     requests: list[tuple[str, str, dict[str, list[str]]]] = field(default_factory=list)
+    # More endpoints (tests/ops/fake_sessions.py): `handle(handler, method, path) -> bool`.
+    routes: Any = None
     _access_tokens: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -139,7 +141,20 @@ class FakeController:
 
 def _handler(fake: FakeController) -> type[BaseHTTPRequestHandler]:
     class Handler(JsonHandler):
+        def routed(self, method: str) -> bool:
+            return fake.routes is not None and fake.routes.handle(self, method, self.path)
+
+        def do_PATCH(self) -> None:
+            if not self.routed("PATCH"):
+                self.reply_json(404, {"error": "not found"})
+
+        def do_DELETE(self) -> None:
+            if not self.routed("DELETE"):
+                self.reply_json(404, {"error": "not found"})
+
         def do_POST(self) -> None:
+            if self.routed("POST"):
+                return
             parts = urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
             form = parse_qs(self.rfile.read(length).decode())
@@ -150,6 +165,8 @@ def _handler(fake: FakeController) -> type[BaseHTTPRequestHandler]:
             self.reply_json(*fake.token_response(form))
 
         def do_GET(self) -> None:
+            if self.routed("GET"):
+                return
             parts = urlsplit(self.path)
             query = parse_qs(parts.query)
             fake.requests.append(("GET", parts.path, query))

@@ -1,0 +1,152 @@
+"""`python -m ops run --stack <stack> --test <definition.yaml>`: check the agents registered,
+create a session from the test's config, wire the stack's outputs into it, run, collect.
+
+Exit codes: 0 every threshold passed; 1 a threshold failed; 2 bad test definition or option;
+8 the test ended in error on the controller; 9 could not run (agents not ready, cool-down
+refused with --no-wait, session not created); 130 interrupted (the test was stopped).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+from ops.errors import OpsError, UsageError
+
+EXIT_PASS, EXIT_THRESHOLD, EXIT_TEST_ERROR, EXIT_NOT_RUN, EXIT_INTERRUPTED = 0, 1, 8, 9, 130
+
+
+class NotRun(OpsError):
+    """The run could not start (exit code 9)."""
+
+
+def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
+    run = commands.add_parser(
+        "run", parents=[common], help="run a CyPerf test against the stack (docs/running-tests.md)"
+    )
+    run.add_argument("--test", type=Path, required=True, help="test definition (YAML)")
+    run.add_argument("--controller", help="controller address (default: controllerAddress)")
+    tls = run.add_mutually_exclusive_group()
+    tls.add_argument("--ca-cert", help="PEM file to trust for the controller's certificate")
+    tls.add_argument("--insecure-skip-tls-verify", action="store_true")
+    run.add_argument("--output-dir", type=Path, default=Path("runs"), help="default: ./runs")
+    run.add_argument(
+        "--keep-session", action="store_true", help="leave the session on the controller"
+    )
+    run.add_argument(
+        "--destroy-after", action="store_true", help="`pulumi destroy` the stack at the end"
+    )
+    run.add_argument(
+        "--no-wait", action="store_true", help="refuse instead of waiting out the cool-down"
+    )
+    run.add_argument("--state-file", type=Path, help="last runs per stack (default: XDG state dir)")
+    run.add_argument(
+        "--agents-wait", type=float, default=180, help="seconds for agents to register"
+    )
+
+
+def run_run(args: argparse.Namespace, stdout: TextIO, progress: Callable[..., None]) -> int:
+    from ops.run import definition
+
+    test = definition.load(args.test)
+    try:
+        return _run(args, test, stdout, progress)
+    finally:
+        if args.destroy_after:
+            progress(f"destroying stack {args.stack} (--destroy-after)", force=True)
+            destroy(args.stack, args.project_dir.resolve(), progress)
+
+
+def destroy(stack: str, project_dir: Path, progress: Callable[..., None]) -> None:
+    from pulumi.automation import select_stack
+
+    selected = select_stack(stack_name=stack, work_dir=str(project_dir))
+    selected.destroy(on_output=lambda line: progress(line.rstrip()))
+
+
+def _run(args: argparse.Namespace, test: Any, stdout: TextIO, progress: Callable[..., None]) -> int:
+    from ops.controller import Controller, Tls, controller_url, credentials, preflight
+    from ops.kube import core_api
+    from ops.run import cooldown, wiring
+    from ops.run.definition import check_against_stack
+    from ops.run.flow import execute
+    from ops.stack import REDACTED, read_stack
+
+    progress(f"reading stack {args.stack}")
+    stack = read_stack(args.stack, args.project_dir.resolve())
+    outputs = stack.outputs_redacted
+    setup = outputs.get("controllerSetup")
+    if not isinstance(setup, dict):
+        state = "secret" if setup == REDACTED else "missing"
+        raise NotRun(f"stack {args.stack}: the controllerSetup output is {state}; run `pulumi up`")
+    roles = {g: a["role"] for g, a in setup.get("agentAssignment", {}).items()}
+    modes = check_against_stack(test, str(args.test), roles, outputs.get("serverServices") or {})
+    kinds = {segment: wiring.CONNTRACK_KIND[mode] for segment, mode in modes.items()}
+    state_file = args.state_file or cooldown.default_state_file(os.environ)
+    left, why = cooldown.wait_needed(state_file, stack.name, kinds, time.time())
+    if left > 0:
+        if args.no_wait:
+            raise NotRun(f"cool-down: {why}; refused (--no-wait), {left:.0f}s left")
+        progress(f"cool-down: {why}; waiting {left:.0f}s", force=True)
+        time.sleep(left)
+    address = args.controller or stack.controller_address
+    if not address or (args.controller is None and stack.controller_is_proxy):
+        raise UsageError("--controller: give the controller's own address")
+    url = controller_url(address)
+    tls = Tls(verify=not args.insecure_skip_tls_verify, ca_cert=args.ca_cert)
+    preflight(url, tls)
+    controller = Controller(url, credentials(os.environ, stack.ops_config), tls)
+    core = core_api(stack)
+    groups = sorted({s.group for s in test.segments})
+    _await_registration(controller, core, stack, groups, args.agents_wait, progress)
+    node_address = _node_address(core, test, modes)
+    try:
+        return execute(args, test, stack, controller, modes, node_address, stdout, progress)
+    finally:
+        cooldown.remember(state_file, stack.name, kinds, time.time())
+
+
+def _await_registration(
+    controller: Any, core: Any, stack: Any, groups: list[str], wait: float, progress: Any
+) -> None:
+    """The one place `verify`'s matching is called: every pod of the test's groups registered."""
+    from ops.pods import list_agent_pods
+    from ops.verify import match
+
+    deadline = time.monotonic() + wait
+    while True:
+        pods = list_agent_pods(core, stack.namespace, groups)
+        report = match(pods, controller.agents(), stack.agent_tags, groups)
+        empty = [g for g in groups if not any(p.group == g for p in pods)]
+        if report.ok and not empty:
+            return
+        if time.monotonic() > deadline:
+            detail = (
+                f"groups without pods: {', '.join(empty)}"
+                if empty
+                else (f"{report.waiting_for} agent pods not registered (see `make verify`)")
+            )
+            raise NotRun(f"agents not ready: {detail}")
+        progress(f"waiting for agents: {report.waiting_for} not registered yet")
+        time.sleep(min(10.0, max(deadline - time.monotonic(), 0.1)))
+
+
+def _node_address(core: Any, test: Any, modes: dict[str, str]) -> str | None:
+    """A Ready node's InternalIP, for node-port destinations without `nodeAddress`."""
+    needed = [
+        s
+        for s in test.segments
+        if modes.get(s.name) == "node-port" and s.destination.node_address is None
+    ]
+    if not needed:
+        return None
+    for node in sorted(core.list_node().items, key=lambda n: n.metadata.name):
+        ready = any(c.type == "Ready" and c.status == "True" for c in node.status.conditions or [])
+        internal = [a.address for a in node.status.addresses or [] if a.type == "InternalIP"]
+        if ready and internal:
+            return str(internal[0])
+    raise NotRun("node-port destination: no Ready node with an InternalIP")

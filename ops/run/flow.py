@@ -1,0 +1,117 @@
+"""One run on the controller, once the stack and the agents are known good: session, wiring,
+start, progress, results, verdict. Ctrl-C stops the test (graceful stop) and still cleans up."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+from ops.run.command import EXIT_INTERRUPTED, EXIT_PASS, EXIT_TEST_ERROR, EXIT_THRESHOLD, NotRun
+from ops.run.session import RunFailed, Session, follow
+
+POLL_SECONDS = 5.0
+
+
+def execute(
+    args: argparse.Namespace,
+    test: Any,
+    stack: Any,
+    controller: Any,
+    modes: dict[str, str],
+    node_address: str | None,
+    stdout: TextIO,
+    progress: Callable[..., None],
+) -> int:
+    from ops.run import report, wiring
+
+    session = Session(controller._agents_api.api_client, controller.url)
+    source = test.config
+    file = (args.test.parent / source.file) if source.file else None
+    try:
+        config_url = session.config_url(file, source.name)
+        session.create(config_url)
+    except RunFailed as err:
+        raise NotRun(f"session not created: {err}") from None
+    progress(f"session {session.id} from {config_url}", force=True)
+    started = time.monotonic()
+    interrupted = False
+    info: Any = None
+    try:
+        plan = wiring.plan(
+            test, modes, stack.name, stack.outputs_redacted, session.config(), node_address
+        )
+        for patch in plan.patches:
+            progress(f"setting {patch.what}")
+            session.patch(patch.path, patch.body)
+        for note in plan.notes:
+            progress(note, force=True)
+        session.start()
+        progress("test started", force=True)
+        try:
+            info = follow(session, test.timeout, _reporter(progress), POLL_SECONDS)
+        except KeyboardInterrupt:
+            interrupted = True
+            progress("interrupted: stopping the test", force=True)
+            session.stop()
+            info = follow(session, 120, _reporter(progress), POLL_SECONDS)
+        folder = _folder(args.output_dir, stack.name, session.id)
+        measured: dict[str, Any] = {}
+        if info is not None and info.test_id:
+            names = sorted({test.statistic(m).stat for m in report.metrics(test, {})})
+            stats = session.stats(info.test_id, names)
+            measured = report.metrics(test, stats)
+            session.bundle(info.test_id, folder)
+        verdicts = report.judge(test, measured)
+        status = info.status if info is not None else None
+        passed = status == "STOPPED" and all(v.passed for v in verdicts)
+        summary = {
+            "stack": stack.name,
+            "test": str(args.test),
+            "session": session.id,
+            "resultId": info.test_id if info is not None else None,
+            "status": status,
+            "details": info.test_details if info is not None else None,
+            "interrupted": interrupted,
+            "seconds": round(time.monotonic() - started, 1),
+            "verdict": "PASS" if passed else ("ERROR" if status == "ERROR" else "FAIL"),
+            "targets": {
+                s: {"mode": t.mode, "host": t.host, "port": t.port, "server": t.server}
+                for s, t in sorted(plan.targets.items())
+            },
+        }
+        report.write_all(folder, summary, measured, verdicts)
+        for verdict in verdicts:
+            progress(("PASS " if verdict.passed else "FAIL ") + verdict.message(), force=True)
+        print(
+            json.dumps({**summary, "folder": str(folder)}) if args.json else str(folder),
+            file=stdout,
+        )
+    finally:
+        if not args.keep_session:
+            session.delete()
+            progress(f"session {session.id} deleted")
+    if interrupted:
+        return EXIT_INTERRUPTED
+    if status == "ERROR":
+        return EXIT_TEST_ERROR
+    return EXIT_PASS if passed else EXIT_THRESHOLD
+
+
+def _folder(base: Path, stack: str, session_id: str) -> Path:
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    return base / f"{stack}-{stamp}-{session_id}"
+
+
+def _reporter(progress: Callable[..., None]) -> Callable[[Any], None]:
+    def show(info: Any) -> None:
+        if info is None:
+            return
+        elapsed, duration = info.test_elapsed or 0, info.test_duration or 0
+        remaining = max(duration - elapsed, 0)
+        progress(f"{info.status}: {elapsed}s elapsed, {remaining}s remaining", force=True)
+
+    return show
