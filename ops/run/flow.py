@@ -38,7 +38,7 @@ def execute(
         raise NotRun(f"session not created: {err}") from None
     progress(f"session {session.id} from {config_url}", force=True)
     started = time.monotonic()
-    interrupted = False
+    interrupted = started_test = False
     info: Any = None
     try:
         plan = wiring.plan(
@@ -49,6 +49,7 @@ def execute(
             session.patch(patch.path, patch.body)
         for note in plan.notes:
             progress(note, force=True)
+        started_test = True
         session.start()
         progress("test started", force=True)
         try:
@@ -90,6 +91,12 @@ def execute(
             json.dumps({**summary, "folder": str(folder)}) if args.json else str(folder),
             file=stdout,
         )
+    except KeyboardInterrupt:
+        # before the test ran, or while its results were collected: nothing to report
+        if started_test and not interrupted:
+            progress("interrupted: stopping the test", force=True)
+            session.stop()
+        raise
     finally:
         if not args.keep_session:
             session.delete()

@@ -92,9 +92,11 @@ def sessions(
     fake = FakeSessions(stats=dict(STATS))
     controller.routes = fake
     controller.agents = [
-        fake_controller.agent_json(f"c{i}", f"10.244.1.{i}", CLIENT_TAGS.split(","))
-        for i in (1, 2)
-    ] + [fake_controller.agent_json(f"s{i}", ip, SERVER_TAGS.split(",")) for i, ip in enumerate(POD_IPS)]
+        fake_controller.agent_json(f"c{i}", f"10.244.1.{i}", CLIENT_TAGS.split(",")) for i in (1, 2)
+    ] + [
+        fake_controller.agent_json(f"s{i}", ip, SERVER_TAGS.split(","))
+        for i, ip in enumerate(POD_IPS)
+    ]
     monkeypatch.setenv("CYPERF_OFFLINE_TOKEN", controller.offline_token)
     monkeypatch.setattr(flow, "POLL_SECONDS", 0.0)
     monkeypatch.setattr(session, "POLL", 0.0)
@@ -129,12 +131,22 @@ class Runner:
         test.write_text(yaml.safe_dump(document))
         assert self.controller.cert_file is not None
         argv = [
-            "run", "--stack", STACK, "--test", str(test), "--json",
-            "--controller", self.controller.url.removeprefix("https://"),
-            "--ca-cert", str(self.controller.cert_file),
-            "--output-dir", str(self.folder / "runs"),
-            "--state-file", str(self.folder / "state.json"),
-            "--agents-wait", "0",
+            "run",
+            "--stack",
+            STACK,
+            "--test",
+            str(test),
+            "--json",
+            "--controller",
+            self.controller.url.removeprefix("https://"),
+            "--ca-cert",
+            str(self.controller.cert_file),
+            "--output-dir",
+            str(self.folder / "runs"),
+            "--state-file",
+            str(self.folder / "state.json"),
+            "--agents-wait",
+            "0",
             *extra,
         ]
         stdout = io.StringIO()
