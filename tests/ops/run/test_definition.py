@@ -119,7 +119,8 @@ STACK_REFUSED: list[tuple[Any, dict[str, Any], str]] = [
     (
         lambda d: d["segments"][0]["destination"].update(mode="load-balancer"),
         {"type": "ClusterIP"},
-        "destination.mode: one of pod-ip, service for group 'server' (Service type ClusterIP) (got 'load-balancer')",
+        "destination.mode: one of pod-ip, service for group 'server' (Service type ClusterIP) "
+        "(got 'load-balancer')",
     ),
     (
         lambda d: d["segments"][0]["destination"].update(port="grpc"),
