@@ -15,7 +15,7 @@ OPS_PYTEST := $(OPS_PY) -m pytest -o addopts= -p no:cacheprovider \
   -W 'ignore::DeprecationWarning:kubernetes.client.rest' \
   -W 'ignore::DeprecationWarning:kubernetes.client.exceptions'
 # Named one by one: pyproject's mypy `exclude` (for the program's run) skips them in folders.
-OPS_SOURCES = $(sort $(wildcard ops/*.py tests/ops/*.py tests/e2e/test_ops.py))
+OPS_SOURCES = $(sort $(wildcard ops/*.py ops/*/*.py tests/ops/*.py tests/ops/*/*.py tests/e2e/test_ops*.py))
 STACK ?= east-west
 
 include rig/rig.mk

@@ -53,7 +53,7 @@ def wait_needed(path: Path, stack: str, kinds: Mapping[str, str], now: float) ->
 
 def remember(path: Path, stack: str, kinds: Mapping[str, str], ended_at: float) -> None:
     state = _read(path)
-    state[stack] = {"endedAt": round(ended_at, 1), "kinds": dict(sorted(kinds.items()))}
+    state[stack] = {"endedAt": ended_at, "kinds": dict(sorted(kinds.items()))}
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".tmp")
     partial.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n")

@@ -131,9 +131,9 @@ class TestDefinition(Model):
 
     def statistic(self, metric: str) -> Statistic:
         if metric in self.statistics:
-            return self.statistics[metric]  # type: ignore[index]
+            return self.statistics[metric]
         stat, column, reduce = DEFAULT_STATISTICS[metric]
-        return Statistic(stat=stat, column=column, reduce=reduce)  # type: ignore[arg-type]
+        return Statistic.model_validate({"stat": stat, "column": column, "reduce": reduce})
 
 
 def _key(location: tuple[Any, ...]) -> str:

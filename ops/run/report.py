@@ -78,7 +78,9 @@ def reduce(points: Series, how: str) -> float | None:
         return None
     if how == "mean":
         return sum(values) / len(values)
-    return {"max": max, "min": min, "last": lambda v: v[-1]}[how](values)
+    if how == "max":
+        return max(values)
+    return min(values) if how == "min" else values[-1]
 
 
 def metrics(definition: TestDefinition, stats: Mapping[str, Any]) -> dict[str, Series]:

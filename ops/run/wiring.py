@@ -91,6 +91,8 @@ def target(
         host, port = pod_ips[0], chosen["targetPort"] if chosen else None
         if not isinstance(port, int):
             port = None
+    elif not service:
+        raise UsageError(f"server group {server!r} has no Service for mode {mode!r}")
     elif mode == "service":
         host, port = service["clusterIp"], chosen["port"] if chosen else None
     elif mode == "node-port":
@@ -98,7 +100,7 @@ def target(
             raise UsageError(f"no node address for the node port of group {server!r}")
         host, port = node_address, chosen.get("nodePort") if chosen else None
     else:
-        host = service.get("loadBalancerAddress") if service else None
+        host = service.get("loadBalancerAddress")
         if not host:
             raise UsageError(
                 f"the Service of group {server!r} has no load-balancer address yet "

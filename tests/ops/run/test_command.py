@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -87,7 +88,7 @@ def test_the_cool_down_refuses_with_no_wait_and_waits_without(
     assert code == 9 and "IP Network 1: service -> pod" in err and "refused (--no-wait)" in err
     assert len(sessions.created) == 1
     waited: list[float] = []
-    monkeypatch.setattr(command.time, "sleep", lambda s: waited.append(s) if s > 1 else None)
+    monkeypatch.setattr(time, "sleep", lambda s: waited.append(s) if s > 1 else None)
     code, _, err = run(definition("pod-ip"), capsys=capsys)
     assert code == 0 and len(waited) == 1 and 100 < waited[0] <= 120
     assert "cool-down: the last run on stack east-west ended" in err and "; waiting 1" in err

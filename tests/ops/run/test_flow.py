@@ -4,11 +4,12 @@ the session holds the stack's wiring, the files hold the fake's numbers, Ctrl-C 
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
 
-from ops.run import flow, session
+from ops.run import flow
 from tests.ops.fake_kube import FakeKube
 from tests.ops.fake_sessions import BUNDLE, FakeSessions
 from tests.ops.run.conftest import Runner, definition
@@ -60,7 +61,7 @@ def test_ctrl_c_stops_the_test_and_deletes_the_session(
                 raise KeyboardInterrupt
 
     monkeypatch.setattr(flow, "POLL_SECONDS", 0.001)
-    monkeypatch.setattr(session.time, "sleep", interrupt_once)
+    monkeypatch.setattr(time, "sleep", interrupt_once)
     code, summary, err = run(definition(), capsys=capsys)
     assert code == 130 and summary is not None and summary["interrupted"] is True
     assert sessions.operations == ["start", "stop", "generate-all"]
