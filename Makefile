@@ -20,7 +20,7 @@ STACK ?= east-west
 
 include rig/rig.mk
 
-.PHONY: help venv ops-venv check test lint typecheck e2e up preview demo demo-down logs verify docs
+.PHONY: help venv ops-venv check test lint typecheck e2e up preview demo demo-down logs verify run docs
 
 ## help: list these targets (what `make` without a target does; it builds nothing)
 help:
@@ -91,6 +91,12 @@ logs: ops-venv
 ## credentials from CYPERF_OFFLINE_TOKEN or secret stack config, e.g. ARGS="--ca-cert ctl.pem"
 verify: ops-venv
 	$(OPS_PY) -m ops verify --stack $(STACK) $(ARGS)
+
+## run: run the CyPerf test of definition $(TEST) against stack $(STACK), results in runs/
+## (docs/running-tests.md; make reports any failure as 2, the command's own codes are there), e.g.
+## make run STACK=east-west TEST=test-definitions/east-west-http.yaml ARGS="--destroy-after"
+run: ops-venv
+	$(OPS_PY) -m ops run --stack $(STACK) --test $(TEST) $(ARGS)
 
 ## demo: start the local rig and `pulumi up` the east-west example there; prints the outputs
 DEMO_STACK := rig-demo

@@ -145,3 +145,12 @@ def test_a_server_group_without_a_service_allows_pod_ips_only() -> None:
     assert check_against_stack(test, "t.yaml", ROLES, {}) == {"IP Network 1": "pod-ip"}
     with pytest.raises(UsageError, match="one of pod-ip for group 'server'"):
         check_against_stack(parse(definition("service"), "t"), "t", ROLES, {})
+
+
+def test_the_example_definitions_are_valid() -> None:
+    examples = sorted((Path(__file__).resolve().parents[3] / "test-definitions").glob("*.yaml"))
+    assert examples
+    for example in examples:
+        test = load(example)
+        modes = check_against_stack(test, str(example), ROLES, {"server": SERVICE})
+        assert modes == {"IP Network 1": "service"}
