@@ -53,12 +53,12 @@ def execute(
         session.start()
         progress("test started", force=True)
         try:
-            info = follow(session, test.timeout, _reporter(progress), POLL_SECONDS)
+            info = follow(session, test.timeout, _reporter(progress, session, test), POLL_SECONDS)
         except KeyboardInterrupt:
             interrupted = True
             progress("interrupted: stopping the test", force=True)
             session.stop()
-            info = follow(session, 120, _reporter(progress), POLL_SECONDS)
+            info = follow(session, 120, _reporter(progress, session, test), POLL_SECONDS)
         folder = _folder(args.output_dir, stack.name, session.id)
         measured: dict[str, Any] = {}
         if info is not None and info.test_id:
@@ -113,12 +113,35 @@ def _folder(base: Path, stack: str, session_id: str) -> Path:
     return base / f"{stack}-{stamp}-{session_id}"
 
 
-def _reporter(progress: Callable[..., None]) -> Callable[[Any], None]:
+HEADLINE = ("throughput", "connectionRate")
+
+
+def _reporter(progress: Callable[..., None], session: Session, test: Any) -> Callable[[Any], None]:
     def show(info: Any) -> None:
         if info is None:
             return
         elapsed, duration = info.test_elapsed or 0, info.test_duration or 0
         remaining = max(duration - elapsed, 0)
-        progress(f"{info.status}: {elapsed}s elapsed, {remaining}s remaining", force=True)
+        line = f"{info.status}: {elapsed}s elapsed, {remaining}s remaining"
+        if info.status == "STARTED" and info.test_id:
+            line += _headline(session, test, info.test_id)
+        progress(line, force=True)
 
     return show
+
+
+def _headline(session: Session, test: Any, result_id: str) -> str:
+    """The latest throughput and connection rate, when the controller has them yet."""
+    from ops.run import report
+
+    try:
+        stats = session.stats(result_id, [test.statistic(m).stat for m in HEADLINE])
+    except RunFailed:
+        return ""
+    shown = []
+    for metric in HEADLINE:
+        where = test.statistic(metric)
+        points = report.series(stats, where.stat, where.column)
+        if points:
+            shown.append(f"{metric} {points[-1][1]:g}")
+    return f"; {', '.join(shown)}" if shown else ""

@@ -20,7 +20,8 @@ pytest.importorskip("matplotlib", reason="reinstall .venv-ops: requirements-ops.
 def test_the_session_holds_the_stack_wiring_and_the_files_hold_the_fakes_numbers(
     deployed: FakeKube, sessions: FakeSessions, run: Runner, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, summary, _ = run(definition("pod-ip", objectives={"duration": 60}), capsys=capsys)
+    sessions.duration = 60
+    code, summary, err = run(definition("pod-ip", objectives={"duration": 60}), capsys=capsys)
     assert code == 0 and summary is not None
     patched = dict(sessions.patches)
     assert patched["NetworkProfiles/1/DUTNetworkSegment/1"]["ServerDUTHost"] == "10.244.0.3"
@@ -36,6 +37,7 @@ def test_the_session_holds_the_stack_wiring_and_the_files_hold_the_fakes_numbers
     assert "connectionRate,2,1100" in rows
     assert (folder / "results-bundle.zip").read_bytes() == BUNDLE
     assert (folder / "report.png").read_bytes()[:4] == b"\x89PNG"
+    assert "STARTED: 10s elapsed, 50s remaining; throughput 1.2e+09, connectionRate 1100" in err
     assert summary["targets"]["IP Network 1"] == {
         "mode": "pod-ip",
         "host": "10.244.0.3",
