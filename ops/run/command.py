@@ -52,9 +52,8 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
 def run_run(args: argparse.Namespace, stdout: TextIO, progress: Callable[..., None]) -> int:
     from ops.run import definition
 
-    test = definition.load(args.test)
     try:
-        return _run(args, test, stdout, progress)
+        return _run(args, definition.load(args.test), stdout, progress)
     finally:
         if args.destroy_after:
             progress(f"destroying stack {args.stack} (--destroy-after)", force=True)
@@ -63,9 +62,16 @@ def run_run(args: argparse.Namespace, stdout: TextIO, progress: Callable[..., No
 
 def destroy(stack: str, project_dir: Path, progress: Callable[..., None]) -> None:
     from pulumi.automation import select_stack
+    from pulumi.automation.errors import CommandError
 
-    selected = select_stack(stack_name=stack, work_dir=str(project_dir))
-    selected.destroy(on_output=lambda line: progress(line.rstrip()))
+    from ops.stack import _cli_reason
+
+    try:
+        selected = select_stack(stack_name=stack, work_dir=str(project_dir))
+        selected.destroy(on_output=lambda line: progress(line.rstrip()))
+    except CommandError as err:
+        reason = _cli_reason(err)
+        raise OpsError(f"--destroy-after: `pulumi destroy` of {stack} failed: {reason}") from None
 
 
 def _run(args: argparse.Namespace, test: Any, stdout: TextIO, progress: Callable[..., None]) -> int:
@@ -104,10 +110,18 @@ def _run(args: argparse.Namespace, test: Any, stdout: TextIO, progress: Callable
     groups = sorted({s.group for s in test.segments})
     _await_registration(controller, core, stack, groups, args.agents_wait, progress)
     node_address = _node_address(core, test, modes)
-    try:
-        return execute(args, test, stack, controller, modes, node_address, stdout, progress)
-    finally:
-        cooldown.remember(state_file, stack.name, kinds, time.time())
+    # Only a run that started traffic leaves conntrack entries behind.
+    return execute(
+        args,
+        test,
+        stack,
+        controller,
+        modes,
+        node_address,
+        stdout,
+        progress,
+        on_end=lambda: cooldown.remember(state_file, stack.name, kinds, time.time()),
+    )
 
 
 def _await_registration(

@@ -25,7 +25,9 @@ def execute(
     node_address: str | None,
     stdout: TextIO,
     progress: Callable[..., None],
+    on_end: Callable[[], None],
 ) -> int:
+    """Runs the test; `on_end()` is called once a started test ended (interrupted too)."""
     from ops.run import report, wiring
 
     session = Session(controller._agents_api.api_client, controller.url)
@@ -98,6 +100,8 @@ def execute(
             session.stop()
         raise
     finally:
+        if started_test:
+            on_end()
         if not args.keep_session:
             session.delete()
             progress(f"session {session.id} deleted")

@@ -20,8 +20,12 @@ from ops.run.definition import Destination, TestDefinition
 TAG_KEY = "cyperf-k8s"
 # Destinations through a Service are DNATed by kube-proxy: switching between them and pod IPs is
 # the switch the guide's 120-second rule is about.
-CONNTRACK_KIND = {"pod-ip": "pod", "service": "service", "node-port": "service"}
-CONNTRACK_KIND["load-balancer"] = "service"
+CONNTRACK_KIND = {
+    "pod-ip": "pod",
+    "service": "service",
+    "node-port": "service",
+    "load-balancer": "service",
+}
 
 
 def partial(model: Any, **fields: Any) -> dict[str, Any]:

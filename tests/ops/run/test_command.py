@@ -108,4 +108,18 @@ def test_destroy_after_runs_on_pass_and_on_failure(
     assert run(definition(), "--destroy-after", capsys=capsys)[0] == 0
     sessions.end_status = "ERROR"
     assert run(definition(), "--destroy-after", capsys=capsys)[0] == 8
-    assert destroyed == ["east-west", "east-west"]
+    assert run({"segments": []}, "--destroy-after", capsys=capsys)[0] == 2
+    assert destroyed == ["east-west", "east-west", "east-west"]
+
+
+def test_a_run_that_sent_no_traffic_leaves_the_cool_down_state_alone(
+    deployed: FakeKube, sessions: FakeSessions, run: Runner, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(definition("service"), capsys=capsys)[0] == 0
+    before = (run.folder / "state.json").read_text()
+    code, _, err = run(definition("pod-ip"), "--no-wait", capsys=capsys)
+    assert code == 9 and "refused (--no-wait)" in err
+    # a config the controller does not have: no session, no traffic
+    code, _, err = run({**definition("service"), "config": {"name": "gone"}}, capsys=capsys)
+    assert code == 9 and "session not created: config 'gone': not on the controller" in err
+    assert (run.folder / "state.json").read_text() == before
