@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ops.run.command import EXIT_INTERRUPTED, EXIT_PASS, EXIT_TEST_ERROR, EXIT_THRESHOLD, NotRun
-from ops.run.session import RunFailed, Session, follow
+from ops.run.session import RunFailed, Session, api_client, follow
 
 POLL_SECONDS = 5.0
 
@@ -30,7 +30,7 @@ def execute(
     """Runs the test; `on_end()` is called once a started test ended (interrupted too)."""
     from ops.run import report, wiring
 
-    session = Session(controller._agents_api.api_client, controller.url)
+    session = Session(api_client(controller), controller.url)
     source = test.config
     file = (args.test.parent / source.file) if source.file else None
     try:

@@ -195,6 +195,12 @@ class Session:
             self.call("DELETE", f"/api/v2/sessions/{self.id}")
 
 
+def api_client(controller: Any) -> Any:
+    """The ApiClient of `ops.controller.Controller`: its login, token and TLS settings. The only
+    place that reaches into the Controller."""
+    return controller._agents_api.api_client
+
+
 def _path(url: str) -> str:
     """The path (and query) of an operation URL, absolute or relative."""
     from urllib.parse import urlsplit

@@ -11,7 +11,7 @@ import pytest
 from ops.controller import Controller, Credentials, Tls
 from ops.run import session as session_module
 from ops.run.command import NotRun
-from ops.run.session import RunFailed, Session, follow
+from ops.run.session import RunFailed, Session, api_client, follow
 from ops.stack import Secret
 from tests.ops.fake_controller import FakeController
 from tests.ops.fake_sessions import BUNDLE, FakeSessions
@@ -27,7 +27,7 @@ def client(controller: FakeController, monkeypatch: pytest.MonkeyPatch) -> Sessi
         Credentials(Secret(controller.offline_token), source="test"),
         Tls(ca_cert=str(controller.cert_file)),
     )
-    return Session(ctl._agents_api.api_client, controller.url)
+    return Session(api_client(ctl), controller.url)
 
 
 def fake(controller: FakeController) -> FakeSessions:
