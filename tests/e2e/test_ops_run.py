@@ -11,6 +11,7 @@ virtualenv (matplotlib installed).
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import time
@@ -156,6 +157,66 @@ def test_the_stacks_outputs_end_up_in_the_session(
     junit = Path(summary["folder"], "junit.xml").read_text()
     assert 'name="threshold failedConnections"' in junit and "<failure" not in junit
     assert sessions.deleted == [summary["session"]]
+
+
+def test_a_failed_threshold_and_the_files_hold_the_fakes_numbers(
+    rig: Rig, deployed: dict[str, Any], controller: FakeController, tmp_path: Path
+) -> None:
+    sessions = controller.routes
+    assert isinstance(sessions, FakeSessions)
+    sessions.stats = {"client-tcp-connections": (["Connections Failed"], [[0.0], [3.0]])}
+    result = run_ops(rig, controller, tmp_path, "service")
+    assert result.returncode == 1, result.text
+    folder = Path(json.loads(result.stdout)["folder"])
+    junit = (folder / "junit.xml").read_text()
+    assert 'failures="1"' in junit and "failedConnections = 3 (wanted &lt;= 0)" in junit
+    assert "failedConnections,1,3" in (folder / "statistics.csv").read_text().splitlines()
+    assert (folder / "report.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_ctrl_c_stops_the_test_and_deletes_the_session(
+    rig: Rig, deployed: dict[str, Any], controller: FakeController, tmp_path: Path
+) -> None:
+    sessions = controller.routes
+    assert isinstance(sessions, FakeSessions)
+    sessions.duration, sessions.step = 3600, 1  # runs until stopped
+    test = tmp_path / "t.yaml"
+    test.write_text(
+        yaml.safe_dump(
+            {
+                "config": {"name": "HTTP throughput"},
+                "segments": [
+                    {
+                        "name": "IP Network 1",
+                        "group": "client",
+                        "destination": {"dutSegment": "DUT Network 1", "server": "server"},
+                    },
+                    {"name": "IP Network 2", "group": "server"},
+                ],
+            }
+        )
+    )
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "ops", "run", "--stack", STACK, "--test", str(test),
+            "--project-dir", str(rig.project),
+            "--controller", controller.url.removeprefix("https://"),
+            "--ca-cert", str(controller.cert_file),
+            "--output-dir", str(tmp_path / "runs"), "--state-file", str(tmp_path / "state.json"),
+        ],
+        cwd=ROOT, env=rig.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        rig.wait_for(lambda: "start" in sessions.operations, "the test to start", timeout=300)
+        time.sleep(1)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=180)
+    finally:
+        process.kill()
+    assert process.returncode == 130, stderr
+    assert sessions.operations[:2] == ["start", "stop"]
+    assert "interrupted: stopping the test" in stderr
+    assert sessions.deleted == ["session-1"] and sessions.sessions == {}
 
 
 def test_destroy_after_leaves_nothing(
