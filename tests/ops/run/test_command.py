@@ -123,3 +123,15 @@ def test_a_run_that_sent_no_traffic_leaves_the_cool_down_state_alone(
     code, _, err = run({**definition("service"), "config": {"name": "gone"}}, capsys=capsys)
     assert code == 9 and "session not created: config 'gone': not on the controller" in err
     assert (run.folder / "state.json").read_text() == before
+
+
+def test_node_port_targets_a_ready_nodes_internal_ip(
+    deployed: FakeKube, sessions: FakeSessions, run: Runner, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, summary, _ = run(definition("node-port"), capsys=capsys)
+    assert code == 0 and summary is not None
+    assert summary["targets"]["IP Network 1"]["host"] == "172.18.0.4"
+    assert dict(sessions.patches)["NetworkProfiles/1/DUTNetworkSegment/1"]["ServerDUTPort"] == 30080
+    deployed.nodes[0]["status"]["conditions"][0]["status"] = "False"
+    code, _, err = run(definition("node-port"), capsys=capsys)
+    assert code == 9 and "no Ready node with an InternalIP" in err
