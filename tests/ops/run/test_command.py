@@ -8,11 +8,13 @@ from xml.etree import ElementTree
 
 import pytest
 
+import ops.stack
 from ops.run import command
+from ops.stack import stack_info
 from tests.ops.fake_controller import FakeController
 from tests.ops.fake_kube import FakeKube
 from tests.ops.fake_sessions import FakeSessions
-from tests.ops.run.conftest import Runner, definition
+from tests.ops.run.conftest import STACK, Runner, definition, outputs
 
 pytest.importorskip("matplotlib", reason="reinstall .venv-ops: requirements-ops.txt pins it")
 
@@ -135,3 +137,18 @@ def test_node_port_targets_a_ready_nodes_internal_ip(
     deployed.nodes[0]["status"]["conditions"][0]["status"] = "False"
     code, _, err = run(definition("node-port"), capsys=capsys)
     assert code == 9 and "no Ready node with an InternalIP" in err
+
+
+def test_a_secret_controller_setup_output_cannot_be_wired(
+    kube: FakeKube,
+    sessions: FakeSessions,
+    run: Runner,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    values = {k: (v, k == "controllerSetup") for k, v in outputs().items()}
+    stack = stack_info(STACK, {"cyperf-k8s:controllerAddress": ("192.0.2.10", False)}, values)
+    monkeypatch.setattr(ops.stack, "read_stack", lambda name, project_dir: stack)
+    code, _, err = run(definition(), capsys=capsys)
+    assert code == 9 and "the controllerSetup output is secret" in err
+    assert sessions.created == []
