@@ -153,7 +153,13 @@ def load(path: Path) -> TestDefinition:
         raise UsageError(f"test definition {path}: cannot read ({err.strerror})") from None
     except yaml.YAMLError as err:
         raise UsageError(f"test definition {path}: not YAML ({err})") from None
-    return parse(data, str(path))
+    test = parse(data, str(path))
+    if test.config.file is not None and not (path.parent / test.config.file).is_file():
+        raise UsageError(
+            f"test definition {path}:\n  config.file: an exported config next to the definition "
+            f"(no file {path.parent / test.config.file})"
+        )
+    return test
 
 
 def parse(data: Any, source: str) -> TestDefinition:

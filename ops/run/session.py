@@ -35,6 +35,7 @@ class Session:
         self._api = api_client
         self.url = url
         self.id = ""
+        self.imported: str | None = None  # a config uploaded for this run
 
     def call(
         self,
@@ -117,6 +118,7 @@ class Session:
                 content_type="application/x-zip",
             )
             items = result if isinstance(result, list) else [result]
+            self.imported = str(items[0]["id"])
             return str(items[0]["configUrl"])
         _, answer, _ = self.call(
             "GET", "/api/v2/configs", query={"searchCol": "displayName", "searchVal": name}
@@ -191,8 +193,11 @@ class Session:
         return target
 
     def delete(self) -> None:
+        """The session, and the config uploaded for it (`ConfigurationsApi.delete_config`)."""
         if self.id:
             self.call("DELETE", f"/api/v2/sessions/{self.id}")
+        if self.imported:
+            self.call("DELETE", f"/api/v2/configs/{self.imported}")
 
 
 def api_client(controller: Any) -> Any:

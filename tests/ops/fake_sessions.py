@@ -196,6 +196,9 @@ class FakeSessions:
                 if n == name
             ]
             return 200, {"data": found, "totalCount": len(found)}
+        if len(parts) == 2 and parts[0] == "configs" and method == "DELETE":
+            self.deleted.append(f"config {parts[1]}")
+            return 204, None
         if parts == ["configs", "operations", "import"] and method == "POST":
             if headers.get("Content-Type") != "application/x-zip":
                 raise ValueError("import wants Content-Type application/x-zip")

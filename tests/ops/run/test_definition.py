@@ -81,6 +81,12 @@ def test_load_reads_yaml_and_refuses_unreadable_files(tmp_path: Path) -> None:
         load(bad)
     with pytest.raises(UsageError, match="cannot read"):
         load(tmp_path / "missing.yaml")
+    exported = tmp_path / "exported.yaml"
+    exported.write_text("config: {file: http.zip}\nsegments: [{name: S, group: client}]\n")
+    with pytest.raises(UsageError, match=r"config.file: an exported config .*http.zip\)"):
+        load(exported)
+    (tmp_path / "http.zip").write_bytes(b"zip")
+    assert load(exported).config.file == "http.zip"
 
 
 def test_statistics_default_and_can_be_overridden() -> None:

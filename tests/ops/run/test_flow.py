@@ -89,3 +89,4 @@ def test_an_exported_config_is_uploaded(
     assert code == 0
     assert sessions.uploads == [b"zip bytes"]
     assert sessions.created == [{"configUrl": "appsec-imported-1"}]
+    assert sessions.deleted == ["session-1", "config imported-1"]
