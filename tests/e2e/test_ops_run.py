@@ -70,7 +70,7 @@ def deployed(rig: Rig) -> Iterator[dict[str, Any]]:
 @pytest.fixture
 def controller(rig: Rig, deployed: dict[str, Any], tmp_path: Path) -> Iterator[FakeController]:
     with serve(tmp_path, FakeController(offline_token=TOKEN)) as fake:
-        fake.routes = FakeSessions(stats=dict(STATS), duration=20, step=10)
+        fake.routes = FakeSessions(stats=dict(STATS), duration=20, step=10, controller=fake)
         tags = deployed["agentTags"]
         pods = rig.pods("app=cyperf-agent")
         fake.agents = [

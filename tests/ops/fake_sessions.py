@@ -140,6 +140,8 @@ class FakeSessions:
     refused: list[str] = field(default_factory=list)
     uploads: list[bytes] = field(default_factory=list)
     created: list[dict[str, Any]] = field(default_factory=list)
+    # The FakeController these endpoints extend: only its access tokens are accepted.
+    controller: Any = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def handle(self, handler: Any, method: str, raw_path: str) -> bool:
@@ -147,7 +149,8 @@ class FakeSessions:
         path, query = parts.path, parse_qs(parts.query)
         if not path.startswith(("/api/v2/sessions", "/api/v2/configs", "/api/v2/results")):
             return False
-        if not handler.headers.get("Authorization", "").startswith("Bearer "):
+        token = handler.headers.get("Authorization", "").removeprefix("Bearer ")
+        if self.controller is None or token not in self.controller._access_tokens:
             handler.reply_json(401, {"error": "not authenticated"})
             return True
         length = int(handler.headers.get("Content-Length") or 0)

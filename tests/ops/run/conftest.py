@@ -89,7 +89,7 @@ def definition(mode: str | None = "service", **extra: Any) -> dict[str, Any]:
 def sessions(
     controller: fake_controller.FakeController, monkeypatch: pytest.MonkeyPatch
 ) -> FakeSessions:
-    fake = FakeSessions(stats=dict(STATS))
+    fake = FakeSessions(stats=dict(STATS), controller=controller)
     controller.routes = fake
     controller.agents = [
         fake_controller.agent_json(f"c{i}", f"10.244.1.{i}", CLIENT_TAGS.split(",")) for i in (1, 2)

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import ssl
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +22,8 @@ from tests.ops.fake_sessions import BUNDLE, FakeSessions
 
 @pytest.fixture
 def client(controller: FakeController, monkeypatch: pytest.MonkeyPatch) -> Session:
-    controller.routes = FakeSessions(stats={"client-throughput": (["Throughput"], [[1.0], [2.0]])})
+    stats = {"client-throughput": (["Throughput"], [[1.0], [2.0]])}
+    controller.routes = FakeSessions(stats=stats, controller=controller)
     monkeypatch.setattr(session_module, "POLL", 0.0)
     assert controller.cert_file is not None
     ctl = Controller(
@@ -84,3 +88,15 @@ def test_a_failed_operation_and_a_test_that_never_ends(
     client.start()
     with pytest.raises(RunFailed, match="did not end within 0s"):
         follow(client, bound=0, report=lambda _: None, interval=0)
+
+
+def test_requests_without_the_controllers_token_are_refused(controller: FakeController) -> None:
+    assert controller.cert_file is not None
+    context = ssl.create_default_context(cafile=str(controller.cert_file))
+    controller.routes = FakeSessions(controller=controller)
+    request = urllib.request.Request(
+        f"{controller.url}/api/v2/sessions", headers={"Authorization": "Bearer made-up"}
+    )
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(request, context=context)
+    assert caught.value.code == 401
