@@ -52,6 +52,8 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
 def run_run(args: argparse.Namespace, stdout: TextIO, progress: Callable[..., None]) -> int:
     from ops.run import definition
 
+    if args.group:
+        raise UsageError("--group: not used by run (the test definition names its groups)")
     try:
         return _run(args, definition.load(args.test), stdout, progress)
     finally:

@@ -71,6 +71,11 @@ def test_agents_not_registered_exit_9_before_any_session(
     assert sessions.created == []
 
 
+def test_group_is_refused(run: Runner, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(definition(), "--group", "client", capsys=capsys)
+    assert code == 2 and "--group: not used by run" in err
+
+
 def test_a_bad_definition_exits_2_before_reading_the_stack(
     sessions: FakeSessions, run: Runner, capsys: pytest.CaptureFixture[str]
 ) -> None:
