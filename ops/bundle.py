@@ -34,7 +34,7 @@ from ops import gather
 from ops.connect import add_controller_options
 from ops.errors import UsageError
 from ops.podlogs import LogItem, fetch_logs, log_items, pod_index
-from ops.pods import AgentPod, agent_pod, list_agent_pods
+from ops.pods import agent_pod, list_agent_pods, shortfalls
 from ops.redact import Redactor
 from ops.stack import StackInfo
 from ops.summary import summary_text
@@ -299,24 +299,6 @@ def collect(
         bytes=final.stat().st_size,
         seconds=time.monotonic() - started,
     )
-
-
-def shortfalls(
-    replicas: dict[str, int], pods: list[AgentPod], groups: list[str]
-) -> list[dict[str, str]]:
-    """A failed item per group with fewer live pods than the stack deployed: an empty bundle of
-    the wrong cluster is not a complete one."""
-    failed = []
-    for group, expected in sorted(replicas.items()):
-        live = sum(1 for p in pods if p.group == group and not p.gone)
-        if live < expected and (not groups or group in groups):
-            failed.append(
-                {
-                    "item": f"pods of group {group}",
-                    "error": f"{live} of the {expected} the stack deployed",
-                }
-            )
-    return failed
 
 
 def _add_bytes(tar: tarfile.TarFile, path: str, body: bytes, now: datetime) -> None:

@@ -29,6 +29,7 @@ from ops.errors import (
     OpsError,
     UsageError,
 )
+from ops.run import command as run_command
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -124,6 +125,7 @@ def parser() -> argparse.ArgumentParser:
     status.add_parser(commands, common)
     doctor.add_parser(commands, common)
     prune.add_parser(commands, common)
+    run_command.add_parser(commands, common)
     return top
 
 
@@ -131,12 +133,13 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO = sys.stdout) -> int:
     progress = Progress()
     try:
         args = parser().parse_args(argv)
-        runners = {
+        runners: dict[str, Callable[[argparse.Namespace, TextIO, Progress], int]] = {
             "logs": run_logs,
             "verify": run_verify,
             "status": status.run_status,
             "doctor": doctor.run_doctor,
             "prune": prune.run_prune,
+            "run": run_command.run_run,
         }
         return runners[args.command](args, stdout, progress)
     except OpsError as err:

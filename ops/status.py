@@ -163,7 +163,7 @@ def render(table: Sequence[Row], extra: Sequence[dict[str, Any]]) -> list[str]:
 class Poll:
     table: list[Row]
     report: Report | None
-    short: list[dict[str, str]]  # ops/bundle.py `shortfalls`: groups with fewer pods
+    short: list[dict[str, str]]  # ops/pods.py `shortfalls`: groups with fewer pods
 
     @property
     def ok(self) -> bool:
@@ -251,9 +251,8 @@ def run_status(args: argparse.Namespace, stdout: TextIO, progress: Callable[[str
 
 def check(core: Any, controller: Any, stack: Any, groups: list[str]) -> Poll:
     """One look at the pods (and, with a controller, their agents, ops/connect.py `poll`)."""
-    from ops.bundle import shortfalls
     from ops.connect import poll
-    from ops.pods import list_agent_pods
+    from ops.pods import list_agent_pods, shortfalls
 
     if controller is not None:
         report = poll(core, controller, stack, groups)

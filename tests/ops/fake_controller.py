@@ -123,6 +123,8 @@ class FakeController:
     # set when the server stops, so a stalled answer does not hold up the test's end
     stopping: threading.Event = field(default_factory=threading.Event)
     _access_tokens: dict[str, int] = field(default_factory=dict)  # token -> requests served
+    # More endpoints (tests/ops/fake_sessions.py): `handle(handler, method, path) -> bool`.
+    routes: Any = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def token_response(self, form: dict[str, list[str]]) -> tuple[int, Any]:
@@ -184,7 +186,16 @@ class FakeController:
 
 def _handler(fake: FakeController) -> type[BaseHTTPRequestHandler]:
     class Handler(JsonHandler):
+        def routed(self, method: str) -> bool:
+            return fake.routes is not None and fake.routes.handle(self, method, self.path)
+
+        def do_PATCH(self) -> None:
+            if not self.routed("PATCH"):
+                self.reply_json(404, {"error": "not found"})
+
         def do_POST(self) -> None:
+            if self.routed("POST"):
+                return
             parts = urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
             form = parse_qs(self.rfile.read(length).decode())
@@ -196,6 +207,8 @@ def _handler(fake: FakeController) -> type[BaseHTTPRequestHandler]:
             self.reply_json(*fake.token_response(form))
 
         def do_GET(self) -> None:
+            if self.routed("GET"):
+                return
             parts = urlsplit(self.path)
             query = parse_qs(parts.query)
             fake.requests.append(("GET", parts.path, query))
@@ -206,6 +219,8 @@ def _handler(fake: FakeController) -> type[BaseHTTPRequestHandler]:
             self.reply_json(*fake.agents_response(self.headers.get("Authorization"), query))
 
         def do_DELETE(self) -> None:
+            if self.routed("DELETE"):
+                return
             parts = urlsplit(self.path)
             fake.requests.append(("DELETE", parts.path, {}))
             prefix = f"{AGENTS_PATH}/"
