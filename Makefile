@@ -15,12 +15,14 @@ OPS_PYTEST := $(OPS_PY) -m pytest -o addopts= -p no:cacheprovider \
   -W 'ignore::DeprecationWarning:kubernetes.client.rest' \
   -W 'ignore::DeprecationWarning:kubernetes.client.exceptions'
 # Named one by one: pyproject's mypy `exclude` (for the program's run) skips them in folders.
-OPS_SOURCES = $(sort $(wildcard ops/*.py tests/ops/*.py tests/e2e/test_ops.py bench/ops_verify.py bench/ops_child.py))
+OPS_SOURCES = $(sort $(wildcard ops/*.py ops/*/*.py tests/ops/*.py tests/ops/*/*.py \
+  tests/e2e/test_ops*.py bench/ops_verify.py bench/ops_child.py))
 STACK ?= east-west
 
 include rig/rig.mk
 
-.PHONY: help venv ops-venv check test lint typecheck e2e up preview demo demo-down logs verify docs
+.PHONY: help venv ops-venv check test lint typecheck e2e up preview demo demo-down logs verify docs \
+  status doctor prune run
 
 ## help: list these targets (what `make` without a target does; it builds nothing)
 help:
@@ -66,12 +68,17 @@ typecheck: venv ops-venv
 ## e2e: the real Pulumi engine against the local KWOK control plane
 e2e: venv ops-venv rig
 	$(PY) -m pytest -m e2e -p no:cacheprovider tests/e2e
-	$(OPS_PYTEST) -m e2e tests/e2e/test_ops.py
+	$(OPS_PYTEST) -m e2e tests/e2e/test_ops.py tests/e2e/test_ops_status.py tests/e2e/test_ops_run.py
 
-## up: deploy stack $(STACK) (stacks/Pulumi.$(STACK).yaml) with the Pulumi CLI on your PATH
-up: venv
+## up: deploy stack $(STACK) (stacks/Pulumi.$(STACK).yaml) with the Pulumi CLI on your PATH, then
+## wait up to UP_WAIT seconds (300; 0 skips) for its agents and print `make status`
+UP_WAIT ?= 300
+up: venv ops-venv
 	pulumi stack select --create $(STACK)
 	pulumi up --stack $(STACK)
+	@test "$(UP_WAIT)" = 0 || $(OPS_PY) -m ops status --stack $(STACK) --wait $(UP_WAIT) || { \
+	  echo "make up: stack $(STACK) is deployed, but not every agent is ready and registered" \
+	  "(table above); make doctor STACK=$(STACK) checks why" >&2; exit 1; }
 
 ## preview: pulumi preview of stack $(STACK), the plan `make up` would apply
 preview: venv
@@ -91,6 +98,27 @@ logs: ops-venv
 ## credentials from CYPERF_OFFLINE_TOKEN or secret stack config, e.g. ARGS="--ca-cert ctl.pem"
 verify: ops-venv
 	$(OPS_PY) -m ops verify --stack $(STACK) $(ARGS)
+
+## status: one row per agent pod of stack $(STACK): ready, restarts, node, IP, agent, registration;
+## ARGS="--watch" reprints it, ARGS="--json" for scripts (schemaVersion 1)
+status: ops-venv
+	$(OPS_PY) -m ops status --stack $(STACK) $(ARGS)
+
+## doctor: PASS/WARN/FAIL checks of stack $(STACK), each with its fix (exit 1 on a FAIL); starts
+## and removes one short-lived probe pod per agent group
+doctor: ops-venv
+	$(OPS_PY) -m ops doctor --stack $(STACK) $(ARGS)
+
+## prune: list the stale agent registrations of stack $(STACK) on the controller; ARGS=--yes
+## removes them
+prune: ops-venv
+	$(OPS_PY) -m ops prune --stack $(STACK) $(ARGS)
+
+## run: run the CyPerf test of definition $(TEST) against stack $(STACK), results in runs/
+## (docs/running-tests.md; make reports any failure as 2, the command's own codes are there), e.g.
+## make run STACK=east-west TEST=test-definitions/east-west-http.yaml ARGS="--destroy-after"
+run: ops-venv
+	$(OPS_PY) -m ops run --stack $(STACK) --test $(TEST) $(ARGS)
 
 ## demo: start the local rig and `pulumi up` the east-west example there; prints the outputs
 DEMO_STACK := rig-demo

@@ -1,46 +1,97 @@
 """`logs`: one .tar.gz with what support asks for when agents misbehave.
 
-Layout (all under `cyperf-logs-<stack>-<UTC time>/`):
-  index.json                         what is where, what could not be collected
-  stack/outputs.json                 the stack outputs, secret values replaced by "[secret]"
-  events.json                        the namespace's events, oldest first
-  nodes.json                         the agent nodes: labels, taints, conditions, capacity, versions
-  pods/<pod>/pod.json                the pod object
-  pods/<pod>/<container>.log         full log of the current container instance
-  pods/<pod>/<container>.previous.log  log of the previous instance (restarted containers only)
-Every file and log line is redacted by the program's secrecy rule (ops/redact.py): a value set
-with `--secret` shows as "[secret]" in pod objects and logs as in the outputs.
+Layout (all under `cyperf-logs-<stack>-<UTC time>/`), like `oc adm must-gather`'s: FILES below,
+also written to index.json. The stack, namespace, pods, nodes, node-tuning, kube-proxy and CNI
+pods, events, versions, and (opt-in) the controller's agent records.
 
-Logs are streamed from the API server to a temporary file in chunks and then copied into the
-archive, so a pod with an enormous log never sits in memory; at most `concurrency` logs are in
-flight (and on disk) at a time. The archive is written as `<name>.tar.gz.part` and renamed when
-complete.
+Log lines carry RFC 3339 timestamps. Every part (JSON, log line, summary, agent records) is
+redacted by the program's secrecy rule (ops/redact.py): a `--secret` value shows as "[secret]".
+A group short of the pods the stack deployed is a failed item (exit code 3: wrong cluster?).
+`--max-bytes` caps the logs' total size: logs past the cap are listed in the index, not stored.
+
+Logs are streamed to temporary files a few at a time (ops/podlogs.py) and copied into the
+archive. The archive is written as `<name>.tar.gz.part` and renamed when complete.
 """
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import os
 import re
+import sys
 import tarfile
 import tempfile
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ops import gather
+from ops.connect import add_controller_options
 from ops.errors import UsageError
-from ops.pods import AgentPod, list_agent_pods
+from ops.podlogs import LogItem, fetch_logs, log_items, pod_index
+from ops.pods import agent_pod, list_agent_pods, shortfalls
 from ops.redact import Redactor
 from ops.stack import StackInfo
+from ops.summary import summary_text
 
-CHUNK = 64 * 1024
+ROOT = Path(__file__).resolve().parents[1]
+FILES = {
+    "index.json": "this file",
+    "collector.json": "project commit, argv, start/end times, Kubernetes version",
+    "summary.txt": "the agent pods as `kubectl get pods -o wide` shows them; Warning events",
+    "stack/outputs.json": "stack outputs; secret values replaced by [secret]",
+    "stack/config.json": "stack config; secret values replaced by [secret]",
+    "events.json": "events of the namespace, oldest first",
+    "nodes.json": "agent nodes (running an agent pod, or matching an agent nodeSelector): "
+    "labels, taints, conditions, capacity, kernel and runtime versions",
+    "namespace/<kind>.json": "the Namespace and its Deployments, ReplicaSets, DaemonSets, "
+    "Services, Endpoints, ResourceQuotas, LimitRanges",
+    "pods/<pod>/pod.json": "the pod object",
+    "pods/<pod>/<container>.log": "full log of the current container, timestamped",
+    "pods/<pod>/<container>.previous.log": "log of the previous container instance",
+    "node-tuning/<pod>/": "the node-tuning pods and logs (conntrack count/max lines)",
+    "kube-system/pods.json": "kube-proxy and CNI pods on the agent nodes: images, versions",
+    "kube-system/<pod>/<container>.log": "their logs",
+    "controller/agents.json": "the controller's agent records (--controller-agents only)",
+}
 MAX_CONCURRENCY = 16
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+def add_options(logs: argparse.ArgumentParser) -> None:
+    logs.add_argument(
+        "--max-bytes",
+        type=int,
+        help="cap on the logs' total size; logs past it are listed in index.json, not stored",
+    )
+    logs.add_argument(
+        "--controller-agents",
+        action="store_true",
+        help="also store the controller's agent records (needs controller credentials)",
+    )
+    add_controller_options(logs)
+
+
+def extras_from(
+    args: argparse.Namespace, stack: StackInfo, progress: Callable[[str], None]
+) -> Extras:
+    from ops.connect import check_controller_options, connect
+
+    agents = None
+    if args.controller_agents:
+        check_controller_options(args)
+        agents = [a.as_json() for a in connect(args, stack, 0, progress).agents()]
+    return Extras(
+        argv=tuple(sys.argv),
+        project_dir=args.project_dir.resolve(),
+        max_bytes=args.max_bytes,
+        controller_agents=agents,
+    )
 
 
 def parse_since(text: str | None) -> int | None:
@@ -64,14 +115,13 @@ def bundle_name(stack: str, now: datetime) -> str:
 
 
 @dataclass(frozen=True)
-class LogItem:
-    pod: str
-    container: str
-    previous: bool
+class Extras:
+    """What `logs` collects beyond the cluster: given by the command line."""
 
-    @property
-    def path(self) -> str:
-        return f"pods/{self.pod}/{self.container}{'.previous' if self.previous else ''}.log"
+    argv: tuple[str, ...] = ()
+    project_dir: Path | None = None
+    max_bytes: int | None = None
+    controller_agents: list[dict[str, Any]] | None = None
 
 
 @dataclass
@@ -105,9 +155,12 @@ def collect(
     progress: Callable[[str], None] = lambda _: None,
     now: datetime | None = None,
     cluster: str | None = None,
+    extras: Extras = Extras(),
 ) -> BundleResult:
     if not 1 <= concurrency <= MAX_CONCURRENCY:
         raise UsageError(f"--concurrency: 1 to {MAX_CONCURRENCY} (got {concurrency})")
+    if extras.max_bytes is not None and extras.max_bytes <= 0:
+        raise UsageError(f"--max-bytes: a positive number of bytes (got {extras.max_bytes})")
     started = time.monotonic()
     now = now or datetime.now(UTC)
     name = bundle_name(stack.name, now)
@@ -119,6 +172,10 @@ def collect(
     partial = out_dir / f"{name}.tar.gz.part"
     failed: list[dict[str, str]] = []
     notes: list[dict[str, str]] = []
+    redactor = Redactor.for_stack(stack)
+    config = gather.stack_config(stack.name, extras.project_dir) if extras.project_dir else None
+    if isinstance(config, str):
+        notes.append({"item": "stack/config.json", "note": config})
     index: dict[str, Any] = {
         "bundle": name,
         "stack": stack.name,
@@ -127,52 +184,55 @@ def collect(
         "createdAt": now.astimezone(UTC).isoformat(timespec="seconds"),
         "groups": selected or "all",
         "since": since_seconds and f"{since_seconds}s",
-        "files": {
-            "index.json": "this file",
-            "stack/outputs.json": "stack outputs; secret values replaced by [secret]",
-            "events.json": f"events of namespace {stack.namespace}, oldest first",
-            "nodes.json": "agent nodes (running an agent pod, or matching an agent "
-            "nodeSelector): labels, taints, conditions, capacity, kernel and runtime versions",
-            "pods/<pod>/pod.json": "the pod object",
-            "pods/<pod>/<container>.log": "full log of the current container",
-            "pods/<pod>/<container>.previous.log": "log of the previous container instance",
-        },
+        "maxBytes": extras.max_bytes,
+        "files": FILES,
         "pods": [],
         "failed": failed,
         "notes": notes,
     }
     failed.extend(shortfalls(stack.replicas, pods, selected))
-    redactor = Redactor.for_stack(stack)
     logs = 0
+    stored = 0
     try:
         with tarfile.open(partial, "w:gz") as tar:
 
             def add_json(path: str, data: Any) -> None:
-                body = (
-                    json.dumps(redactor.value(data), indent=2, sort_keys=True, default=str).encode()
-                    + b"\n"
-                )
+                clean = redactor.value(data)
+                body = json.dumps(clean, indent=2, sort_keys=True, default=str).encode() + b"\n"
                 _add_bytes(tar, f"{name}/{path}", body, now)
 
             add_json("stack/outputs.json", stack.outputs_redacted)
+            if isinstance(config, dict):
+                add_json("stack/config.json", config)
             items: list[LogItem] = []
             for pod in pods:
                 add_json(f"pods/{pod.name}/pod.json", pod.raw)
-                index["pods"].append(_pod_index(pod))
-                for container in pod.containers:
-                    items.append(LogItem(pod.name, container.name, previous=False))
-                    if container.has_previous:
-                        items.append(LogItem(pod.name, container.name, previous=True))
-            events = _events(core, stack.namespace, failed)
+                index["pods"].append(pod_index(pod))
+                items += log_items(pod, "pods", None)
+            for path, data in gather.namespace_objects(core, stack.namespace, failed).items():
+                add_json(path, data)
+            events = gather.events(core, stack.namespace, failed)
             if events is not None:
                 add_json("events.json", events)
             progress(f"{len(events or [])} events")
-            nodes = _nodes(core, pods, failed)
+            nodes = gather.nodes(core, pods, failed)
             if nodes is not None:
                 add_json("nodes.json", nodes)
             progress(f"{len(nodes or [])} agent nodes")
+            for raw in gather.tuning_pods(core, stack.namespace, failed):
+                tuning = agent_pod(raw)
+                add_json(f"node-tuning/{tuning.name}/pod.json", tuning.raw)
+                items += log_items(tuning, "node-tuning", None)
+            agent_nodes = {n["name"] for n in nodes or []}
+            network = gather.network_pods(core, agent_nodes, failed)
+            add_json("kube-system/pods.json", [gather.versions(p) for p in network])
+            for raw in network:
+                items += log_items(agent_pod(raw), "kube-system", gather.SYSTEM_NAMESPACE)
+            if extras.controller_agents is not None:
+                records = redactor.record(extras.controller_agents)
+                add_json("controller/agents.json", records)
             with tempfile.TemporaryDirectory(prefix="cyperf-logs-") as scratch:
-                for item, spooled, error in _fetch_logs(
+                for item, spooled, error in fetch_logs(
                     core,
                     stack.namespace,
                     items,
@@ -189,15 +249,42 @@ def collect(
                         failed.append({"item": item.path, "error": error})
                     else:
                         assert spooled is not None
-                        info = tarfile.TarInfo(f"{name}/{item.path}")
-                        info.size = spooled.stat().st_size
-                        info.mtime = int(now.timestamp())
-                        info.mode = 0o644
-                        with spooled.open("rb") as source:
-                            tar.addfile(info, source)
+                        size = spooled.stat().st_size
+                        if extras.max_bytes is not None and stored + size > extras.max_bytes:
+                            notes.append(
+                                {
+                                    "item": item.path,
+                                    "note": f"not stored: {size} bytes past "
+                                    f"--max-bytes {extras.max_bytes}",
+                                }
+                            )
+                        else:
+                            info = tarfile.TarInfo(f"{name}/{item.path}")
+                            info.size = size
+                            info.mtime = int(now.timestamp())
+                            info.mode = 0o644
+                            with spooled.open("rb") as source:
+                                tar.addfile(info, source)
+                            stored += size
+                            logs += 1
                         spooled.unlink()
-                        logs += 1
                     progress(f"logs {logs + len(failed) + len(notes)}/{len(items)}: {item.path}")
+            title = (
+                f"stack {stack.name}, namespace {stack.namespace}, collected {index['createdAt']}"
+            )
+            summary = summary_text(title, [p.raw for p in pods], events or [], now)
+            _add_bytes(tar, f"{name}/summary.txt", redactor.text(summary).encode(), now)
+            add_json(
+                "collector.json",
+                {
+                    "projectCommit": gather.project_commit(extras.project_dir or ROOT),
+                    "argv": list(extras.argv),
+                    "startedAt": now.astimezone(UTC).isoformat(timespec="seconds"),
+                    "finishedAt": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "kubernetesVersion": gather.kubernetes_version(core),
+                    "controllerAgents": extras.controller_agents is not None,
+                },
+            )
             add_json("index.json", index)
     except BaseException:
         # no half-written bundle is left behind (error, Ctrl-C)
@@ -214,230 +301,9 @@ def collect(
     )
 
 
-def shortfalls(
-    replicas: dict[str, int], pods: list[AgentPod], groups: list[str]
-) -> list[dict[str, str]]:
-    """A failed item per group with fewer live pods than the stack deployed: an empty bundle of
-    the wrong cluster is not a complete one."""
-    failed = []
-    for group, expected in sorted(replicas.items()):
-        live = sum(1 for p in pods if p.group == group and not p.gone)
-        if live < expected and (not groups or group in groups):
-            failed.append(
-                {
-                    "item": f"pods of group {group}",
-                    "error": f"{live} of the {expected} the stack deployed",
-                }
-            )
-    return failed
-
-
 def _add_bytes(tar: tarfile.TarFile, path: str, body: bytes, now: datetime) -> None:
     info = tarfile.TarInfo(path)
     info.size = len(body)
     info.mtime = int(now.timestamp())
     info.mode = 0o644
     tar.addfile(info, io.BytesIO(body))
-
-
-def _pod_index(pod: AgentPod) -> dict[str, Any]:
-    logs: dict[str, Any] = {}
-    for container in pod.containers:
-        entry: dict[str, Any] = {"current": LogItem(pod.name, container.name, False).path}
-        if container.has_previous:
-            entry["previous"] = LogItem(pod.name, container.name, True).path
-        else:
-            entry["previous"] = None
-            entry["previousNote"] = "no previous instance (never restarted)"
-        entry["restartCount"] = container.restart_count
-        logs[container.name] = entry
-    return {
-        "name": pod.name,
-        "group": pod.group,
-        "phase": pod.phase,
-        "ready": pod.ready,
-        "podIP": pod.ip,
-        "node": pod.node,
-        "pod": f"pods/{pod.name}/pod.json",
-        "logs": logs,
-    }
-
-
-def _fetch_logs(
-    core: Any,
-    namespace: str,
-    items: list[LogItem],
-    since_seconds: int | None,
-    concurrency: int,
-    scratch: Path,
-    redactor: Redactor,
-) -> Iterable[tuple[LogItem, Path | None, str | None]]:
-    """Yield each log as a spooled file (or an error), at most `concurrency` in flight."""
-    pending = iter(enumerate(items))
-    running: dict[Future[tuple[Path | None, str | None]], LogItem] = {}
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="logs") as pool:
-
-        def submit_next() -> None:
-            for number, item in pending:
-                target = scratch / f"{number}.log"
-                future = pool.submit(
-                    _stream_log, core, namespace, item, since_seconds, target, redactor
-                )
-                running[future] = item
-                return
-
-        for _ in range(concurrency):
-            submit_next()
-        while running:
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                item = running.pop(future)
-                spooled, error = future.result()
-                yield item, spooled, error
-                submit_next()
-
-
-def _stream_log(
-    core: Any,
-    namespace: str,
-    item: LogItem,
-    since_seconds: int | None,
-    target: Path,
-    redactor: Redactor,
-) -> tuple[Path | None, str | None]:
-    from kubernetes.client.exceptions import ApiException
-    from urllib3.exceptions import HTTPError
-
-    kwargs: dict[str, Any] = {
-        "container": item.container,
-        "previous": item.previous,
-        "_preload_content": False,
-        "_request_timeout": (10, 300),
-    }
-    if since_seconds is not None:
-        kwargs["since_seconds"] = since_seconds
-    try:
-        response = core.read_namespaced_pod_log(item.pod, namespace, **kwargs)
-        try:
-            with target.open("wb") as sink:
-                _spool(response.stream(CHUNK), sink, redactor)
-        finally:
-            response.release_conn()
-    except (ApiException, HTTPError, OSError) as err:
-        return None, _failure(err)
-    return target, None
-
-
-def _spool(chunks: Iterable[bytes], sink: Any, redactor: Redactor) -> None:
-    """Copy a log to `sink`, each line redacted when the stack has secrets (a line is held whole
-    so that a secret split across two chunks is still found)."""
-    if not redactor.scrubs_text:
-        for chunk in chunks:
-            sink.write(chunk)
-        return
-    pending = b""
-    for chunk in chunks:
-        *lines, pending = (pending + chunk).split(b"\n")
-        for line in lines:
-            sink.write(_redact_line(line, redactor) + b"\n")
-    if pending:
-        sink.write(_redact_line(pending, redactor))
-
-
-def _redact_line(line: bytes, redactor: Redactor) -> bytes:
-    text = line.decode("utf-8", "surrogateescape")
-    return redactor.text(text).encode("utf-8", "surrogateescape")
-
-
-def _failure(err: Exception) -> str:
-    """What went wrong, for the index: the API's own message with its status, or the error."""
-    from kubernetes.client.exceptions import ApiException
-
-    if not isinstance(err, ApiException):
-        return f"{type(err).__name__}: {err}"
-    try:
-        message = json.loads(err.body or "{}").get("message")
-    except (ValueError, AttributeError):
-        message = None
-    return f"{err.status} {message or err.reason}"
-
-
-def _events(core: Any, namespace: str, failed: list[dict[str, str]]) -> list[Any] | None:
-    from kubernetes.client.exceptions import ApiException
-    from urllib3.exceptions import HTTPError
-
-    serialize = core.api_client.sanitize_for_serialization
-    events: list[Any] = []
-    token = None
-    try:
-        while True:
-            page = core.list_namespaced_event(
-                namespace, limit=500, _continue=token, _request_timeout=30
-            )
-            events.extend(serialize(item) for item in page.items)
-            token = page.metadata._continue
-            if not token:
-                break
-    except (ApiException, HTTPError) as err:
-        failed.append({"item": "events.json", "error": _failure(err)})
-        return None
-    for event in events:
-        event.get("metadata", {}).pop("managedFields", None)
-    return sorted(events, key=_event_time)
-
-
-def _event_time(event: dict[str, Any]) -> str:
-    return str(
-        event.get("lastTimestamp")
-        or event.get("eventTime")
-        or event.get("firstTimestamp")
-        or event.get("metadata", {}).get("creationTimestamp")
-        or ""
-    )
-
-
-def _nodes(core: Any, pods: list[AgentPod], failed: list[dict[str, str]]) -> list[Any] | None:
-    from kubernetes.client.exceptions import ApiException
-    from urllib3.exceptions import HTTPError
-
-    serialize = core.api_client.sanitize_for_serialization
-    try:
-        listed = core.list_node(_request_timeout=30)
-    except (ApiException, HTTPError) as err:
-        failed.append({"item": "nodes.json", "error": _failure(err)})
-        return None
-    hosting = {pod.node for pod in pods if pod.node}
-    selectors = [pod.node_selector for pod in pods if pod.node_selector]
-    summaries = []
-    for node in (serialize(item) for item in listed.items):
-        labels = node.get("metadata", {}).get("labels") or {}
-        name = node["metadata"]["name"]
-        eligible = any(all(labels.get(k) == v for k, v in s.items()) for s in selectors)
-        if name in hosting or eligible:
-            summaries.append(node_summary(node, sorted(p.name for p in pods if p.node == name)))
-    return sorted(summaries, key=lambda n: str(n["name"]))
-
-
-def node_summary(node: dict[str, Any], agent_pods: list[str]) -> dict[str, Any]:
-    spec = node.get("spec") or {}
-    status = node.get("status") or {}
-    info = status.get("nodeInfo") or {}
-    return {
-        "name": node["metadata"]["name"],
-        "agentPods": agent_pods,
-        "labels": node["metadata"].get("labels") or {},
-        "taints": spec.get("taints") or [],
-        "unschedulable": bool(spec.get("unschedulable")),
-        "conditions": [
-            {k: c.get(k) for k in ("type", "status", "reason", "message", "lastTransitionTime")}
-            for c in status.get("conditions") or []
-        ],
-        "capacity": status.get("capacity") or {},
-        "allocatable": status.get("allocatable") or {},
-        "addresses": status.get("addresses") or [],
-        "kernelVersion": info.get("kernelVersion"),
-        "containerRuntimeVersion": info.get("containerRuntimeVersion"),
-        "kubeletVersion": info.get("kubeletVersion"),
-        "osImage": info.get("osImage"),
-        "architecture": info.get("architecture"),
-    }

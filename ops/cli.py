@@ -1,4 +1,4 @@
-"""`python -m ops logs|verify --stack <stack>`: day-two commands for a deployed stack.
+"""`python -m ops logs|verify|status|doctor|prune --stack <stack>`: day-two commands.
 
 Results go to stdout (`--json`: one JSON document), progress and errors to stderr.
 
@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from ops import doctor, prune, status
+from ops.bundle import add_options as add_bundle_options
 from ops.connect import FINAL_CHECK, add_controller_options
 from ops.credentials import CREDENTIALS_HELP
 from ops.errors import (
@@ -27,6 +29,7 @@ from ops.errors import (
     OpsError,
     UsageError,
 )
+from ops.run import command as run_command
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -105,6 +108,7 @@ def parser() -> argparse.ArgumentParser:
     logs.add_argument("--since", help="only log lines newer than this, e.g. 30m, 2h, 1h30m")
     logs.add_argument("--output-dir", type=Path, default=Path.cwd(), help="default: current folder")
     logs.add_argument("--concurrency", type=int, default=4, help="logs fetched at once (1-16)")
+    add_bundle_options(logs)
 
     verify = add_command(
         commands, "verify", "check that every agent registered with the controller", common
@@ -118,6 +122,10 @@ def parser() -> argparse.ArgumentParser:
         f"--wait + {FINAL_CHECK:.0f} s",
     )
     verify.add_argument("--interval", type=float, default=10, help="seconds between checks (10)")
+    status.add_parser(commands, common)
+    doctor.add_parser(commands, common)
+    prune.add_parser(commands, common)
+    run_command.add_parser(commands, common)
     return top
 
 
@@ -125,7 +133,14 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO = sys.stdout) -> int:
     progress = Progress()
     try:
         args = parser().parse_args(argv)
-        runners = {"logs": run_logs, "verify": run_verify}
+        runners: dict[str, Callable[[argparse.Namespace, TextIO, Progress], int]] = {
+            "logs": run_logs,
+            "verify": run_verify,
+            "status": status.run_status,
+            "doctor": doctor.run_doctor,
+            "prune": prune.run_prune,
+            "run": run_command.run_run,
+        }
         return runners[args.command](args, stdout, progress)
     except OpsError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -168,7 +183,7 @@ def load(args: argparse.Namespace, progress: Callable[[str], None]) -> tuple[Any
 
 
 def run_logs(args: argparse.Namespace, stdout: TextIO, progress: Progress) -> int:
-    from ops.bundle import collect, parse_since
+    from ops.bundle import collect, extras_from, parse_since
 
     since = parse_since(args.since)
     stack, core = load(args, progress)
@@ -182,6 +197,7 @@ def run_logs(args: argparse.Namespace, stdout: TextIO, progress: Progress) -> in
         concurrency=args.concurrency,
         progress=throttled,
         cluster=args.cluster,
+        extras=extras_from(args, stack, progress),
     )
     if args.json:
         json.dump(result.as_json(), stdout, indent=2)

@@ -23,6 +23,7 @@ from ops.errors import (
     TlsError,
     UnreachableError,
     UsageError,
+    first_line,
 )
 from ops.verify import ControllerAgent
 
@@ -206,6 +207,22 @@ class Controller:
         # fetched on access, by an unbounded request: only the plain model's fields are read.
         return [self._agent(getattr(a, "base_model", a)) for a in collected]
 
+    def delete_agent(self, agent_id: str) -> bool:
+        """`DELETE /api/v2/agents/{agentId}` (pinned client); False when it is gone (404)."""
+        from cyperf.api.agents_api import AgentsApi
+        from cyperf.exceptions import NotFoundException
+
+        def request(timeout: float) -> bool:
+            try:
+                AgentsApi(self._client).delete_agent(agent_id, _request_timeout=timeout)
+            except NotFoundException:
+                return False
+            return True
+
+        if self._configuration.access_token is None:
+            self.login()
+        return bool(self.call(request))
+
     def call(self, request: Callable[[float], Any], login: bool = False) -> Any:
         """`request(timeout)` through the client, bounded by the deadline, tried at most
         ATTEMPTS times, the access token renewed once on a 401; every failure an OpsError."""
@@ -251,7 +268,7 @@ class Controller:
                     ) from None
             except (ValidationError, ValueError, TypeError) as err:
                 raise MalformedAnswerError(
-                    f"controller {self.url}: malformed answer ({_first_line(err)})",
+                    f"controller {self.url}: malformed answer ({first_line(err)})",
                     fix="check the controller's version against the pinned client (cyperf "
                     "26.1.2) and report it",
                 ) from None
@@ -301,8 +318,3 @@ class Controller:
             configured_proxy=a.configured_proxy,
             session=a.session_name or None,
         )
-
-
-def _first_line(err: Exception) -> str:
-    text = str(err).strip()
-    return text.splitlines()[0] if text else type(err).__name__

@@ -21,6 +21,14 @@ cluster credentials: the stack's kubeconfig (cyperf-k8s:kubeconfig, or the EKS s
   output), else KUBECONFIG or ~/.kube/config; each command prints the API server it read"""
 
 
+HOW_TO_CONFIGURE = (
+    "set CYPERF_OFFLINE_TOKEN (or CYPERF_USERNAME and CYPERF_PASSWORD), or the secret stack "
+    f"config `pulumi config set --secret {OPS}:controllerOfflineToken <token>`"
+)
+CREDENTIAL_ENV = ("CYPERF_OFFLINE_TOKEN", "CYPERF_USERNAME", "CYPERF_PASSWORD")
+CREDENTIAL_KEYS = ("controllerOfflineToken", "controllerUsername", "controllerPassword")
+
+
 @dataclass(frozen=True)
 class Credentials:
     offline_token: Secret | None = None
@@ -58,7 +66,10 @@ def credentials(env: Mapping[str, str], ops_config: Mapping[str, Secret | str]) 
         return Credentials(
             username=str(username), password=password, source=f"{OPS}:controllerUsername"
         )
-    raise CredentialsError(
-        "no controller credentials: set CYPERF_OFFLINE_TOKEN (or CYPERF_USERNAME and "
-        f"CYPERF_PASSWORD), or the secret stack config {OPS}:controllerOfflineToken"
-    )
+    raise CredentialsError(f"no controller credentials: {HOW_TO_CONFIGURE}")
+
+
+def credentials_configured(env: Mapping[str, str], ops_config: Mapping[str, Secret | str]) -> bool:
+    """Whether any controller credential is set: status and doctor then check registration (a
+    half-set pair is refused by `credentials`, by name)."""
+    return any(env.get(k) for k in CREDENTIAL_ENV) or any(k in ops_config for k in CREDENTIAL_KEYS)

@@ -96,3 +96,9 @@ class MalformedAnswerError(OpsError):
     """The controller or the API server answered something its own schema does not allow."""
 
     exit_code = EXIT_INTERNAL
+
+
+def first_line(err: Exception) -> str:
+    """The first line of an exception's text (its class name when it has none)."""
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__

@@ -171,3 +171,21 @@ def check_groups(requested: Iterable[str], known: Iterable[str]) -> list[str]:
             f"--group: one of the stack's agent groups {sorted(known_set)} (got {unknown})"
         )
     return requested_list
+
+
+def shortfalls(
+    replicas: dict[str, int], pods: list[AgentPod], groups: list[str]
+) -> list[dict[str, str]]:
+    """A failed item per group with fewer live pods than the stack deployed: an empty bundle of
+    the wrong cluster is not a complete one."""
+    failed = []
+    for group, expected in sorted(replicas.items()):
+        live = sum(1 for p in pods if p.group == group and not p.gone)
+        if live < expected and (not groups or group in groups):
+            failed.append(
+                {
+                    "item": f"pods of group {group}",
+                    "error": f"{live} of the {expected} the stack deployed",
+                }
+            )
+    return failed

@@ -36,3 +36,15 @@ def test_make_alone_lists_every_documented_target() -> None:
     listing = make("--silent")
     listed = re.findall(r"^make (\S+) ", listing, re.MULTILINE)
     assert listed == documented, listing
+
+
+def test_make_up_ends_with_the_registration_watch() -> None:
+    # `-n` prints the recipe without running pulumi; `-B` so no virtualenv stamp short-cuts it
+    recipe = make("-n", "-B", "up", "STACK=lab", "VENV=.no-venv", "OPS_VENV=.no-ops-venv")
+    watch = recipe.splitlines()[-3:]
+    assert "pulumi up --stack lab" in recipe
+    assert watch[0].startswith('test "300" = 0 || .no-ops-venv/bin/python -m ops status')
+    assert "--stack lab --wait 300" in watch[0]
+    assert "make doctor STACK=lab" in "".join(watch)
+    skipped = make("-n", "-B", "up", "STACK=lab", "UP_WAIT=0", "VENV=.v", "OPS_VENV=.o")
+    assert 'test "0" = 0 ||' in skipped

@@ -182,7 +182,7 @@ def test_no_table_row_is_overlong(page: Path) -> None:
 
 def test_the_readme_starts_with_the_two_commands_then_day_two() -> None:
     """`make demo` and `make check` come before any other make command, on the first screen;
-    `make verify` and `make logs` soon after."""
+    every day-two command (verify, logs, status, doctor, prune, run) soon after."""
     makefiles = (ROOT / "Makefile", ROOT / "rig" / "rig.mk")
     targets = {name for path in makefiles for name in MAKE_TARGET.findall(path.read_text())}
     first: dict[str, int] = {}
@@ -190,14 +190,15 @@ def test_the_readme_starts_with_the_two_commands_then_day_two() -> None:
         for name in MAKE_COMMAND.findall(text):
             if name in targets:
                 first.setdefault(name, number)
-    assert {"demo", "check", "verify", "logs"} <= first.keys(), f"make commands found: {first}"
+    day_two = ("verify", "logs", "status", "doctor", "prune", "run")
+    assert {"demo", "check", *day_two} <= first.keys(), f"make commands found: {first}"
     two = max(first["demo"], first["check"])
     assert two <= FIRST_SCREEN, f"`make demo`/`make check` by line {two}, not {FIRST_SCREEN}"
     earlier = {name: line for name, line in first.items() if name not in ("demo", "check")}
     assert all(line >= two for line in earlier.values()), (
         f"make commands before `make demo` and `make check`: {earlier}"
     )
-    for name in ("verify", "logs"):
+    for name in day_two:
         assert first[name] <= DAY_TWO_BY_LINE, f"`make {name}` first on line {first[name]}"
 
 

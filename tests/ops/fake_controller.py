@@ -7,6 +7,7 @@ that client's models (tests/ops/test_fake_controller.py checks them against the 
        -> Authenticate200Response {access_token, expires_in, refresh_expires_in, refresh_token}
   GET  /api/v2/agents?take=&skip=   Bearer token required
        -> GetAgents200Response: `{"data": [Agent...], "totalCount": n}` (paged) or `[Agent...]`
+  DELETE /api/v2/agents/<id>        Bearer token required -> 204, or 404 for an unknown id
 It is not a CyPerf controller: agent field values are illustrative, and nothing else exists.
 Failures on demand: `token_error` (Keycloak's answer to every token request, e.g. 400
 invalid_grant for an expired or revoked offline token), `expire_after` (an access token serves
@@ -122,6 +123,8 @@ class FakeController:
     # set when the server stops, so a stalled answer does not hold up the test's end
     stopping: threading.Event = field(default_factory=threading.Event)
     _access_tokens: dict[str, int] = field(default_factory=dict)  # token -> requests served
+    # More endpoints (tests/ops/fake_sessions.py): `handle(handler, method, path) -> bool`.
+    routes: Any = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def token_response(self, form: dict[str, list[str]]) -> tuple[int, Any]:
@@ -151,6 +154,18 @@ class FakeController:
             "refresh_token": self.offline_token if grant == "refresh_token" else "refresh",
         }
 
+    def delete_response(self, authorization: str | None, agent_id: str) -> tuple[int, Any]:
+        with self._lock:
+            if authorization is None or (
+                authorization.removeprefix("Bearer ") not in self._access_tokens
+            ):
+                return 401, {"error": "not authenticated"}
+            kept = [a for a in self.agents if a["id"] != agent_id]
+            if len(kept) == len(self.agents):
+                return 404, {"message": f"agent {agent_id} not found"}
+            self.agents = kept
+        return 204, None
+
     def agents_response(self, authorization: str | None, query: dict[str, list[str]]) -> Any:
         token = (authorization or "").removeprefix("Bearer ")
         with self._lock:
@@ -171,7 +186,16 @@ class FakeController:
 
 def _handler(fake: FakeController) -> type[BaseHTTPRequestHandler]:
     class Handler(JsonHandler):
+        def routed(self, method: str) -> bool:
+            return fake.routes is not None and fake.routes.handle(self, method, self.path)
+
+        def do_PATCH(self) -> None:
+            if not self.routed("PATCH"):
+                self.reply_json(404, {"error": "not found"})
+
         def do_POST(self) -> None:
+            if self.routed("POST"):
+                return
             parts = urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
             form = parse_qs(self.rfile.read(length).decode())
@@ -183,6 +207,8 @@ def _handler(fake: FakeController) -> type[BaseHTTPRequestHandler]:
             self.reply_json(*fake.token_response(form))
 
         def do_GET(self) -> None:
+            if self.routed("GET"):
+                return
             parts = urlsplit(self.path)
             query = parse_qs(parts.query)
             fake.requests.append(("GET", parts.path, query))
@@ -191,6 +217,25 @@ def _handler(fake: FakeController) -> type[BaseHTTPRequestHandler]:
                 self.reply_json(404, {"error": "not found"})
                 return
             self.reply_json(*fake.agents_response(self.headers.get("Authorization"), query))
+
+        def do_DELETE(self) -> None:
+            if self.routed("DELETE"):
+                return
+            parts = urlsplit(self.path)
+            fake.requests.append(("DELETE", parts.path, {}))
+            prefix = f"{AGENTS_PATH}/"
+            if not parts.path.startswith(prefix):
+                self.reply_json(404, {"error": "not found"})
+                return
+            status, body = fake.delete_response(
+                self.headers.get("Authorization"), parts.path.removeprefix(prefix)
+            )
+            if body is None:
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            else:
+                self.reply_json(status, body)
 
     return Handler
 

@@ -4,10 +4,14 @@ It serves the read calls the official client makes (pods by label selector, pod 
 container/previous/sinceSeconds, events, nodes) as plain JSON, so the code under test runs the
 real `kubernetes` client end to end. Logs are generated on the fly in chunks, so a test can serve
 a log far larger than what it lets the collector hold in memory.
+
+For `doctor` it also reads namespaces and single pods, and creates and deletes pods (the
+reachability probe): `on_create` lets a test play the kubelet on a created pod.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -125,6 +129,33 @@ def _split(selector: str) -> list[str]:
     return [*terms, current]
 
 
+VERSION = {
+    "major": "1",
+    "minor": "34",
+    "gitVersion": "v1.34.0",
+    "gitCommit": "0000000",
+    "gitTreeState": "clean",
+    "buildDate": "2026-01-01T00:00:00Z",
+    "goVersion": "go1.24",
+    "compiler": "gc",
+    "platform": "linux/amd64",
+}
+LISTED = {
+    "apps": ("deployments", "replicasets", "daemonsets"),
+    "core": ("services", "endpoints", "resourcequotas", "limitranges"),
+}
+
+
+def _namespaced_list(segments: list[str]) -> tuple[str, str] | None:
+    """(namespace, kind) of a list the bundle reads beyond pods, events and nodes."""
+    if segments[:3] == ["apis", "apps", "v1"] and len(segments) == 6:
+        namespace, kind = segments[4], segments[5]
+        return (namespace, kind) if kind in LISTED["apps"] else None
+    if segments[:3] == ["api", "v1", "namespaces"] and len(segments) == 5:
+        return (segments[3], segments[4]) if segments[4] in LISTED["core"] else None
+    return None
+
+
 @dataclass
 class FakeKube:
     pods: list[dict[str, Any]] = field(default_factory=list)
@@ -136,7 +167,26 @@ class FakeKube:
     log_queries: list[dict[str, list[str]]] = field(default_factory=list)
     in_flight: int = 0
     max_in_flight: int = 0
+    # name -> labels; the stack's namespace as the program creates it
+    namespaces: dict[str, dict[str, str]] = field(
+        default_factory=lambda: {"cyperf": {"pod-security.kubernetes.io/enforce": "privileged"}}
+    )
+    # plural kind (deployments, services, ...) -> objects, each with metadata.namespace
+    objects: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    on_create: Callable[[dict[str, Any]], None] | None = None
+    created: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def find_pod(self, namespace: str, name: str) -> dict[str, Any] | None:
+        return next(
+            (
+                p
+                for p in self.pods
+                if p["metadata"]["namespace"] == namespace and p["metadata"]["name"] == name
+            ),
+            None,
+        )
 
 
 def _handler(fake: FakeKube) -> type[BaseHTTPRequestHandler]:
@@ -147,7 +197,16 @@ def _handler(fake: FakeKube) -> type[BaseHTTPRequestHandler]:
             parts = urlsplit(self.path)
             query = parse_qs(parts.query)
             segments = parts.path.strip("/").split("/")
-            if segments == ["api", "v1", "nodes"]:
+            listed_kind = _namespaced_list(segments)
+            if segments == ["version"]:
+                self.reply_json(200, VERSION)
+            elif listed_kind:
+                namespace, kind = listed_kind
+                items = [
+                    o for o in fake.objects.get(kind, []) if o["metadata"]["namespace"] == namespace
+                ]
+                self.reply_json(200, {"kind": "List", "metadata": {}, "items": items})
+            elif segments == ["api", "v1", "nodes"]:
                 self.reply_json(200, {"kind": "NodeList", "metadata": {}, "items": fake.nodes})
             elif segments[:3] == ["api", "v1", "namespaces"] and segments[4:] == ["events"]:
                 items = [e for e in fake.events if e["metadata"]["namespace"] == segments[3]]
@@ -163,8 +222,48 @@ def _handler(fake: FakeKube) -> type[BaseHTTPRequestHandler]:
                 self.reply_json(200, {"kind": "PodList", "metadata": {}, "items": items})
             elif segments[:3] == ["api", "v1", "namespaces"] and segments[6:] == ["log"]:
                 self._log(segments[5], query)
+            elif segments[:3] == ["api", "v1", "namespaces"] and len(segments) == 4:
+                if segments[3] not in fake.namespaces:
+                    self._not_found()
+                    return
+                labels = fake.namespaces[segments[3]]
+                metadata = {"name": segments[3], "labels": labels}
+                self.reply_json(200, {"kind": "Namespace", "metadata": metadata})
+            elif segments[:3] == ["api", "v1", "namespaces"] and segments[4:5] == ["pods"]:
+                pod = fake.find_pod(segments[3], segments[5])
+                self.reply_json(200, pod) if pod else self._not_found()
             else:
-                self.reply_json(404, {"kind": "Status", "message": "not found", "code": 404})
+                self._not_found()
+
+        def _not_found(self) -> None:
+            self.reply_json(404, {"kind": "Status", "message": "not found", "code": 404})
+
+        def do_POST(self) -> None:
+            segments = urlsplit(self.path).path.strip("/").split("/")
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+            if segments[:3] != ["api", "v1", "namespaces"] or segments[4:] != ["pods"]:
+                self._not_found()
+                return
+            body["metadata"]["namespace"] = segments[3]
+            body.setdefault("status", {"phase": "Pending"})
+            with fake._lock:
+                fake.pods.append(body)
+                fake.created.append(body["metadata"]["name"])
+            if fake.on_create:
+                fake.on_create(body)
+            self.reply_json(201, body)
+
+        def do_DELETE(self) -> None:
+            segments = urlsplit(self.path).path.strip("/").split("/")
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            pod = fake.find_pod(segments[3], segments[5]) if len(segments) == 6 else None
+            if pod is None:
+                self._not_found()
+                return
+            with fake._lock:
+                fake.pods.remove(pod)
+                fake.deleted.append(segments[5])
+            self.reply_json(200, pod)
 
         def _log(self, pod: str, query: dict[str, list[str]]) -> None:
             container = query.get("container", [""])[0]

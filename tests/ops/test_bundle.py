@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import tarfile
 import tracemalloc
@@ -12,10 +13,13 @@ from typing import Any
 
 import pytest
 
-from ops.bundle import collect, parse_since
+import ops.stack
+from ops.bundle import Extras, collect, parse_since
+from ops.cli import main
 from ops.errors import UsageError
 from ops.kube import core_api
 from tests.ops.conftest import SERVER_TAGS, make_stack
+from tests.ops.fake_controller import FakeController, agent_json
 from tests.ops.fake_kube import FakeKube, node_json, pod_json
 
 NOW = datetime(2026, 11, 30, 1, 2, 3, tzinfo=UTC)
@@ -226,7 +230,7 @@ def test_an_interrupted_collection_leaves_no_partial_bundle(
         raise KeyboardInterrupt
         yield
 
-    monkeypatch.setattr("ops.bundle._fetch_logs", interrupted)
+    monkeypatch.setattr("ops.bundle.fetch_logs", interrupted)
     stack = make_stack(kube.url)
     with pytest.raises(KeyboardInterrupt):
         collect(stack, core_api(stack), out_dir=tmp_path, now=NOW)
@@ -251,3 +255,139 @@ def test_a_secret_env_value_never_reaches_the_bundle(kube: FakeKube, tmp_path: P
     assert {"name": "HTTPS_PROXY", "value": "[secret]"} in env
     # split across two chunks, still found; the rest of the log is kept
     assert files["pods/client-a/cyperf-agent-client.log"] == b"proxy [secret] up\nnext line\n"
+
+
+def test_must_gather_parts_timestamps_and_redaction(kube: FakeKube, tmp_path: Path) -> None:
+    populate(kube)
+    secret = "proxy-password-for-tests"
+    kube.pods[0]["spec"]["containers"][0]["env"].append(
+        {"name": "HTTPS_PROXY", "value": f"http://user:{secret}@proxy:3128"}
+    )
+    tuning = pod_json("tuning-x", "", None, "node-c1", containers=("conntrack-tuning",))
+    tuning["metadata"]["labels"] = {"app.kubernetes.io/name": "cyperf-node-tuning"}
+    proxy = pod_json("kube-proxy-a", "", None, "node-c1", namespace="kube-system")
+    proxy["metadata"]["labels"] = {"k8s-app": "kube-proxy"}
+    proxy["spec"]["containers"][0]["image"] = "registry.k8s.io/kube-proxy:v1.34.0"
+    far = pod_json("kube-proxy-far", "", None, "node-x", namespace="kube-system")
+    dns = pod_json("coredns-1", "", None, "node-c1", namespace="kube-system")
+    kube.pods += [tuning, proxy, far, dns]
+    kube.logs[("tuning-x", "conntrack-tuning", False)] = text(
+        "2026-11-30T01:00:00Z nf_conntrack_count=5 nf_conntrack_max=10\n"
+    )
+    kube.logs[("kube-proxy-a", "cyperf-agent-client", False)] = text("proxy log\n")
+    kube.objects = {
+        "deployments": [
+            {
+                "metadata": {"name": "cyperf-agent-client", "namespace": "cyperf"},
+                "spec": {"template": {"spec": {"containers": [{"name": "a", "env": [
+                    {"name": "HTTPS_PROXY", "value": f"http://user:{secret}@proxy:3128"}
+                ]}]}}, "selector": {}},
+            }
+        ],
+        "services": [{"metadata": {"name": "cyperf-agent-service", "namespace": "cyperf"}}],
+    }  # fmt: skip
+    kube.events.append(
+        {
+            "metadata": {"name": "w1", "namespace": "cyperf"},
+            "lastTimestamp": "2026-11-30T01:00:03Z",
+            "type": "Warning",
+            "reason": "BackOff",
+            "message": "Back-off restarting failed container",
+            "involvedObject": {"kind": "Pod", "name": "client-b"},
+        }
+    )
+    stack = make_stack(kube.url, **{"cyperf-ops:controllerPassword": (secret, True)})
+    agents = [{"agentId": "a1", "configuredProxy": f"http://user:{secret}@proxy:3128"}]
+    result = collect(
+        stack,
+        core_api(stack),
+        out_dir=tmp_path,
+        now=NOW,
+        extras=Extras(argv=("logs", "--stack", "east-west"), controller_agents=agents),
+    )
+    assert result.failed == []
+    files = read_bundle(result.path)
+    assert not any(secret.encode() in body for body in files.values())
+    # the whole value the program registers secret is hidden (ops/redact.py), not only the part
+    pod = json.loads(files["pods/client-a/pod.json"])
+    assert pod["spec"]["containers"][0]["env"][-1]["value"] == "[secret]"
+    assert json.loads(files["controller/agents.json"])[0]["configuredProxy"] == "[secret]"
+    deployments = json.loads(files["namespace/deployments.json"])
+    assert [d["metadata"]["name"] for d in deployments] == ["cyperf-agent-client"]
+    template = deployments[0]["spec"]["template"]["spec"]["containers"][0]
+    assert template["env"] == [{"name": "HTTPS_PROXY", "value": "[secret]"}]
+    assert json.loads(files["namespace/services.json"])[0]["metadata"]["name"] == (
+        "cyperf-agent-service"
+    )
+    assert json.loads(files["namespace/namespace.json"])["metadata"]["labels"] == {
+        "pod-security.kubernetes.io/enforce": "privileged"
+    }
+    assert json.loads(files["namespace/replicasets.json"]) == []
+    assert b"nf_conntrack_count=5" in files["node-tuning/tuning-x/conntrack-tuning.log"]
+    network = json.loads(files["kube-system/pods.json"])
+    assert [(p["name"], p["images"]) for p in network] == [
+        ("kube-proxy-a", {"cyperf-agent-client": "registry.k8s.io/kube-proxy:v1.34.0"})
+    ]  # only kube-proxy/CNI pods, only on agent nodes
+    assert files["kube-system/kube-proxy-a/cyperf-agent-client.log"] == b"proxy log\n"
+    assert all(q["timestamps"] == ["True"] for q in kube.log_queries)
+    collector = json.loads(files["collector.json"])
+    assert collector["argv"] == ["logs", "--stack", "east-west"]
+    assert collector["kubernetesVersion"] == "v1.34.0" and collector["startedAt"] == (
+        "2026-11-30T01:02:03+00:00"
+    )
+    assert len(collector["projectCommit"]) == 40  # this checkout's HEAD
+    summary = files["summary.txt"].decode().splitlines()
+    assert summary[3].split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE"]
+    assert summary[5].split()[:4] == ["client-b", "1/1", "Running", "2"]
+    assert "Warning events (1):" in summary
+    assert summary[-1].split()[:3] == ["2026-11-30T01:00:03+00:00", "BackOff", "Pod/client-b"]
+
+
+def test_max_bytes_keeps_the_bundle_under_the_cap(kube: FakeKube, tmp_path: Path) -> None:
+    populate(kube)
+    stack = make_stack(kube.url)
+    result = collect(stack, core_api(stack), out_dir=tmp_path, now=NOW, extras=Extras(max_bytes=40))
+    assert result.failed == [] and result.logs == 2
+    index = json.loads(read_bundle(result.path)["index.json"])
+    skipped = [n for n in index["notes"] if "--max-bytes 40" in n["note"]]
+    assert len(skipped) == 2 and index["maxBytes"] == 40
+    with pytest.raises(UsageError, match="--max-bytes"):
+        collect(stack, core_api(stack), out_dir=tmp_path, extras=Extras(max_bytes=0))
+
+
+def test_logs_command_stores_the_controllers_agents_only_when_asked(
+    kube: FakeKube,
+    controller: FakeController,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    populate(kube)
+    stack = make_stack(kube.url)
+    monkeypatch.setattr(ops.stack, "read_stack", lambda name, project_dir: stack)
+    monkeypatch.setenv("CYPERF_OFFLINE_TOKEN", controller.offline_token)
+    controller.agents = [agent_json("a1", "10.244.0.1", ["k=v"])]
+    assert controller.cert_file is not None
+    argv = ["logs", "--stack", "east-west", "--output-dir", str(tmp_path), "--json"]
+    address = ["--controller", controller.url.removeprefix("https://")]
+    tls = ["--ca-cert", str(controller.cert_file)]
+    out = io.StringIO()
+    assert main([*argv, "--max-bytes", "1000000"], stdout=out) == 0
+    first = read_bundle_at(Path(json.loads(out.getvalue())["bundle"]))
+    assert "controller/agents.json" not in first and controller.requests == []
+    assert json.loads(first["collector.json"])["controllerAgents"] is False
+    assert json.loads(first["index.json"])["maxBytes"] == 1000000
+    (tmp_path / "again").mkdir()
+    argv[4] = str(tmp_path / "again")
+    out = io.StringIO()
+    assert main([*argv, "--controller-agents", *address, *tls], stdout=out) == 0
+    second = read_bundle_at(Path(json.loads(out.getvalue())["bundle"]))
+    assert [a["agentId"] for a in json.loads(second["controller/agents.json"])] == ["a1"]
+
+
+def read_bundle_at(path: Path) -> dict[str, bytes]:
+    top = path.name.removesuffix(".tar.gz")
+    with tarfile.open(path) as tar:
+        return {
+            m.name.removeprefix(f"{top}/"): tar.extractfile(m).read()  # type: ignore[union-attr]
+            for m in tar.getmembers()
+        }

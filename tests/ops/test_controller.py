@@ -202,3 +202,16 @@ def test_the_clients_extra_agent_fields_are_read(controller: FakeController) -> 
         "198.51.100.4",
         "team-b",
     )
+
+
+def test_delete_agent_removes_one_registration_and_tells_an_unknown_one(
+    controller: FakeController,
+) -> None:
+    controller.agents = [agent_json("a1", "10.0.0.1", ["g=1"]), agent_json("a2", "10.0.0.2", [])]
+    fake = client(controller)
+    fake.login()
+    assert fake.delete_agent("a1") is True
+    assert [a["id"] for a in controller.agents] == ["a2"]
+    assert fake.delete_agent("a1") is False  # already gone (404): not an error
+    deletes = [path for method, path, _ in controller.requests if method == "DELETE"]
+    assert deletes == [f"{AGENTS_PATH}/a1", f"{AGENTS_PATH}/a1"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ops.credentials import CREDENTIALS_HELP, credentials
+from ops.credentials import CREDENTIALS_HELP, credentials, credentials_configured
 from ops.errors import CredentialsError
 from ops.stack import Secret
 
@@ -58,3 +58,11 @@ def test_the_help_names_every_source() -> None:
         "KUBECONFIG",
     ):
         assert source in CREDENTIALS_HELP
+
+
+def test_credentials_configured_from_env_or_secret_config() -> None:
+    assert not credentials_configured({}, {})
+    assert credentials_configured({"CYPERF_OFFLINE_TOKEN": "t"}, {})
+    assert credentials_configured({"CYPERF_USERNAME": "u"}, {})  # half-set: refused later
+    assert credentials_configured({}, {"controllerOfflineToken": Secret("t")})
+    assert not credentials_configured({"CYPERF_OFFLINE_TOKEN": ""}, {"other": "x"})

@@ -12,7 +12,7 @@ from kubernetes.client.exceptions import ApiException
 
 from ops.errors import OpsError, UsageError
 from ops.kube import core_api
-from ops.pods import AgentPod, Container, agent_pod, check_groups, list_agent_pods
+from ops.pods import AgentPod, Container, agent_pod, check_groups, list_agent_pods, shortfalls
 from tests.ops.conftest import SERVER_TAGS, make_stack
 from tests.ops.fake_kube import FakeKube, pod_json
 
@@ -136,3 +136,18 @@ def test_requested_groups_are_checked_against_the_stacks_groups() -> None:
     )
     # A stack without the agentTags output names no groups: nothing to check against.
     assert check_groups(["anything"], []) == ["anything"]
+
+
+def test_shortfalls_name_each_group_with_fewer_live_pods_than_deployed() -> None:
+    evicted = pod_json("client-2", "client", None, "n1")
+    evicted["status"].update(phase="Failed", reason="Evicted")
+    pods = [agent_pod(pod_json("client-1", "client", "10.0.0.1", "n1")), agent_pod(evicted)]
+    replicas = {"client": 2, "server": 1}
+    assert shortfalls(replicas, pods, []) == [
+        {"item": "pods of group client", "error": "1 of the 2 the stack deployed"},
+        {"item": "pods of group server", "error": "0 of the 1 the stack deployed"},
+    ]
+    assert shortfalls(replicas, pods, ["server"]) == [
+        {"item": "pods of group server", "error": "0 of the 1 the stack deployed"}
+    ]
+    assert shortfalls({"client": 1}, pods, []) == []
