@@ -90,7 +90,11 @@ def test_updates_replace_exactly_the_changed_groups_agents_with_no_spare_node(ri
                 assert images == {f"public.ecr.aws/keysight/cyperf-agent:{value}"}
             else:
                 clients = rig.pods("run=cyperf-agent-client")
-                tags = "K8s-Group=CyPerf-Agent-Client,node-owner=User,segment=day-two"
+                # The stack's own tag sits among the user's, in key order.
+                tags = (
+                    "K8s-Group=CyPerf-Agent-Client,cyperf-k8s=day-two.client,"
+                    "node-owner=User,segment=day-two"
+                )
                 assert {env_of(p)["AGENT_TAGS"] for p in clients} == {tags}
                 assert outputs["agentTags"]["client"] == tags
             rig.pulumi("preview", "--expect-no-changes", stack=stack)

@@ -105,7 +105,8 @@ def test_east_west_outputs_equal_what_the_api_reports(rig: Rig, east_west: dict[
     assert setup["dnsResolverNameServer"] == RIG_DNS_IP
     assert setup["dutHost"]["server"]["serviceClusterIp"] == service["spec"]["clusterIP"]
     assert east_west["agentTags"]["client"] == (
-        "K8s-Group=CyPerf-Agent-Client,node-owner=User,segment=east-west"
+        "K8s-Group=CyPerf-Agent-Client,cyperf-k8s=east-west.client,node-owner=User,"
+        "segment=east-west"
     )
 
 
