@@ -28,6 +28,7 @@ from ops.errors import (
     EXIT_OK,
     OpsError,
     UsageError,
+    first_line,
 )
 from ops.run import command as run_command
 
@@ -150,16 +151,11 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO = sys.stdout) -> int:
         return EXIT_INTERRUPTED
     except Exception as err:
         print(
-            f"error: internal error ({type(err).__name__}: {_first_line(err)}); fix: a bug or "
+            f"error: internal error ({type(err).__name__}: {first_line(err)}); fix: a bug or "
             "an answer nobody expected; report it with the command line and this line",
             file=sys.stderr,
         )
         return EXIT_INTERNAL
-
-
-def _first_line(err: Exception) -> str:
-    text = str(err).strip()
-    return text.splitlines()[0] if text else "no detail"
 
 
 def load(args: argparse.Namespace, progress: Callable[[str], None]) -> tuple[Any, Any]:
