@@ -46,13 +46,20 @@ NODES = 1000
 POLLING = ("verify", "status")
 OPS_PYTHON = ROOT / ".venv-ops" / "bin" / "python"
 TOKEN = "bench-offline-token"
-# How long a polling command runs (its --wait) and the sleep between its polls.
+# How long a polling command runs (its --wait: a base and a share per agent, so a poll of the
+# largest stack is sampled several times, not once) and the sleep between its polls.
 POLL_WAIT = 6.0
+POLL_WAIT_PER_AGENT = 0.015
 INTERVAL = 0.01
 # The progress line verify and status print after each poll that leaves pods waiting.
 POLL_LINE = re.compile(r"^\d+ of \d+ agent pods not ")
 LOG_LINES = 25
 TITLE = "### 5. Day-two commands and `pulumi up` at scale"
+
+
+def poll_wait(agents: int) -> float:
+    """A polling command's --wait for a stack of `agents` agents."""
+    return POLL_WAIT + POLL_WAIT_PER_AGENT * agents
 
 
 def rig_nodes(nodes: int) -> dict[str, str]:
@@ -265,7 +272,7 @@ def measure(runs: int, scratch: Scratch, env: dict[str, str], sizes: list[int]) 
                 controller = controllers[size]
                 stack = ["--stack", f"scale-{size}", "--project-dir", str(project), "--json"]
                 for command in result.commands:
-                    argv = [command, *stack, *controller, "--wait", str(POLL_WAIT)]
+                    argv = [command, *stack, *controller, "--wait", str(poll_wait(size))]
                     run = ops(env, scratch, [*argv, "--interval", str(INTERVAL)], (1,))
                     times = poll_seconds(run.report["progress"], INTERVAL)
                     if not times:
@@ -459,7 +466,8 @@ def report(data: Measured, nodes: int) -> str:
             "",
             f"Polling commands ({', '.join(f'`{c}`' for c in data.commands)}"
             + (f"; not in this tree: {', '.join(f'`{c}`' for c in missing)}" if missing else "")
-            + f"), {runs} fresh process(es) per size, `--wait {POLL_WAIT:g}`, "
+            + f"), {runs} fresh process(es) per size, `--wait {POLL_WAIT:g} + "
+            f"{POLL_WAIT_PER_AGENT:g} s per agent`, "
             f"`--interval {INTERVAL:g}`; the fake controller lists N agents, N - 1 of them "
             "matching a pod. Time per poll: median over one process's polls, then `median "
             "[min-max]` over the processes; polls per process; peak RSS median:",

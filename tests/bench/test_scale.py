@@ -7,10 +7,13 @@ from typing import Any
 import pytest
 
 from bench.scale import (
+    POLL_WAIT,
+    POLL_WAIT_PER_AGENT,
     controller_agents,
     growth,
     per_added,
     poll_seconds,
+    poll_wait,
     rig_nodes,
     scaled_config,
 )
@@ -83,3 +86,9 @@ def test_per_added_and_growth_of_a_linear_and_a_quadratic_cost() -> None:
     quadratic = {10: 1.0, 100: 100.0, 1000: 10000.0}
     assert growth(quadratic).startswith("100.0x; per added agent, later/earlier 10.00")
     assert growth({100: 1.0, 1000: 8.0}) == "8.0x"
+
+
+def test_the_poll_wait_grows_with_the_stack_so_the_largest_is_sampled_more_than_once() -> None:
+    assert poll_wait(10) == POLL_WAIT + 10 * POLL_WAIT_PER_AGENT
+    # A poll took about 2.3 s at 1,000 agents: the wait leaves room for several.
+    assert poll_wait(1000) >= 4 * 2.3 + POLL_WAIT
