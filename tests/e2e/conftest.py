@@ -91,6 +91,20 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
         yield Rig(env, project)
 
 
+def probe_project(
+    rig: Rig, folder: Path, name: str, program: str, files: tuple[str, ...] = ()
+) -> Rig:
+    """A small Pulumi program of its own (`program` as its __main__.py) in `folder`, with copies
+    of the project's `files` and its virtualenv, on the same rig."""
+    project = copy_project(folder, files=files)
+    (project / "Pulumi.yaml").write_text(
+        f"name: {name}\nruntime:\n  name: python\n  options:\n    toolchain: pip\n"
+        "    virtualenv: .venv\n"
+    )
+    (project / "__main__.py").write_text(program)
+    return Rig(rig.env, project)
+
+
 @contextmanager
 def stack_of(rig: Rig, name: str, config: dict[str, Any] | None = None) -> Iterator[str]:
     """A stack that is destroyed and removed however the test ends, so a failed test leaves no

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from rig.local import copy_project
-from tests.e2e.conftest import Rig, stack_of
+from tests.e2e.conftest import Rig, probe_project, stack_of
 
 pytestmark = pytest.mark.e2e
 
@@ -51,22 +50,10 @@ pulumi.export("unmatched", group.urn.apply(lambda _: transform.unmatched_warning
 """
 
 
-PROJECT = """name: transform-probe
-runtime:
-  name: python
-  options:
-    toolchain: pip
-    virtualenv: .venv
-"""
-
-
 @pytest.fixture
 def probe(rig: Rig, tmp_path: Path) -> Rig:
     """A program of its own next to a copy of `components` (the project's virtualenv)."""
-    project = copy_project(tmp_path / "probe", files=("components",))
-    (project / "Pulumi.yaml").write_text(PROJECT)
-    (project / "__main__.py").write_text(PROGRAM)
-    return Rig(rig.env, project)
+    return probe_project(rig, tmp_path / "probe", "transform-probe", PROGRAM, ("components",))
 
 
 def test_a_transform_changes_a_packaged_components_child_on_create_and_update(

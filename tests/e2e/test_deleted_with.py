@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from rig.local import copy_project
-from tests.e2e.conftest import Rig, stack_of
+from tests.e2e.conftest import Rig, probe_project, stack_of
 
 pytestmark = pytest.mark.e2e
 
@@ -33,21 +32,10 @@ for name, extra in (("deleted-with", {"deleted_with": provider}), ("plain", {}))
     )
 """
 
-PROJECT = """name: deleted-with-probe
-runtime:
-  name: python
-  options:
-    toolchain: pip
-    virtualenv: .venv
-"""
-
 
 @pytest.fixture
 def probe(rig: Rig, tmp_path: Path) -> Rig:
-    project = copy_project(tmp_path / "probe", files=())
-    (project / "Pulumi.yaml").write_text(PROJECT)
-    (project / "__main__.py").write_text(PROGRAM)
-    return Rig(rig.env, project)
+    return probe_project(rig, tmp_path / "probe", "deleted-with-probe", PROGRAM, ())
 
 
 def names(rig: Rig, probe_name: str) -> set[str]:
